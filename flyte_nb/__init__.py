@@ -1,0 +1,82 @@
+"""flyte_nb: a notebook-first workflow SDK with the Flyte 2 task API.
+
+    import flyte_nb as fl
+    env = fl.TaskEnvironment(name="demo")
+
+    @env.task
+    async def square(x: int) -> int:
+        return x * x
+
+    fl.run(square, x=3).outputs()   # 9, recorded under ~/.flyte_nb
+
+Public names are imported lazily (PEP 562): ``import flyte_nb`` loads almost nothing, and
+each name pulls in only its own subpackage on first use, which keeps a notebook's first
+cell and a one-task script fast. ``__all__`` is the public surface; ``tests/test_public_api``
+keeps it and the lazy table honest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from . import exceptions, models, remote
+    from ._run import init, run, with_runcontext
+    from .cache import Cache, CachePolicy, VersionParameters
+    from .engine import current_context, group, map
+    from .task import Resources, RetryStrategy, Secret, TaskEnvironment
+
+_LAZY: dict[str, str] = {
+    "init": "flyte_nb._run",
+    "run": "flyte_nb._run",
+    "with_runcontext": "flyte_nb._run",
+    "TaskEnvironment": "flyte_nb.task",
+    "Resources": "flyte_nb.task",
+    "RetryStrategy": "flyte_nb.task",
+    "Secret": "flyte_nb.task",
+    "Cache": "flyte_nb.cache",
+    "CachePolicy": "flyte_nb.cache",
+    "VersionParameters": "flyte_nb.cache",
+    "current_context": "flyte_nb.engine",
+    "group": "flyte_nb.engine",
+    "map": "flyte_nb.engine",
+}
+_SUBMODULES = ("exceptions", "models", "remote")
+
+__all__ = [
+    "Cache",
+    "CachePolicy",
+    "Resources",
+    "RetryStrategy",
+    "Secret",
+    "TaskEnvironment",
+    "VersionParameters",
+    "__version__",
+    "current_context",
+    "exceptions",
+    "group",
+    "init",
+    "map",
+    "models",
+    "remote",
+    "run",
+    "with_runcontext",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module 'flyte_nb' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

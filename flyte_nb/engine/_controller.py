@@ -1,0 +1,297 @@
+"""Running the actions of one run inside this process.
+
+Every task call inside a run becomes an *action*: it gets a deterministic name, is
+recorded, may be served from the cache, and runs with retries and a timeout. The same
+bookkeeping (``_prepare``, ``_succeeded``, ``_failed``) serves two attempt loops:
+
+- ``run_async``: async bodies are awaited on the current loop (children of an async task
+  are plain coroutines, so ``asyncio.gather`` fan-out costs one asyncio Task each and no
+  thread); sync bodies awaited from async code run in the sync pool.
+- ``run_sync``: a sync body called from synchronous code runs inline in the caller's
+  thread, which is blocked anyway; a timeout is delivered into that thread.
+
+Which loop is used, and when the caller blocks, is decided in ``call`` from the kind of
+the calling body and of the callee; see ``_loop.py`` for why that never deadlocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ActionTimeoutError
+from ..types import check_input, check_output, digest, encode_values
+from ..types._values import decode_values
+from . import _state as ph
+from ._context import ActionFrame, current_group, enter, leave
+from ._loop import block_on, sync_pool
+from ._deadline import sync_deadline
+from ._state import ActionState, RunState, error_record
+from ._traceback import user_traceback_text
+
+if TYPE_CHECKING:
+    from ..store import Recorder
+    from ..task._template import TaskTemplate
+
+_MISSING: Any = object()
+
+
+class RunController:
+    """The engine's view of one run: its state, options and recorder."""
+
+    def __init__(
+        self,
+        run: RunState,
+        recorder: Recorder,
+        *,
+        overwrite_cache: bool,
+        max_action_concurrency: int | None,
+        raw_data_dir: Path,
+    ) -> None:
+        self.run = run
+        self.recorder = recorder
+        self.overwrite_cache = overwrite_cache
+        self.raw_data_dir = raw_data_dir
+        self._seq = itertools.count()
+        self._limit = max_action_concurrency
+        self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self._serial_locks: dict[str, threading.Lock] = {}
+
+    # -- dispatch ------------------------------------------------------------------------
+    def call(self, parent: ActionFrame | None, task: TaskTemplate, args: tuple, kwargs: dict) -> Any:
+        """A task called inside this run: a coroutine in async bodies, else its value."""
+        values = self.bind(task, args, kwargs)
+        if parent is not None and parent.is_async:
+            if task.is_async:
+                return self.run_async(parent, task, values)
+            return self.run_sync(parent, task, values)
+        if task.is_async:
+            return block_on(self.run_async(parent, task, values))
+        return self.run_sync(parent, task, values)
+
+    @staticmethod
+    def bind(task: TaskTemplate, args: tuple, kwargs: dict) -> dict[str, Any]:
+        values = task.interface.convert_to_kwargs(*args, **kwargs)
+        for name, annotation in task.input_types.items():
+            check_input(task.name, name, annotation, values[name])
+        return values
+
+    # -- bookkeeping shared by both attempt loops ----------------------------------------
+    def _prepare(
+        self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]
+    ) -> tuple[ActionState, Any, tuple[str, str] | None]:
+        """Create and record the action; return (state, cached value or _MISSING, cache id)."""
+        put = self.recorder.blobs.put
+        inputs = encode_values(values, put)
+        group = current_group()
+        if parent is None:
+            name, parent_name = "a0", None
+        else:
+            seq = parent.next_seq(task.task_hash, inputs, group)
+            name = parent.action_id.new_sub_action_from(seq, task.task_hash, inputs, group).name
+            parent_name = parent.state.name
+        state = ActionState(
+            self.run.name, name, parent_name, next(self._seq), task.name, task.short_name,
+            group, inputs,
+        )
+        self.run.action_count += 1
+        cache_id = None
+        cache = task.cache
+        if cache.behavior != "disable":
+            version = task.cache_version()
+            ignored = cache.get_ignored_inputs()
+            keyed = (
+                inputs if not ignored
+                else encode_values({k: v for k, v in values.items() if k not in ignored}, put)
+            )
+            key = digest(task.name, version, cache.salt, keyed)
+            state.cache_key = key
+            cache_id = (version, key)
+            if cache.behavior == "auto" and not self.overwrite_cache:
+                hit = self.recorder.cache_get(task.name, version, key)
+                if hit is not None:
+                    state.cache_hit = True
+                    state.outputs = hit
+                    state.set_phase(ph.SUCCEEDED)
+                    self.recorder.touch(state)
+                    return state, task.unpack_outputs(decode_values(hit, self.recorder.blobs.get)), None
+        self.recorder.touch(state)
+        return state, _MISSING, cache_id
+
+    def _succeeded(
+        self, state: ActionState, task: TaskTemplate, result: Any, cache_id: tuple[str, str] | None
+    ) -> Any:
+        check_output(task.name, task.return_type, result)
+        state.outputs = encode_values(task.pack_outputs(result), self.recorder.blobs.put)
+        state.end_attempt(ph.SUCCEEDED)
+        state.set_phase(ph.SUCCEEDED)
+        if cache_id is not None:
+            self.recorder.cache_put(
+                task.name, cache_id[0], cache_id[1], state.outputs, state.run_name, state.name
+            )
+        self.recorder.touch(state)
+        return result
+
+    def _attempt_failed(self, state: ActionState, task: TaskTemplate, exc: BaseException) -> float | None:
+        """Record a failed attempt; return the delay before the next one, or None if final."""
+        timed_out = isinstance(exc, ActionTimeoutError)
+        phase = ph.TIMED_OUT if timed_out else ph.FAILED
+        if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+            phase = ph.ABORTED
+        error = error_record(exc, user_traceback_text(exc))
+        state.end_attempt(phase, error)
+        retries = task.retries
+        if phase != ph.ABORTED and state.attempts <= retries.count:
+            self.recorder.touch(state)
+            return retries.delay(state.attempts)
+        state.error = error
+        state.set_phase(phase)
+        self.recorder.touch(state)
+        return None
+
+    def _timeout_error(self, task: TaskTemplate, state: ActionState) -> ActionTimeoutError:
+        return ActionTimeoutError(
+            f"Task '{task.name}' (action {state.name}) timed out after {task.timeout:g} s "
+            f"on attempt {state.attempts}; raise its timeout or make it faster"
+        )
+
+    # -- async attempt loop --------------------------------------------------------------
+    async def run_async(
+        self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]
+    ) -> Any:
+        state, cached, cache_id = self._prepare(parent, task, values)
+        if cached is not _MISSING:
+            return cached
+        if parent is not None:
+            parent.pending += 1
+        lock = self._serial_lock(task, cache_id)
+        try:
+            async with self._slot(parent):
+                if lock is not None:
+                    await asyncio.get_running_loop().run_in_executor(None, lock.acquire)
+                    # Another action may have filled the entry while we waited.
+                    _, cached, _ = self._prepare_hit(state, task, cache_id)
+                    if cached is not _MISSING:
+                        return cached
+                while True:
+                    state.start_attempt()
+                    self.recorder.touch(state)
+                    try:
+                        result = await self._attempt_async(state, task, values)
+                    except BaseException as exc:
+                        delay = self._attempt_failed(state, task, exc)
+                        if delay is None:
+                            raise
+                        await asyncio.sleep(delay)
+                        continue
+                    return self._succeeded(state, task, result, cache_id)
+        finally:
+            if lock is not None and lock.locked():
+                lock.release()
+            if parent is not None:
+                parent.pending -= 1
+
+    async def _attempt_async(self, state: ActionState, task: TaskTemplate, values: dict[str, Any]) -> Any:
+        if not task.is_async:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                sync_pool(), self._attempt_sync, state, task, values
+            )
+        frame = ActionFrame(self, state, True, task.cache_version())
+        tokens = enter(frame)
+        try:
+            if task.timeout is None:
+                return await task.func(**values)
+            try:
+                async with asyncio.timeout(task.timeout):
+                    return await task.func(**values)
+            except TimeoutError as exc:
+                if isinstance(exc, ActionTimeoutError):
+                    raise
+                raise self._timeout_error(task, state) from None
+        finally:
+            leave(tokens)
+
+    # -- sync attempt loop ---------------------------------------------------------------
+    def run_sync(self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]) -> Any:
+        state, cached, cache_id = self._prepare(parent, task, values)
+        if cached is not _MISSING:
+            return cached
+        lock = self._serial_lock(task, cache_id)
+        if lock is not None:
+            lock.acquire()
+        try:
+            if lock is not None:
+                _, cached, _ = self._prepare_hit(state, task, cache_id)
+                if cached is not _MISSING:
+                    return cached
+            while True:
+                state.start_attempt()
+                self.recorder.touch(state)
+                try:
+                    result = self._attempt_sync(state, task, values)
+                except BaseException as exc:
+                    delay = self._attempt_failed(state, task, exc)
+                    if delay is None:
+                        raise
+                    time.sleep(delay)
+                    continue
+                return self._succeeded(state, task, result, cache_id)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _attempt_sync(self, state: ActionState, task: TaskTemplate, values: dict[str, Any]) -> Any:
+        frame = ActionFrame(self, state, False, task.cache_version())
+        tokens = enter(frame)
+        try:
+            if task.timeout is None:
+                return task.func(**values)
+            with sync_deadline(task.timeout, lambda: self._timeout_error(task, state)):
+                return task.func(**values)
+        finally:
+            leave(tokens)
+
+    # -- concurrency and serialized caching ----------------------------------------------
+    def _slot(self, parent: ActionFrame | None) -> Any:
+        """A slot of ``max_action_concurrency``; the root action never needs one."""
+        if self._limit is None or parent is None:
+            return _NO_SLOT
+        loop = asyncio.get_running_loop()
+        sem = self._semaphores.get(loop)
+        if sem is None:
+            sem = self._semaphores[loop] = asyncio.Semaphore(self._limit)
+        return sem
+
+    def _serial_lock(self, task: TaskTemplate, cache_id: tuple[str, str] | None) -> threading.Lock | None:
+        if cache_id is None or not task.cache.serialize:
+            return None
+        return self._serial_locks.setdefault(cache_id[1], threading.Lock())
+
+    def _prepare_hit(
+        self, state: ActionState, task: TaskTemplate, cache_id: tuple[str, str] | None
+    ) -> tuple[ActionState, Any, None]:
+        assert cache_id is not None
+        hit = self.recorder.cache_get(task.name, cache_id[0], cache_id[1])
+        if hit is None or self.overwrite_cache or task.cache.behavior != "auto":
+            return state, _MISSING, None
+        state.cache_hit = True
+        state.outputs = hit
+        state.set_phase(ph.SUCCEEDED)
+        self.recorder.touch(state)
+        return state, task.unpack_outputs(decode_values(hit, self.recorder.blobs.get)), None
+
+
+class _NoSlot:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_SLOT = _NoSlot()

@@ -1,0 +1,198 @@
+"""The live state of a run and its actions, as the engine mutates it and the recorder reads it.
+
+Plain ``__slots__`` classes rather than dataclasses or pydantic models: one is created per
+action on the fan-out hot path. ``row()`` turns the current state into a store row; the
+recorder calls it at flush time, so a state that changed five times between flushes is
+serialised once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+QUEUED = "QUEUED"
+RUNNING = "RUNNING"
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+ABORTED = "ABORTED"
+TIMED_OUT = "TIMED_OUT"
+TERMINAL = frozenset({SUCCEEDED, FAILED, ABORTED, TIMED_OUT})
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def error_record(exc: BaseException, traceback_text: str | None = None) -> str:
+    record: dict[str, Any] = {"type": type(exc).__qualname__, "message": str(exc)}
+    if traceback_text:
+        record["traceback"] = traceback_text
+    return _dumps(record)
+
+
+class ActionState:
+    __slots__ = (
+        "attempt_log",
+        "attempts",
+        "cache_hit",
+        "cache_key",
+        "created_at",
+        "ended_at",
+        "error",
+        "group_name",
+        "inputs",
+        "name",
+        "outputs",
+        "parent",
+        "phase",
+        "run_name",
+        "seq",
+        "short_name",
+        "started_at",
+        "task_name",
+        "transitions",
+    )
+
+    def __init__(
+        self,
+        run_name: str,
+        name: str,
+        parent: str | None,
+        seq: int,
+        task_name: str,
+        short_name: str,
+        group_name: str | None,
+        inputs: str,
+    ) -> None:
+        now = time.time()
+        self.run_name = run_name
+        self.name = name
+        self.parent = parent
+        self.seq = seq
+        self.task_name = task_name
+        self.short_name = short_name
+        self.group_name = group_name
+        self.inputs = inputs
+        self.phase = QUEUED
+        self.created_at = now
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
+        self.attempts = 0
+        self.cache_hit = False
+        self.cache_key: str | None = None
+        self.outputs: str | None = None
+        self.error: str | None = None
+        self.transitions: list[list[Any]] = [[QUEUED, now]]
+        self.attempt_log: list[dict[str, Any]] = []
+
+    def set_phase(self, phase: str) -> None:
+        now = time.time()
+        self.phase = phase
+        self.transitions.append([phase, now])
+        if phase == RUNNING:
+            if self.started_at is None:
+                self.started_at = now
+        elif phase in TERMINAL:
+            self.ended_at = now
+
+    def start_attempt(self) -> None:
+        self.attempts += 1
+        self.attempt_log.append({"attempt": self.attempts, "started_at": time.time()})
+        if self.phase != RUNNING:
+            self.set_phase(RUNNING)
+
+    def end_attempt(self, phase: str, error: str | None = None) -> None:
+        entry = self.attempt_log[-1]
+        entry["ended_at"] = time.time()
+        entry["phase"] = phase
+        if error is not None:
+            entry["error"] = json.loads(error)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "run_name": self.run_name,
+            "name": self.name,
+            "parent": self.parent,
+            "seq": self.seq,
+            "task_name": self.task_name,
+            "short_name": self.short_name,
+            "group_name": self.group_name,
+            "phase": self.phase,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "attempts": self.attempts,
+            "cache_hit": self.cache_hit,
+            "cache_key": self.cache_key,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "error": self.error,
+            "transitions": _dumps(self.transitions),
+            "attempt_log": _dumps(self.attempt_log),
+        }
+
+
+class RunState:
+    __slots__ = (
+        "action_count",
+        "created_at",
+        "ended_at",
+        "env_vars",
+        "error",
+        "inputs",
+        "mode",
+        "name",
+        "outputs",
+        "owner",
+        "phase",
+        "started_at",
+        "task_name",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        task_name: str,
+        inputs: str,
+        owner: tuple[str, int, str],
+        env_vars: dict[str, str],
+        mode: str = "local",
+    ) -> None:
+        self.name = name
+        self.task_name = task_name
+        self.inputs = inputs
+        self.owner = owner
+        self.env_vars = env_vars
+        self.mode = mode
+        self.phase = RUNNING
+        self.created_at = self.started_at = time.time()
+        self.ended_at: float | None = None
+        self.outputs: str | None = None
+        self.error: str | None = None
+        self.action_count = 0
+
+    def finish(self, phase: str, outputs: str | None = None, error: str | None = None) -> None:
+        self.phase = phase
+        self.outputs = outputs
+        self.error = error
+        self.ended_at = time.time()
+
+    def row(self) -> dict[str, Any]:
+        host, pid, started = self.owner
+        return {
+            "name": self.name,
+            "task_name": self.task_name,
+            "phase": self.phase,
+            "mode": self.mode,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "error": self.error,
+            "action_count": self.action_count,
+            "owner_host": host,
+            "owner_pid": pid,
+            "owner_started": started,
+            "env_vars": _dumps(self.env_vars),
+        }

@@ -1,0 +1,112 @@
+"""The errors flyte_nb raises, and the ones users catch.
+
+Design: every error we raise for a user's mistake derives from ``FlyteNbException`` *and*
+from the builtin a Python user would reach for first (``ValueError``, ``TypeError``,
+``TimeoutError``, ``LookupError``), so ``except ValueError`` keeps working in code that
+never heard of flyte_nb. Messages name the task, the argument and the fix, because the user
+sees the message, not our internals (the engine trims our frames from tracebacks).
+
+The three flytekit names (``FlyteValidationException``, ``FlyteValueException``,
+``FlyteMissingReturnValueException``) and ``FlyteError`` keep flytekit's meaning so code
+pasted from the Union SDK catches what it expects.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ActionAbortedError",
+    "ActionTimeoutError",
+    "FlyteError",
+    "FlyteMissingReturnValueException",
+    "FlyteNbException",
+    "FlyteTypeException",
+    "FlyteValidationException",
+    "FlyteValueException",
+    "NotInTaskContextError",
+    "RunFailedError",
+    "RunNotFoundError",
+    "TaskNameClashError",
+]
+
+
+class FlyteNbException(Exception):
+    """Base of every error flyte_nb raises on its own account."""
+
+
+class FlyteValidationException(FlyteNbException, ValueError):
+    """A definition or a call that cannot be accepted as written (fix the code, then rerun)."""
+
+
+class FlyteTypeException(FlyteValidationException, TypeError):
+    """A value whose type does not match the annotation it is bound to."""
+
+
+class FlyteValueException(FlyteValidationException):
+    """A value that has the right type but cannot be used (flytekit's name and signature)."""
+
+    def __init__(self, received_value: object, error_message: str) -> None:
+        super().__init__(f"Value error!  Received: {received_value}. {error_message}")
+        self.received_value = received_value
+
+
+class FlyteMissingReturnValueException(FlyteValidationException):
+    """A task or workflow declared an output but returned nothing."""
+
+
+class TaskNameClashError(FlyteValidationException):
+    """Two different functions claim the same task name in one environment."""
+
+
+class ActionTimeoutError(FlyteNbException, TimeoutError):
+    """An action ran longer than its ``timeout``; it was cancelled."""
+
+
+class ActionAbortedError(FlyteNbException):
+    """An action or run was aborted before it finished."""
+
+
+class RunNotFoundError(FlyteNbException, LookupError):
+    """No recorded run has the requested name."""
+
+
+class NotInTaskContextError(FlyteNbException, RuntimeError):
+    """A task-only API (``current_context()``, ``group``) was used outside a running task."""
+
+
+class FlyteError:
+    """The error a failed node hands to a workflow's ``on_failure`` handler (flytekit's shape).
+
+    It is a value, not an exception: workflows pass it as an input to clean-up tasks.
+    """
+
+    __slots__ = ("failed_node_id", "message")
+
+    def __init__(self, message: str, failed_node_id: str) -> None:
+        self.message = message
+        self.failed_node_id = failed_node_id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FlyteError):
+            return NotImplemented
+        return (self.message, self.failed_node_id) == (other.message, other.failed_node_id)
+
+    def __hash__(self) -> int:
+        return hash((self.message, self.failed_node_id))
+
+    def __repr__(self) -> str:
+        return f"FlyteError(message={self.message!r}, failed_node_id={self.failed_node_id!r})"
+
+
+class RunFailedError(FlyteNbException):
+    """A recorded run failed; raised by ``Run.outputs()`` when the original exception object
+    is not available (the run was found in the records, not started by this call)."""
+
+    def __init__(self, run_name: str, error_type: str, message: str, traceback: str = "") -> None:
+        super().__init__(
+            f"Run {run_name!r} failed with {error_type}: {message}"
+            + (f"\n\n{traceback}" if traceback else "")
+        )
+        self.run_name = run_name
+        self.error_type = error_type
+        self.error_message = message
+        self.traceback = traceback

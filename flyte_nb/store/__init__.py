@@ -1,0 +1,12 @@
+"""The metadata store (SQLite through SQLAlchemy's schema) and the blob folder.
+
+``_schema.py`` defines the tables; ``_recorder.py`` writes them from the kernel without
+importing SQLAlchemy (see why there); ``_reader.py`` reads them with SQLAlchemy;
+``_blobs.py`` keeps large or opaque values by content hash. Nothing here knows about tasks
+or the engine: the engine hands over rows.
+"""
+
+from ._blobs import BlobStore
+from ._recorder import Recorder, flush_all, get_recorder, process_identity
+
+__all__ = ["BlobStore", "Recorder", "flush_all", "get_recorder", "process_identity"]

@@ -1,0 +1,252 @@
+"""The in-kernel recorder: batched, crash-safe writes of runs, actions, logs and cache entries.
+
+Why it looks like this:
+- The engine never waits for the disk. It hands the recorder *live* state objects
+  (``touch``), which are appended to a deque (atomic under the GIL, no lock on the hot
+  path). A daemon thread drains the deque every ``interval`` seconds, de-duplicates, and
+  writes each object's current state in one transaction, so an action that went QUEUED →
+  RUNNING → SUCCEEDED between two flushes costs one upsert.
+- The only synchronous writes are a run's first and last rows (``write_run``): a run that
+  dies with its process is then always found, and marked, at the next start.
+- It speaks SQL that SQLAlchemy compiled for SQLite (``_sqlite_sql.py``) through the stdlib
+  driver: see ``_schema.py`` for why SQLAlchemy itself is not imported here.
+- Cache entries are mirrored in memory per (task, version), loaded with one query on first
+  use, so a hit is a dict lookup and a fill is a dict insert plus a deferred write.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import _sqlite_sql as sql
+from ._blobs import BlobStore
+
+
+class Recordable(Protocol):
+    def row(self) -> dict[str, Any]: ...
+
+
+def process_identity(pid: int | None = None) -> tuple[str, int, str]:
+    """(host, pid, start marker): the start marker tells a live process from a reused pid."""
+    pid = os.getpid() if pid is None else pid
+    return socket.gethostname(), pid, _process_started(pid) or ""
+
+
+def _process_started(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return "?"
+        return "?" if not os.path.isdir("/proc") else None
+    # Field 22 (start time in clock ticks); the command name in field 2 may hold spaces.
+    return stat.rsplit(b")", 1)[1].split()[19].decode()
+
+
+class Recorder:
+    def __init__(self, db_path: Path, blob_root: Path, interval: float = 0.2) -> None:
+        self.db_path = db_path
+        self.blobs = BlobStore(blob_root)
+        self.interval = interval
+        self._conn = sqlite3.connect(
+            db_path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._lock = threading.RLock()
+        self._pending: collections.deque[Recordable] = collections.deque()
+        self._logs: collections.deque[dict[str, Any]] = collections.deque()
+        self._cache_rows: collections.deque[dict[str, Any]] = collections.deque()
+        self._cache: dict[tuple[str, str], dict[str, str]] = {}
+        self._wake = threading.Event()
+        self._closed = False
+        self._setup()
+        self.aborted_on_start = self._abort_dead_runs()
+        self._thread = threading.Thread(target=self._loop, name="flyte-nb-recorder", daemon=True)
+        self._thread.start()
+
+    # -- setup ---------------------------------------------------------------------------
+    def _setup(self) -> None:
+        c = self._conn
+        with self._lock:
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute("PRAGMA synchronous=NORMAL")
+            c.execute("PRAGMA foreign_keys=ON")
+            have = None
+            try:
+                row = c.execute(sql.GET_SCHEMA_INFO, {"key": "schema_version"}).fetchone()
+                have = row[0] if row else None
+            except sqlite3.OperationalError:
+                pass
+            if have is None:
+                c.execute("BEGIN IMMEDIATE")
+                for ddl in sql.DDL:
+                    c.execute(ddl)
+                c.execute(
+                    sql.SET_SCHEMA_INFO,
+                    {"key": "schema_version", "value": str(sql.SCHEMA_VERSION)},
+                )
+                c.execute("COMMIT")
+            elif int(have) > sql.SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.db_path} was written by a newer flyte_nb (schema {have}, this one "
+                    f"knows {sql.SCHEMA_VERSION}); upgrade flyte_nb or use another FLYTE_NB_HOME"
+                )
+
+    def _abort_dead_runs(self) -> list[str]:
+        """Mark runs whose owning process on this host is gone as ABORTED."""
+        host = socket.gethostname()
+        now = time.time()
+        aborted = []
+        with self._lock:
+            rows = self._conn.execute(sql.SELECT_LIVE_RUNS, {"host": host}).fetchall()
+            for name, pid, started in rows:
+                if pid == os.getpid() or (pid and _process_started(pid) == (started or None)):
+                    continue
+                error = json.dumps(
+                    {
+                        "type": "ProcessDied",
+                        "message": f"the process (pid {pid}) that ran this run exited "
+                        "before the run finished",
+                    }
+                )
+                params = {"name": name, "ended_at": now, "error": error}
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute(sql.ABORT_RUN, params)
+                self._conn.execute(sql.ABORT_RUN_ACTIONS, params)
+                self._conn.execute("COMMIT")
+                aborted.append(name)
+        return aborted
+
+    # -- hot path ------------------------------------------------------------------------
+    def touch(self, obj: Recordable) -> None:
+        self._pending.append(obj)
+
+    def log(self, row: dict[str, Any]) -> None:
+        self._logs.append(row)
+
+    def cache_get(self, task_name: str, version: str, key: str) -> str | None:
+        entries = self._cache.get((task_name, version))
+        if entries is None:
+            with self._lock:
+                rows = self._conn.execute(
+                    sql.SELECT_CACHE_VERSION, {"task_name": task_name, "version": version}
+                ).fetchall()
+            entries = self._cache[(task_name, version)] = dict(rows)
+        return entries.get(key)
+
+    def cache_put(
+        self, task_name: str, version: str, key: str, outputs: str, run: str, action: str
+    ) -> None:
+        self._cache.setdefault((task_name, version), {})[key] = outputs
+        self._cache_rows.append(
+            {
+                "key": key,
+                "task_name": task_name,
+                "version": version,
+                "outputs": outputs,
+                "run_name": run,
+                "action_name": action,
+                "created_at": time.time(),
+            }
+        )
+
+    # -- writes --------------------------------------------------------------------------
+    def run_exists(self, name: str) -> bool:
+        with self._lock:
+            return self._conn.execute(sql.SELECT_RUN_NAME, {"name": name}).fetchone() is not None
+
+    def write_run(self, run: Recordable) -> None:
+        """Write a run row now (its start and end), together with everything pending."""
+        self.flush(extra=run)
+
+    def flush(self, extra: Recordable | None = None) -> None:
+        with self._lock:
+            states: dict[int, Recordable] = {}
+            pending = self._pending
+            while pending:
+                obj = pending.popleft()
+                states[id(obj)] = obj
+            logs = _drain(self._logs)
+            cache_rows = _drain(self._cache_rows)
+            if not states and not logs and not cache_rows and extra is None:
+                return
+            runs = [extra.row()] if extra is not None else []
+            actions = []
+            for obj in states.values():
+                row = obj.row()
+                (runs if "mode" in row else actions).append(row)
+            c = self._conn
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                if runs:
+                    c.executemany(sql.UPSERT_RUN, runs)
+                if actions:
+                    c.executemany(sql.UPSERT_ACTION, actions)
+                if logs:
+                    c.executemany(sql.INSERT_LOG, logs)
+                if cache_rows:
+                    c.executemany(sql.UPSERT_CACHE, cache_rows)
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+
+    def _loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except sqlite3.Error:  # a locked or full disk: keep the data, retry next tick
+                time.sleep(self.interval)
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        self.flush()
+        with self._lock:
+            self._conn.close()
+
+
+def _drain(queue: collections.deque[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    while queue:
+        out.append(queue.popleft())
+    return out
+
+
+_recorders: dict[Path, Recorder] = {}
+_recorders_lock = threading.Lock()
+
+
+def get_recorder(db_path: Path, blob_root: Path) -> Recorder:
+    """The process-wide recorder for one database (opened once, flushed at exit)."""
+    with _recorders_lock:
+        rec = _recorders.get(db_path)
+        if rec is None:
+            rec = _recorders[db_path] = Recorder(db_path, blob_root)
+            _register_exit(rec)
+        return rec
+
+
+def flush_all() -> None:
+    for rec in list(_recorders.values()):
+        rec.flush()
+
+
+def _register_exit(rec: Recorder) -> None:
+    import atexit
+
+    atexit.register(rec.flush)

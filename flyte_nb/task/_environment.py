@@ -1,0 +1,149 @@
+"""``TaskEnvironment``: the settings a group of tasks share, and the registry of their names.
+
+A task's name is ``<environment>.<function>``, and it is how runs, caches and action names
+find the task again, so two *different* functions may not share one. Re-running a notebook
+cell re-defines the *same* function (same module and qualified name): that replaces the
+old task instead of clashing, which is what a notebook user expects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, overload
+
+from ..cache import Cache
+from ..exceptions import FlyteValidationException, TaskNameClashError
+from ._resources import Resources
+from ._retry import RetryStrategy
+from ._secret import Secret, normalize_secrets
+from ._template import TaskTemplate, _check_resources, check_env_vars
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+
+
+class TaskEnvironment:
+    """Shared settings (resources, cache, env vars, secrets) for the tasks it decorates."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        resources: Resources | None = None,
+        cache: Cache | str | bool = "disable",
+        env_vars: dict[str, str] | None = None,
+        secrets: str | Secret | Sequence[str | Secret] | None = None,
+        description: str | None = None,
+        depends_on: Sequence[TaskEnvironment] = (),
+    ) -> None:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise FlyteValidationException(
+                f"TaskEnvironment name must start with a letter and use only letters, digits, "
+                f"'-' and '_' (at most 63 characters), got {name!r}; e.g. "
+                'TaskEnvironment(name="demo")'
+            )
+        self.name = name
+        self.resources = _check_resources(resources, f"TaskEnvironment {name}")
+        self.cache = Cache.coerce(cache)
+        self.env_vars = check_env_vars(env_vars, f"TaskEnvironment {name}")
+        self.secrets = normalize_secrets(secrets)
+        if description is not None and not isinstance(description, str):
+            raise FlyteValidationException(
+                f"TaskEnvironment {name}: description must be a string, got {description!r}"
+            )
+        self.description = description
+        deps = list(depends_on) if isinstance(depends_on, (list, tuple)) else None
+        if deps is None or not all(isinstance(d, TaskEnvironment) for d in deps):
+            raise FlyteValidationException(
+                f"TaskEnvironment {name}: depends_on must be a list of TaskEnvironment, "
+                f"got {depends_on!r}"
+            )
+        if any(d is self or d.name == name for d in deps):
+            raise FlyteValidationException(f"TaskEnvironment {name} cannot depend on itself")
+        self.depends_on: tuple[TaskEnvironment, ...] = tuple(deps)
+        self.tasks: dict[str, TaskTemplate] = {}
+
+    def all_environments(self) -> list[TaskEnvironment]:
+        """This environment and everything it depends on, transitively, each once."""
+        seen: dict[int, TaskEnvironment] = {}
+        stack = [self]
+        while stack:
+            env = stack.pop()
+            if id(env) not in seen:
+                seen[id(env)] = env
+                stack.extend(env.depends_on)
+        return list(seen.values())
+
+    @overload
+    def task(self, _func: Callable[..., Any]) -> TaskTemplate: ...
+
+    @overload
+    def task(
+        self,
+        _func: None = None,
+        *,
+        short_name: str | None = None,
+        cache: Cache | str | bool | None = None,
+        retries: int | RetryStrategy = 0,
+        timeout: float | datetime.timedelta | None = None,
+        report: bool = False,
+        docs: str | None = None,
+    ) -> Callable[[Callable[..., Any]], TaskTemplate]: ...
+
+    def task(
+        self,
+        _func: Callable[..., Any] | None = None,
+        *,
+        short_name: str | None = None,
+        cache: Cache | str | bool | None = None,
+        retries: int | RetryStrategy = 0,
+        timeout: float | datetime.timedelta | None = None,
+        report: bool = False,
+        docs: str | None = None,
+    ) -> TaskTemplate | Callable[[Callable[..., Any]], TaskTemplate]:
+        """Turn a function into a task of this environment (``@env.task`` or ``@env.task(...)``)."""
+
+        def decorate(func: Callable[..., Any]) -> TaskTemplate:
+            template = TaskTemplate(
+                func,
+                self,
+                short_name=short_name,
+                cache=cache,
+                retries=retries,
+                timeout=timeout,
+                report=report,
+                docs=docs,
+            )
+            self._register(template)
+            return template
+
+        if _func is None:
+            return decorate
+        if not callable(_func):
+            raise FlyteValidationException(
+                f"@{self.name}.task got {_func!r}; use it as @env.task or @env.task(retries=2)"
+            )
+        return decorate(_func)
+
+    def _register(self, template: TaskTemplate) -> None:
+        old = self.tasks.get(template.name)
+        if old is not None and _origin(old.func) != _origin(template.func):
+            raise TaskNameClashError(
+                f"Task name '{template.name}' is already used by {_where(old.func)}; "
+                f"{_where(template.func)} cannot take it too. Rename one of the functions or "
+                "put it in another TaskEnvironment"
+            )
+        self.tasks[template.name] = template
+
+    def __repr__(self) -> str:
+        return f"TaskEnvironment(name={self.name!r}, tasks={sorted(self.tasks)})"
+
+
+def _origin(func: Callable[..., Any]) -> tuple[str, str]:
+    return getattr(func, "__module__", "?"), getattr(func, "__qualname__", "?")
+
+
+def _where(func: Callable[..., Any]) -> str:
+    module, qualname = _origin(func)
+    return f"{module}.{qualname}"

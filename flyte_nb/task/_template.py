@@ -1,0 +1,260 @@
+"""A decorated task: the function, its typed interface and its execution settings.
+
+Calling a task does different things depending on where the call happens, like Flyte 2:
+- inside a running task it becomes a child action of that run (recorded, cached, retried);
+  from an async body, an async task call is awaitable so ``asyncio.gather`` fans out;
+- outside any run it is the plain function, with its inputs and output type-checked, so
+  tasks stay unit-testable as ordinary Python.
+
+Everything the engine needs per call (input types, the task hash, the cache version) is
+computed once here, at decoration, so the per-action cost stays small.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..cache import Cache, VersionParameters
+from ..exceptions import FlyteValidationException
+from ..models import NativeInterface
+from ..types import check_input, check_output, digest, encode_value
+from ._resources import Resources
+from ._retry import RetryStrategy, coerce_timeout
+from ._secret import Secret, normalize_secrets
+
+if TYPE_CHECKING:
+    from ._environment import TaskEnvironment
+
+_EMPTY: Any = inspect.Parameter.empty
+
+
+def _is_namedtuple(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
+
+
+class TaskTemplate:
+    """What ``@env.task`` returns. Call it like the function; see the module docstring."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        env: TaskEnvironment,
+        *,
+        short_name: str | None = None,
+        cache: Cache | str | bool | None = None,
+        retries: int | RetryStrategy | None = 0,
+        timeout: float | datetime.timedelta | None = None,
+        report: bool = False,
+        docs: str | None = None,
+    ) -> None:
+        _check_function(func)
+        self.func = func
+        self.env = env
+        self.name = f"{env.name}.{func.__name__}"
+        self.short_name = _check_short_name(short_name, self.name) or func.__name__
+        self.is_async = inspect.iscoroutinefunction(func)
+        self.interface = NativeInterface.from_callable(func)
+        self.input_types = {k: t for k, (t, _) in self.interface.inputs.items()}
+        ret = self.interface.return_annotation
+        self.return_type: Any = None if ret is _EMPTY else ret
+        self._output_names = tuple(self.interface.outputs)
+        self._multi_output = len(self._output_names) > 1 or _is_namedtuple(self.return_type)
+        self.cache = Cache.coerce(env.cache if cache is None else cache)
+        self.retries = RetryStrategy.coerce(retries, self.name)
+        self.timeout = coerce_timeout(timeout, self.name)
+        if not isinstance(report, bool):
+            raise FlyteValidationException(
+                f"Task '{self.name}': report must be True or False, got {report!r}"
+            )
+        self.report = report
+        self.docs = docs if docs is not None else inspect.getdoc(func)
+        self.resources: Resources | None = env.resources
+        self.env_vars: dict[str, str] = dict(env.env_vars)
+        self.secrets: tuple[Secret, ...] = env.secrets
+        self.task_hash = digest(self.name)
+        self._cache_version: str | None = None
+        self._check_defaults()
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+
+    # -- decoration-time checks ------------------------------------------------------------
+    def _check_defaults(self) -> None:
+        for name, (annotation, default) in self.interface.inputs.items():
+            if default is _EMPTY:
+                continue
+            check_input(self.name, name, annotation, default)
+            try:
+                encode_value(default, lambda data: "")
+            except Exception as exc:
+                raise FlyteValidationException(
+                    f"Task '{self.name}': the default of argument '{name}' "
+                    f"({type(default).__qualname__}) cannot be serialised ({exc}); use a "
+                    "plain value (number, string, list, dict, dataclass) or None as the default"
+                ) from None
+
+    # -- what the engine asks ----------------------------------------------------------
+    def cache_version(self) -> str:
+        if self._cache_version is None:
+            self._cache_version = self.cache.get_version(VersionParameters(func=self.func))
+        return self._cache_version
+
+    def environment_variables(self) -> dict[str, str]:
+        """Env vars of this task's environment and the environments it depends on."""
+        merged: dict[str, str] = {}
+        for env in reversed(self.env.all_environments()):
+            merged.update(env.env_vars)
+        merged.update(self.env_vars)
+        return merged
+
+    def pack_outputs(self, value: Any) -> dict[str, Any]:
+        names = self._output_names
+        if not names:
+            return {}
+        if self._multi_output:
+            return dict(zip(names, value, strict=True))
+        return {names[0]: value}
+
+    def unpack_outputs(self, outputs: Mapping[str, Any]) -> Any:
+        names = self._output_names
+        if not names:
+            return None
+        if self._multi_output:
+            values = [outputs[n] for n in names]
+            return self.return_type(*values) if _is_namedtuple(self.return_type) else tuple(values)
+        return outputs[names[0]]
+
+    # -- calling -------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from ..engine import current_frame
+
+        frame = current_frame()
+        if frame is not None:
+            return frame.controller.call(frame, self, args, kwargs)
+        values = self._bind(args, kwargs)
+        if self.is_async:
+            return self._checked_async(values)
+        result = self.func(**values)
+        check_output(self.name, self.return_type, result)
+        return result
+
+    def aio(self, *args: Any, **kwargs: Any) -> Any:
+        """An awaitable of this task, sync or async: ``await t.aio(x)``, or gather many."""
+        from ..engine import current_frame
+
+        frame = current_frame()
+        values = self._bind(args, kwargs)
+        if frame is not None:
+            return frame.controller.run_async(frame, self, values)
+        if self.is_async:
+            return self._checked_async(values)
+        return self._sync_in_thread(values)
+
+    def _bind(self, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+        from ..engine import RunController
+
+        return RunController.bind(self, args, kwargs)
+
+    async def _checked_async(self, values: dict[str, Any]) -> Any:
+        result = await self.func(**values)
+        check_output(self.name, self.return_type, result)
+        return result
+
+    async def _sync_in_thread(self, values: dict[str, Any]) -> Any:
+        import asyncio
+
+        result = await asyncio.to_thread(self.func, **values)
+        check_output(self.name, self.return_type, result)
+        return result
+
+    # -- overrides ---------------------------------------------------------------------
+    _OVERRIDABLE = ("short_name", "cache", "retries", "timeout", "report", "resources",
+                    "env_vars", "secrets")
+
+    def override(self, **changes: Any) -> TaskTemplate:
+        """A copy of this task with other settings; the original is unchanged."""
+        unknown = sorted(set(changes) - set(self._OVERRIDABLE))
+        if unknown:
+            raise FlyteValidationException(
+                f"Task '{self.name}': override() got unknown setting(s) {unknown}; "
+                f"it accepts {list(self._OVERRIDABLE)}"
+            )
+        new = copy.copy(self)
+        if "short_name" in changes:
+            new.short_name = _check_short_name(changes["short_name"], self.name) or self.short_name
+        if "cache" in changes:
+            new.cache = Cache.coerce(changes["cache"])
+            new._cache_version = None
+        if "retries" in changes:
+            new.retries = RetryStrategy.coerce(changes["retries"], self.name)
+        if "timeout" in changes:
+            new.timeout = coerce_timeout(changes["timeout"], self.name)
+        if "report" in changes:
+            if not isinstance(changes["report"], bool):
+                raise FlyteValidationException(
+                    f"Task '{self.name}': report must be True or False"
+                )
+            new.report = changes["report"]
+        if "resources" in changes:
+            new.resources = _check_resources(changes["resources"], self.name)
+        if "env_vars" in changes:
+            new.env_vars = {**self.env_vars, **check_env_vars(changes["env_vars"], self.name)}
+        if "secrets" in changes:
+            new.secrets = normalize_secrets(changes["secrets"])
+        return new
+
+    def __repr__(self) -> str:
+        kind = "async " if self.is_async else ""
+        return f"<{kind}task {self.name}{self.interface!r}>"
+
+
+def _check_function(func: object) -> None:
+    if not callable(func) or isinstance(func, type):
+        raise FlyteValidationException(
+            f"@env.task decorates a function, got {func!r}; put it above a `def`"
+        )
+    name = getattr(func, "__name__", "")
+    if name == "<lambda>":
+        raise FlyteValidationException(
+            "@env.task cannot decorate a lambda: tasks are recorded by name; use `def`"
+        )
+    if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+        raise FlyteValidationException(
+            f"Task '{name}' is a generator; tasks return one value. Return a list instead "
+            "of yielding, or use fl.map over a task"
+        )
+
+
+def _check_short_name(value: object, task: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise FlyteValidationException(
+            f"Task '{task}': short_name must be a non-empty string, got {value!r}"
+        )
+    return value
+
+
+def _check_resources(value: object, where: str) -> Resources | None:
+    if value is None or isinstance(value, Resources):
+        return value
+    raise FlyteValidationException(
+        f"'{where}': resources must be a Resources(...), got {type(value).__qualname__}; "
+        'e.g. resources=Resources(cpu=1, mem="1Gi")'
+    )
+
+
+def check_env_vars(value: object, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
+    ):
+        raise FlyteValidationException(
+            f"'{where}': env_vars must be a dict of str to str, got {value!r}; "
+            'e.g. env_vars={"LOG_LEVEL": "debug"}'
+        )
+    return dict(value)
