@@ -77,6 +77,7 @@ class RunContext:
         self.env_vars = dict(env_vars or {})
 
     def run(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        __tracebackhide__ = True  # IPython and pytest hide this frame from user tracebacks
         from .engine import execute_run
         from .task import TaskTemplate
 
@@ -123,4 +124,5 @@ def with_runcontext(
 
 def run(task: Any, *args: Any, **kwargs: Any) -> Run:
     """Run ``task`` with these inputs and return its ``Run`` (local mode: when finished)."""
+    __tracebackhide__ = True
     return RunContext().run(task, *args, **kwargs)

@@ -44,6 +44,6 @@ class _Tee:
 def install() -> None:
     """Wrap the current streams (again, if someone — e.g. ipykernel — replaced them)."""
     if not isinstance(sys.stdout, _Tee) and sys.stdout is not None:
-        sys.stdout = _Tee(sys.stdout, "stdout")  # type: ignore[assignment]
+        sys.stdout = _Tee(sys.stdout, "stdout")
     if not isinstance(sys.stderr, _Tee) and sys.stderr is not None:
-        sys.stderr = _Tee(sys.stderr, "stderr")  # type: ignore[assignment]
+        sys.stderr = _Tee(sys.stderr, "stderr")

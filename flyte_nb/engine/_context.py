@@ -22,9 +22,7 @@ if TYPE_CHECKING:
 _frame: contextvars.ContextVar[ActionFrame | None] = contextvars.ContextVar(
     "flyte_nb_frame", default=None
 )
-_group: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "flyte_nb_group", default=None
-)
+_group: contextvars.ContextVar[str | None] = contextvars.ContextVar("flyte_nb_group", default=None)
 
 
 class ActionFrame:

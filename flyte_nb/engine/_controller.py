@@ -28,8 +28,8 @@ from ..types import check_input, check_output, digest, encode_values
 from ..types._values import decode_values
 from . import _state as ph
 from ._context import ActionFrame, current_group, enter, leave
-from ._loop import block_on, sync_pool
 from ._deadline import sync_deadline
+from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
 from ._traceback import user_traceback_text
 
@@ -62,7 +62,9 @@ class RunController:
         self._serial_locks: dict[str, threading.Lock] = {}
 
     # -- dispatch ------------------------------------------------------------------------
-    def call(self, parent: ActionFrame | None, task: TaskTemplate, args: tuple, kwargs: dict) -> Any:
+    def call(
+        self, parent: ActionFrame | None, task: TaskTemplate, args: tuple, kwargs: dict
+    ) -> Any:
         """A task called inside this run: a coroutine in async bodies, else its value."""
         values = self.bind(task, args, kwargs)
         if parent is not None and parent.is_async:
@@ -95,8 +97,14 @@ class RunController:
             name = parent.action_id.new_sub_action_from(seq, task.task_hash, inputs, group).name
             parent_name = parent.state.name
         state = ActionState(
-            self.run.name, name, parent_name, next(self._seq), task.name, task.short_name,
-            group, inputs,
+            self.run.name,
+            name,
+            parent_name,
+            next(self._seq),
+            task.name,
+            task.short_name,
+            group,
+            inputs,
         )
         self.run.action_count += 1
         cache_id = None
@@ -105,7 +113,8 @@ class RunController:
             version = task.cache_version()
             ignored = cache.get_ignored_inputs()
             keyed = (
-                inputs if not ignored
+                inputs
+                if not ignored
                 else encode_values({k: v for k, v in values.items() if k not in ignored}, put)
             )
             key = digest(task.name, version, cache.salt, keyed)
@@ -118,7 +127,11 @@ class RunController:
                     state.outputs = hit
                     state.set_phase(ph.SUCCEEDED)
                     self.recorder.touch(state)
-                    return state, task.unpack_outputs(decode_values(hit, self.recorder.blobs.get)), None
+                    return (
+                        state,
+                        task.unpack_outputs(decode_values(hit, self.recorder.blobs.get)),
+                        None,
+                    )
         self.recorder.touch(state)
         return state, _MISSING, cache_id
 
@@ -136,7 +149,9 @@ class RunController:
         self.recorder.touch(state)
         return result
 
-    def _attempt_failed(self, state: ActionState, task: TaskTemplate, exc: BaseException) -> float | None:
+    def _attempt_failed(
+        self, state: ActionState, task: TaskTemplate, exc: BaseException
+    ) -> float | None:
         """Record a failed attempt; return the delay before the next one, or None if final."""
         timed_out = isinstance(exc, ActionTimeoutError)
         phase = ph.TIMED_OUT if timed_out else ph.FAILED
@@ -195,12 +210,12 @@ class RunController:
             if parent is not None:
                 parent.pending -= 1
 
-    async def _attempt_async(self, state: ActionState, task: TaskTemplate, values: dict[str, Any]) -> Any:
+    async def _attempt_async(
+        self, state: ActionState, task: TaskTemplate, values: dict[str, Any]
+    ) -> Any:
         if not task.is_async:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                sync_pool(), self._attempt_sync, state, task, values
-            )
+            return await loop.run_in_executor(sync_pool(), self._attempt_sync, state, task, values)
         frame = ActionFrame(self, state, True, task.cache_version())
         tokens = enter(frame)
         try:
@@ -217,7 +232,9 @@ class RunController:
             leave(tokens)
 
     # -- sync attempt loop ---------------------------------------------------------------
-    def run_sync(self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]) -> Any:
+    def run_sync(
+        self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]
+    ) -> Any:
         state, cached, cache_id = self._prepare(parent, task, values)
         if cached is not _MISSING:
             return cached
@@ -267,7 +284,9 @@ class RunController:
             sem = self._semaphores[loop] = asyncio.Semaphore(self._limit)
         return sem
 
-    def _serial_lock(self, task: TaskTemplate, cache_id: tuple[str, str] | None) -> threading.Lock | None:
+    def _serial_lock(
+        self, task: TaskTemplate, cache_id: tuple[str, str] | None
+    ) -> threading.Lock | None:
         if cache_id is None or not task.cache.serialize:
             return None
         return self._serial_locks.setdefault(cache_id[1], threading.Lock())

@@ -106,7 +106,7 @@ def block_on(coro: Coroutine[Any, Any, T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 def _settle(task: asyncio.Task[T], done: concurrent.futures.Future[T]) -> None:

@@ -30,7 +30,7 @@ class MapResult(Awaitable[list[Any]]):
         group_name: str | None,
     ) -> None:
         self._task = task
-        self._args = list(zip(*iterables))
+        self._args = list(zip(*iterables, strict=False))
         self._concurrency = concurrency
         self._return_exceptions = return_exceptions
         self._group = group_name if group_name is not None else f"map:{task.short_name}"

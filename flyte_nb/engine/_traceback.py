@@ -18,10 +18,14 @@ import types
 
 import flyte_nb
 
-_INTERNAL = tuple(
-    os.path.dirname(os.path.abspath(m.__file__ or "")) + os.sep
-    for m in (flyte_nb, asyncio, concurrent.futures)
-) + (os.path.abspath(threading.__file__), os.path.abspath(contextlib.__file__))
+_INTERNAL = (
+    *(
+        os.path.dirname(os.path.abspath(m.__file__ or "")) + os.sep
+        for m in (flyte_nb, asyncio, concurrent.futures)
+    ),
+    os.path.abspath(threading.__file__),
+    os.path.abspath(contextlib.__file__),
+)
 
 
 def _is_internal(filename: str) -> bool:

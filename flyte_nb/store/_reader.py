@@ -55,9 +55,7 @@ def list_actions(db_path: Path, run_name: str) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def list_logs(
-    db_path: Path, run_name: str, action_name: str | None = None
-) -> list[dict[str, Any]]:
+def list_logs(db_path: Path, run_name: str, action_name: str | None = None) -> list[dict[str, Any]]:
     query = select(logs).where(logs.c.run_name == run_name).order_by(logs.c.id)
     if action_name is not None:
         query = query.where(logs.c.action_name == action_name)

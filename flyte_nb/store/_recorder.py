@@ -183,7 +183,7 @@ class Recorder:
             if not states and not logs and not cache_rows and extra is None:
                 return
             runs = [extra.row()] if extra is not None else []
-            actions = []
+            actions: list[dict[str, Any]] = []
             for obj in states.values():
                 row = obj.row()
                 (runs if "mode" in row else actions).append(row)

@@ -20,6 +20,8 @@ Shape decisions:
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -155,13 +157,16 @@ def render_sqlite_sql() -> str:
         )
         return sql(stmt)
 
-    live = [literal_column("'QUEUED'"), literal_column("'RUNNING'")]
-    aborted = literal_column("'ABORTED'")
+    live: list[Any] = [literal_column("'QUEUED'"), literal_column("'RUNNING'")]
+    aborted: Any = literal_column("'ABORTED'")
 
     ddl: list[str] = []
     for table in metadata.sorted_tables:
         ddl.append(sql(CreateTable(table, if_not_exists=True)))
-        ddl.extend(sql(CreateIndex(ix, if_not_exists=True)) for ix in table.indexes)
+        ddl.extend(
+            sql(CreateIndex(ix, if_not_exists=True))
+            for ix in sorted(table.indexes, key=lambda ix: str(ix.name))
+        )
 
     log_cols = [c.name for c in logs.columns if c.name != "id"]
     entries = {

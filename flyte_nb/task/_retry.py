@@ -1,6 +1,6 @@
 """Retry settings: ``retries=3`` or ``RetryStrategy(count=3, backoff=1.0)``.
 
-Backoff is exponential from ``backoff`` seconds (×``backoff_factor`` per attempt), capped
+Backoff is exponential from ``backoff`` seconds (times ``backoff_factor`` per attempt), capped
 at ``MAX_BACKOFF`` so a long retry chain cannot stall a run for hours by accident.
 """
 
@@ -84,7 +84,5 @@ def coerce_timeout(value: float | datetime.timedelta | None, task: str) -> float
             "e.g. timeout=30 or timeout=timedelta(minutes=5)"
         )
     if seconds <= 0:
-        raise FlyteValidationException(
-            f"Task '{task}': timeout must be positive, got {value!r}"
-        )
+        raise FlyteValidationException(f"Task '{task}': timeout must be positive, got {value!r}")
     return seconds

@@ -79,7 +79,7 @@ class TaskTemplate:
         self.task_hash = digest(self.name)
         self._cache_version: str | None = None
         self._check_defaults()
-        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+        functools.update_wrapper(self, func)
 
     # -- decoration-time checks ------------------------------------------------------------
     def _check_defaults(self) -> None:
@@ -171,8 +171,16 @@ class TaskTemplate:
         return result
 
     # -- overrides ---------------------------------------------------------------------
-    _OVERRIDABLE = ("short_name", "cache", "retries", "timeout", "report", "resources",
-                    "env_vars", "secrets")
+    _OVERRIDABLE = (
+        "short_name",
+        "cache",
+        "retries",
+        "timeout",
+        "report",
+        "resources",
+        "env_vars",
+        "secrets",
+    )
 
     def override(self, **changes: Any) -> TaskTemplate:
         """A copy of this task with other settings; the original is unchanged."""
@@ -194,9 +202,7 @@ class TaskTemplate:
             new.timeout = coerce_timeout(changes["timeout"], self.name)
         if "report" in changes:
             if not isinstance(changes["report"], bool):
-                raise FlyteValidationException(
-                    f"Task '{self.name}': report must be True or False"
-                )
+                raise FlyteValidationException(f"Task '{self.name}': report must be True or False")
             new.report = changes["report"]
         if "resources" in changes:
             new.resources = _check_resources(changes["resources"], self.name)

@@ -13,6 +13,7 @@ pydantic is imported only by programs that need it.
 
 from __future__ import annotations
 
+import contextlib
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -40,9 +41,7 @@ def value_type_name(value: Any) -> str:
 
 def _exact(expected: type) -> Checker:
     def check(value: Any) -> str | None:
-        if type(value) is expected or (
-            isinstance(value, expected) and not isinstance(value, bool)
-        ):
+        if type(value) is expected or (isinstance(value, expected) and not isinstance(value, bool)):
             return None
         return ""
 
@@ -111,10 +110,8 @@ def checker_for(annotation: Any) -> Checker:
         checker = _exact(annotation)
     else:
         checker = _pydantic(annotation)
-    try:
+    with contextlib.suppress(TypeError):  # unhashable annotation: just don't cache it
         _cache[annotation] = checker
-    except TypeError:  # unhashable annotation: just don't cache it
-        pass
     return checker
 
 

@@ -1,0 +1,29 @@
+"""Every test gets its own flyte_nb home, so records never leak between tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import flyte_nb as fl
+from flyte_nb import _config
+
+_env_names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "home"
+    monkeypatch.setenv("FLYTE_NB_HOME", str(path))
+    fl.init(home=path)
+    yield path
+    _config.set_home(None)
+
+
+@pytest.fixture
+def env() -> fl.TaskEnvironment:
+    """A fresh environment per test: task names never clash across tests."""
+    return fl.TaskEnvironment(name=f"t{next(_env_names)}")
