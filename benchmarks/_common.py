@@ -23,7 +23,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 PYTHON = sys.executable
 
-if str(REPO) not in sys.path:  # run from a checkout: flyte_nb is not installed in the venv
+# Run from a checkout, flyte_nb need not be installed: put the checkout on the path. Scripts
+# import ``_common`` (or ``_workloads``, which imports it) before ``flyte_nb``; ruff's import
+# order (third-party ``_common`` before first-party ``flyte_nb``) keeps it that way.
+if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 N_TASKS = 1000
@@ -58,7 +61,7 @@ def temp_home(prefix: str) -> Path:
 
 def init_temp_home(prefix: str) -> Path:
     """``temp_home`` and point this process's flyte_nb at it."""
-    import flyte_nb as fl
+    import flyte_nb as fl  # here, not at the top: bench_startup's parent never loads flyte_nb
 
     path = temp_home(prefix)
     fl.init(home=path)

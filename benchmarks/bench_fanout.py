@@ -15,6 +15,8 @@ import _workloads as w
 import cloudpickle
 from _common import N_TASKS, Row, best_of, init_temp_home, parse_args, print_table
 
+import flyte_nb as fl
+
 TARGET_MS = 0.1
 FLYTE2_MS = 0.92
 
@@ -36,9 +38,6 @@ def main() -> None:
     opts = parse_args(__doc__.splitlines()[0])
     reps = opts.reps(5)
     init_temp_home("fanout")
-
-    import flyte_nb as fl
-
     run = fl.run(w.fanout, n=N_TASKS)
     assert run.outputs() == w.expected_sum(N_TASKS), run.outputs()
     assert len(run.actions()) == N_TASKS + 1, "every task call should be a recorded action"

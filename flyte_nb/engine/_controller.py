@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ActionTimeoutError
+from ..exceptions import ActionTimeoutError, FlyteTypeException
 from ..types import check_input, check_output, digest, encode_values
 from ..types._values import decode_values
 from . import _state as ph
@@ -77,7 +77,11 @@ class RunController:
 
     @staticmethod
     def bind(task: TaskTemplate, args: tuple, kwargs: dict) -> dict[str, Any]:
-        values = task.interface.convert_to_kwargs(*args, **kwargs)
+        __tracebackhide__ = True
+        try:
+            values = task.interface.convert_to_kwargs(*args, **kwargs)
+        except FlyteTypeException as exc:
+            raise FlyteTypeException(f"Task '{task.name}': {exc}") from None
         for name, annotation in task.input_types.items():
             check_input(task.name, name, annotation, values[name])
         return values

@@ -156,6 +156,7 @@ class NativeInterface:
         Inputs are stored, cached and displayed by name, so positional calls are normalized
         here once instead of every consumer re-binding them.
         """
+        __tracebackhide__ = True  # errors point at the caller, not this frame
         names = self._names
         n_args = len(args)
         if n_args > len(names):

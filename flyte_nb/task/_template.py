@@ -129,6 +129,7 @@ class TaskTemplate:
 
     # -- calling -------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
         from ..engine import current_frame
 
         frame = current_frame()
@@ -154,6 +155,7 @@ class TaskTemplate:
         return self._sync_in_thread(values)
 
     def _bind(self, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+        __tracebackhide__ = True
         from ..engine import RunController
 
         return RunController.bind(self, args, kwargs)

@@ -116,17 +116,19 @@ def checker_for(annotation: Any) -> Checker:
 
 
 def check_input(task: str, name: str, annotation: Any, value: Any) -> None:
+    __tracebackhide__ = True  # IPython and pytest show the user's call, not this frame
     problem = checker_for(annotation)(value)
     if problem is not None:
         raise FlyteTypeException(
             f"Task '{task}': argument '{name}' expects {type_name(annotation)}, "
             f"got {value_type_name(value)} ({_preview(value)})"
             + (f": {problem}" if problem else "")
-            + f". Pass a {type_name(annotation)}, or change the annotation of '{name}'."
+            + f". Pass a value of type {type_name(annotation)}, or change the annotation of '{name}'."
         )
 
 
 def check_output(task: str, annotation: Any, value: Any) -> None:
+    __tracebackhide__ = True
     problem = checker_for(annotation)(value)
     if problem is not None:
         raise FlyteTypeException(

@@ -1,0 +1,112 @@
+"""Cache cost per entry: filling it (a miss that stores the result) and hitting it.
+
+Each run fans out 1000 ``cached_square`` actions (``cache="auto"``) under an uncached parent:
+
+- ``t_nocache``: the same fan-out over an uncached ``square`` (recording on, no cache);
+- ``t_fill``: 1000 distinct new inputs, all misses, each result stored;
+- ``t_hit``: a rerun of inputs already stored, all hits;
+- ``t_plain``: the fan-out as plain asyncio coroutines.
+
+fill per entry = (t_fill - t_nocache) / 1000; hit per action = t_hit / 1000, shown next to
+the cost of running the action uncached, and net of plain asyncio ((t_hit - t_plain) / 1000).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import _workloads as w
+from _common import N_TASKS, Row, best_of, init_temp_home, parse_args, print_table
+
+import flyte_nb as fl
+from flyte_nb.remote import Run
+
+FILL_TARGET_MS = 0.1
+HIT_TARGET_MS = 0.05
+FLYTE2_MS = 2.0
+HIT_OFFSET = 10**9  # inputs of the hit runs; every fill run uses a range of its own
+
+
+def check_cache_hits(run: Run, expect_hit: bool) -> None:
+    """Every child action of ``run`` was a hit (or every one a miss)."""
+    children = [a for a in run.actions() if a.parent is not None]
+    hits = sum(a.cache_hit for a in children)
+    want = len(children) if expect_hit else 0
+    if len(children) != N_TASKS or hits != want:
+        raise AssertionError(f"{len(children)} children, {hits} cache hits, expected {want}")
+
+
+def main() -> None:
+    opts = parse_args(__doc__.splitlines()[0])
+    reps = opts.reps(5)
+    init_temp_home("cache")
+    fresh_offsets = itertools.count(start=N_TASKS, step=N_TASKS)
+
+    def fill() -> Run:
+        offset = next(fresh_offsets)
+        run = fl.run(w.cached_fanout, n=N_TASKS, offset=offset)
+        assert run.outputs() == w.expected_sum(N_TASKS, offset)
+        return run
+
+    def hit() -> Run:
+        return fl.run(w.cached_fanout, n=N_TASKS, offset=HIT_OFFSET)
+
+    check_cache_hits(fill(), expect_hit=False)
+    check_cache_hits(fl.run(w.cached_fanout, n=N_TASKS, offset=HIT_OFFSET), expect_hit=False)
+    check_cache_hits(hit(), expect_hit=True)
+
+    best = best_of(
+        {
+            "nocache": lambda: fl.run(w.fanout, n=N_TASKS),
+            "fill": fill,
+            "hit": hit,
+            "plain": lambda: w.run_plain(N_TASKS),
+        },
+        reps=reps,
+    )
+    per = {k: v * 1000 / N_TASKS for k, v in best.items()}  # ms per action
+    print_table(
+        f"cache, {N_TASKS} actions per run (best of {reps})",
+        [
+            Row(
+                "uncached action (run / tasks)",
+                per["nocache"],
+                "ms",
+                ref=per["plain"],
+                ref_label="plain asyncio",
+            ),
+            Row(
+                "fill per entry (fill - uncached)",
+                per["fill"] - per["nocache"],
+                "ms",
+                FILL_TARGET_MS,
+                FLYTE2_MS,
+                "Flyte 2: ~",
+            ),
+            Row(
+                "hit per action, absolute",
+                per["hit"],
+                "ms",
+                HIT_TARGET_MS,
+                per["nocache"],
+                "uncached action",
+            ),
+            Row(
+                "hit - plain asyncio per task",
+                per["hit"] - per["plain"],
+                "ms",
+                HIT_TARGET_MS,
+                FLYTE2_MS,
+                "Flyte 2: ~",
+            ),
+        ],
+        notes=[
+            "every figure includes recording each action; 'absolute' also includes the "
+            "plain-asyncio cost of a task and the run's own start and end",
+            "a hit is checked to be a hit (and a fill a miss) from the run's records",
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()

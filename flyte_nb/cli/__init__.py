@@ -1,0 +1,123 @@
+"""The ``flyte-nb`` command: ``demo``, ``run``, ``runs``.
+
+Kept to argparse so the command starts as fast as the library imports; each subcommand
+imports only what it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import flyte_nb as fl
+
+    from ._demo import main as demo_main
+
+    start = time.perf_counter()
+    run = fl.run(demo_main, n=args.n)
+    elapsed = time.perf_counter() - start
+    actions = run.actions()
+    hits = sum(a.cache_hit for a in actions)
+    print(f"run {run.name}: {run.phase}, output {run.outputs()}")
+    print(f"{len(actions)} actions ({hits} from cache) in {elapsed:.3f} s")
+    print(f"records: {fl._config.database_path()}")
+    print(f"inspect: flyte-nb runs  |  fl.remote.Run.get({run.name!r})")
+    return 0
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _run(args: argparse.Namespace) -> int:
+    import flyte_nb as fl
+    from flyte_nb.task import TaskTemplate
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"flyte-nb run: no such file {path}", file=sys.stderr)
+        return 2
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    task = getattr(module, args.task, None)
+    if not isinstance(task, TaskTemplate):
+        tasks = sorted(n for n, v in vars(module).items() if isinstance(v, TaskTemplate))
+        print(f"flyte-nb run: {args.task!r} is not a task in {path}; tasks: {tasks}", file=sys.stderr)
+        return 2
+    inputs: dict[str, Any] = {}
+    for item in args.inputs:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"flyte-nb run: inputs are name=value, got {item!r}", file=sys.stderr)
+            return 2
+        inputs[key] = _parse_value(value)
+    run = fl.with_runcontext(name=args.name).run(task, **inputs)
+    print(f"run {run.name}: {run.phase}")
+    print(json.dumps(run.outputs(), default=repr))
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    import flyte_nb as fl
+
+    runs = fl.remote.Run.listall(phase=args.phase, limit=args.limit)
+    if not runs:
+        print("no runs recorded yet; try `flyte-nb demo`")
+        return 0
+    print(f"{'name':<22} {'task':<28} {'phase':<10} {'actions':>7} {'seconds':>8}")
+    for run in runs:
+        secs = f"{run.duration:.3f}" if run.duration is not None else "-"
+        print(f"{run.name:<22} {run.task_name:<28} {run.phase:<10} {run.action_count:>7} {secs:>8}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flyte-nb", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the demo fan-out locally and record it")
+    demo.add_argument("--n", type=int, default=100, help="number of squares (default 100)")
+    demo.set_defaults(func=_demo)
+    run = sub.add_parser("run", help="run a task from a Python file: run FILE TASK [name=value ...]")
+    run.add_argument("file")
+    run.add_argument("task")
+    run.add_argument("inputs", nargs="*", help="inputs as name=value (values parsed as JSON)")
+    run.add_argument("--name", default=None, help="run name (default: random)")
+    run.set_defaults(func=_run)
+    runs = sub.add_parser("runs", help="list recorded runs, newest first")
+    runs.add_argument("--phase", default=None)
+    runs.add_argument("--limit", type=int, default=20)
+    runs.set_defaults(func=_runs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except Exception as exc:  # a user's error: one line, not our traceback
+        from flyte_nb.exceptions import FlyteNbException
+
+        if isinstance(exc, FlyteNbException):
+            print(f"flyte-nb {args.command}: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
