@@ -11,6 +11,7 @@ import argparse
 import atexit
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,10 +77,10 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def best_of(
+def sample(
     candidates: Mapping[str, Callable[[], object]], reps: int, warmup: int = 1
-) -> dict[str, float]:
-    """Best wall seconds of each candidate over ``reps`` runs, after ``warmup`` untimed runs.
+) -> dict[str, list[float]]:
+    """Wall seconds of ``reps`` runs of each candidate, after ``warmup`` untimed runs.
 
     The candidates run interleaved (a, b, a, b, ...) so that a slow spell of the machine
     hits the measured code and its baseline alike.
@@ -87,11 +88,22 @@ def best_of(
     for _ in range(warmup):
         for fn in candidates.values():
             fn()
-    best = dict.fromkeys(candidates, float("inf"))
+    times: dict[str, list[float]] = {name: [] for name in candidates}
     for _ in range(reps):
         for name, fn in candidates.items():
-            best[name] = min(best[name], timed(fn))
-    return best
+            times[name].append(timed(fn))
+    return times
+
+
+def best_of(
+    candidates: Mapping[str, Callable[[], object]], reps: int, warmup: int = 1
+) -> dict[str, float]:
+    """Best (least) wall seconds of each candidate; see ``sample``."""
+    return {name: min(t) for name, t in sample(candidates, reps, warmup).items()}
+
+
+def medians(times: Mapping[str, Sequence[float]]) -> dict[str, float]:
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

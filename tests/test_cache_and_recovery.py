@@ -81,7 +81,10 @@ def test_disabled_cache_and_ignored_inputs(env: fl.TaskEnvironment) -> None:
 def test_cache_version_follows_the_function_body(env: fl.TaskEnvironment) -> None:
     def define(body: str) -> fl.task.TaskTemplate:
         namespace = {"env": env, "__name__": "cells"}
-        exec(textwrap.dedent(f"@env.task(cache='auto')\ndef g(x: int) -> int:\n    {body}\n"), namespace)
+        exec(
+            textwrap.dedent(f"@env.task(cache='auto')\ndef g(x: int) -> int:\n    {body}\n"),
+            namespace,
+        )
         return namespace["g"]  # type: ignore[return-value]
 
     a = define("return x + 1")
@@ -161,7 +164,8 @@ def test_cache_and_action_names_survive_a_process_restart(tmp_path: Path, home: 
     script = _script(tmp_path)
     first = _run_script(script, home, "main")
     second = _run_script(script, home, "main")
-    assert "computed" in first and "computed" not in second  # all hits after the "restart"
+    assert "computed" in first
+    assert "computed" not in second
     assert "HITS 3" in second
     names = [line for line in first.splitlines() if line.startswith("NAMES")]
     assert names == [line for line in second.splitlines() if line.startswith("NAMES")]
@@ -191,7 +195,8 @@ def test_a_run_whose_kernel_died_is_marked_aborted(tmp_path: Path, home: Path) -
         recorder.close()
     run = fl.remote.Run.get(recorder.aborted_on_start[0])
     assert run.phase == "ABORTED"
-    assert run.error is not None and f"pid {proc.pid}" in run.error["message"]
+    assert run.error is not None
+    assert f"pid {proc.pid}" in run.error["message"]
     phases = {a.short_name: a.phase for a in run.actions()}
     assert phases == {"hang": "ABORTED", "square": "SUCCEEDED"}
     with pytest.raises(fl.exceptions.RunFailedError, match="ProcessDied"):

@@ -212,7 +212,8 @@ def test_retries_exhausted_fail_with_the_last_error(env: fl.TaskEnvironment) -> 
     with pytest.raises(KeyError):
         fl.run(always, 1)
     failed = fl.remote.Run.listall(phase="FAILED")[0]
-    assert failed.error is not None and failed.error["type"] == "KeyError"
+    assert failed.error is not None
+    assert failed.error["type"] == "KeyError"
     assert failed.actions()[0].attempts == 2
 
 
@@ -272,7 +273,8 @@ def test_user_exception_keeps_its_type_and_user_frames(env: fl.TaskEnvironment) 
     assert {"inner", "outer"} <= {c.co_name for c in shown}
     assert any("fl.remote.Run.get" in note for note in info.value.__notes__)
     record = fl.remote.Run.listall(phase="FAILED")[0]
-    assert record.error is not None and "bad value 3" in record.error["traceback"]
+    assert record.error is not None
+    assert "bad value 3" in record.error["traceback"]
     with pytest.raises(fl.exceptions.RunFailedError, match="ValueError: bad value 3"):
         fl.remote.Run.get(record.name).outputs()
 
@@ -294,7 +296,9 @@ def test_calling_from_inside_a_running_event_loop(env: fl.TaskEnvironment) -> No
     assert asyncio.run(cell()) == (16, 25)
 
 
-def test_logs_are_captured_per_action(env: fl.TaskEnvironment, capsys: pytest.CaptureFixture[str]) -> None:
+def test_logs_are_captured_per_action(
+    env: fl.TaskEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
     @env.task
     async def child(x: int) -> int:
         print(f"child says {x}")

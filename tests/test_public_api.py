@@ -24,12 +24,29 @@ SUBPACKAGES = [
 
 # PRODUCT.md's stable names implemented so far (the list grows with each feature).
 PRODUCT_NAMES = [
-    "init", "run", "with_runcontext", "TaskEnvironment", "group", "map", "current_context",
-    "Cache", "CachePolicy", "Resources", "Secret", "VersionParameters",
+    "init",
+    "run",
+    "with_runcontext",
+    "TaskEnvironment",
+    "group",
+    "map",
+    "current_context",
+    "Cache",
+    "CachePolicy",
+    "Resources",
+    "Secret",
+    "VersionParameters",
 ]
 MODEL_NAMES = [
-    "ActionID", "Checkpoints", "CodeBundle", "GroupData", "NativeInterface", "RawDataPath",
-    "SerializationContext", "TaskContext", "generate_random_name",
+    "ActionID",
+    "Checkpoints",
+    "CodeBundle",
+    "GroupData",
+    "NativeInterface",
+    "RawDataPath",
+    "SerializationContext",
+    "TaskContext",
+    "generate_random_name",
 ]
 
 

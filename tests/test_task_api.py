@@ -35,7 +35,9 @@ def test_default_of_wrong_type_is_rejected(env: fl.TaskEnvironment) -> None:
 
 def test_non_serialisable_default_is_rejected(env: fl.TaskEnvironment) -> None:
     lock = threading.Lock()
-    with pytest.raises(FlyteValidationException, match=r"default of argument 'x'.*cannot be serialised"):
+    with pytest.raises(
+        FlyteValidationException, match=r"default of argument 'x'.*cannot be serialised"
+    ):
 
         @env.task
         def f(x: Any = lock) -> int:
@@ -57,8 +59,8 @@ def test_redefining_the_same_function_replaces_it(env: fl.TaskEnvironment) -> No
     for result in (1, 2):
 
         @env.task
-        def cell(x: int) -> int:
-            return x * result
+        def cell(x: int, factor: int = result) -> int:
+            return x * factor
 
         assert env.tasks[cell.name] is cell
     assert cell(x=5) == 10
@@ -123,7 +125,9 @@ def test_calls_outside_a_run_are_type_checked_plain_calls(env: fl.TaskEnvironmen
 
     assert add(1) == 2
     assert add(1, y=5) == 6
-    with pytest.raises(FlyteTypeException, match=r"Task '.*add': argument 'x' expects int, got str"):
+    with pytest.raises(
+        FlyteTypeException, match=r"Task '.*add': argument 'x' expects int, got str"
+    ):
         add("1")
     with pytest.raises(FlyteTypeException, match=r"(?i)missing"):
         add()
@@ -140,7 +144,9 @@ def test_wrong_return_type_is_reported_with_the_task_name(env: fl.TaskEnvironmen
     def bad(x: int) -> int:
         return str(x)  # type: ignore[return-value]
 
-    with pytest.raises(FlyteTypeException, match=r"Task '.*bad' returned str \('1'\).*annotation is int"):
+    with pytest.raises(
+        FlyteTypeException, match=r"Task '.*bad' returned str \('1'\).*annotation is int"
+    ):
         bad(1)
     with pytest.raises(FlyteTypeException, match=r"returned str"):
         fl.run(bad, 1)
@@ -162,10 +168,20 @@ def test_override_returns_a_copy(env: fl.TaskEnvironment) -> None:
     def t(x: int) -> int:
         return x
 
-    t2 = t.override(retries=fl.RetryStrategy(count=4), timeout=datetime.timedelta(seconds=3),
-                    cache="auto", short_name="tee", env_vars={"A": "1"})
+    t2 = t.override(
+        retries=fl.RetryStrategy(count=4),
+        timeout=datetime.timedelta(seconds=3),
+        cache="auto",
+        short_name="tee",
+        env_vars={"A": "1"},
+    )
     assert (t.retries.count, t.timeout, t.cache.behavior) == (1, None, "disable")
-    assert (t2.retries.count, t2.timeout, t2.cache.behavior, t2.short_name) == (4, 3.0, "auto", "tee")
+    assert (t2.retries.count, t2.timeout, t2.cache.behavior, t2.short_name) == (
+        4,
+        3.0,
+        "auto",
+        "tee",
+    )
     assert t2.env_vars == {"A": "1"}
     with pytest.raises(FlyteValidationException, match=r"unknown setting\(s\) \['colour'\]"):
         t.override(colour="red")

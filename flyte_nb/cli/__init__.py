@@ -51,14 +51,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"flyte-nb run: no such file {path}", file=sys.stderr)
         return 2
     spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     task = getattr(module, args.task, None)
     if not isinstance(task, TaskTemplate):
         tasks = sorted(n for n, v in vars(module).items() if isinstance(v, TaskTemplate))
-        print(f"flyte-nb run: {args.task!r} is not a task in {path}; tasks: {tasks}", file=sys.stderr)
+        print(
+            f"flyte-nb run: {args.task!r} is not a task in {path}; tasks: {tasks}", file=sys.stderr
+        )
         return 2
     inputs: dict[str, Any] = {}
     for item in args.inputs:
@@ -93,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the demo fan-out locally and record it")
     demo.add_argument("--n", type=int, default=100, help="number of squares (default 100)")
     demo.set_defaults(func=_demo)
-    run = sub.add_parser("run", help="run a task from a Python file: run FILE TASK [name=value ...]")
+    run = sub.add_parser(
+        "run", help="run a task from a Python file: run FILE TASK [name=value ...]"
+    )
     run.add_argument("file")
     run.add_argument("task")
     run.add_argument("inputs", nargs="*", help="inputs as name=value (values parsed as JSON)")

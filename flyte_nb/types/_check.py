@@ -123,7 +123,8 @@ def check_input(task: str, name: str, annotation: Any, value: Any) -> None:
             f"Task '{task}': argument '{name}' expects {type_name(annotation)}, "
             f"got {value_type_name(value)} ({_preview(value)})"
             + (f": {problem}" if problem else "")
-            + f". Pass a value of type {type_name(annotation)}, or change the annotation of '{name}'."
+            + f". Pass a value of type {type_name(annotation)}, "
+            f"or change the annotation of '{name}'."
         )
 
 

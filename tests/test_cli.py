@@ -1,0 +1,68 @@
+"""The ``flyte-nb`` command, run as a real process against a temporary home."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = str(Path(sys.executable).with_name("flyte-nb"))
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FLYTE_NB_HOME": str(home)}
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_demo_then_runs(home: Path) -> None:
+    first = _cli(home, "demo", "--n", "10")
+    assert first.returncode == 0, first.stderr
+    assert "SUCCEEDED, output 285" in first.stdout
+    assert "11 actions (0 from cache)" in first.stdout
+    second = _cli(home, "demo", "--n", "10")
+    assert "11 actions (10 from cache)" in second.stdout
+    listing = _cli(home, "runs")
+    assert listing.returncode == 0
+    rows = [line for line in listing.stdout.splitlines() if "demo.main" in line]
+    assert len(rows) == 2
+    assert all("SUCCEEDED" in r for r in rows)
+
+
+def test_run_a_task_from_a_file(home: Path, tmp_path: Path) -> None:
+    script = tmp_path / "wf.py"
+    script.write_text(
+        "import flyte_nb as fl\n"
+        "env = fl.TaskEnvironment(name='cli')\n"
+        "@env.task\n"
+        "def add(a: int, b: int) -> int:\n"
+        "    return a + b\n"
+    )
+    ok = _cli(home, "run", str(script), "add", "a=2", "b=3", "--name", "cli-add")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines() == ["run cli-add: SUCCEEDED", "5"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "missing.py", "add"], "no such file"),
+        (["run", "{script}", "nope"], "'nope' is not a task"),
+        (["run", "{script}", "add", "a"], "inputs are name=value"),
+        (["run", "{script}", "add", "a=x", "b=1"], "argument 'a' expects int, got str"),
+    ],
+)
+def test_bad_cli_input_is_one_clear_line(
+    home: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    script = tmp_path / "wf.py"
+    script.write_text(
+        "import flyte_nb as fl\nenv = fl.TaskEnvironment(name='cli')\n"
+        "@env.task\ndef add(a: int, b: int) -> int:\n    return a + b\n"
+    )
+    result = _cli(home, *[a.format(script=script) for a in args])
+    assert result.returncode in (1, 2)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
