@@ -38,7 +38,7 @@ def check_cache_hits(run: Run, expect_hit: bool) -> None:
 
 def main() -> None:
     opts = parse_args(__doc__.splitlines()[0])
-    reps = opts.reps(5)
+    reps = opts.reps(9)
     init_temp_home("cache")
     fresh_offsets = itertools.count(start=N_TASKS, step=N_TASKS)
 
