@@ -93,7 +93,8 @@ def main() -> None:
         ],
         notes=[
             "overhead = (fl.run wall - plain asyncio wall) / tasks; it includes the run's "
-            "own start and end (two synchronous database writes) spread over the tasks",
+            "start and end, whose database writes also flush the action rows the background "
+            "recorder has not written yet",
         ],
     )
 

@@ -87,7 +87,7 @@ def bench_one_task(opts: Options) -> None:
                 FLYTE2_N1_S,
                 "Flyte 2:",
             ),
-            Row("N=1 process - python -c pass", best["warm"] - best["pass"], "s", N1_TARGET_S),
+            Row("N=1 process - python -c pass", best["warm"] - best["pass"], "s"),
             Row(
                 "N=1 process, cold (new home)",
                 best["cold"],
