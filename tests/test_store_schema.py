@@ -33,3 +33,12 @@ def test_recorder_database_is_readable_through_sqlalchemy(home: Path) -> None:
             sa.select(_schema.runs.c.phase).where(_schema.runs.c.name == run.name)
         ).scalar_one()
     assert phase == "SUCCEEDED"
+
+
+def test_action_rows_follow_the_table_column_order() -> None:
+    from flyte_nb.engine._state import ActionState
+    from flyte_nb.store import ACTION_COLUMNS
+
+    assert ActionState.COLUMNS == ACTION_COLUMNS
+    state = ActionState("r", "a0", None, 0, "env.t", "t", None, "{}")
+    assert len(state.row()) == len(ACTION_COLUMNS)

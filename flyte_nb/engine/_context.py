@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FlyteValidationException, NotInTaskContextError
-from ..models import ActionID, GroupData, RawDataPath, TaskContext
+from ..models._action import ActionID
 from ._state import ActionState
 
 if TYPE_CHECKING:
+    from ..models import TaskContext
     from ._controller import RunController
 
 _frame: contextvars.ContextVar[ActionFrame | None] = contextvars.ContextVar(
@@ -84,6 +85,8 @@ def current_group() -> str | None:
 
 def current_context() -> TaskContext:
     """The context of the running task: its action id, run, group, mode and raw data path."""
+    from ..models._context import GroupData, RawDataPath, TaskContext
+
     frame = _frame.get()
     if frame is None:
         raise NotInTaskContextError(

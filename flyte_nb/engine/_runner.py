@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import _config
-from ..models import generate_random_name
+from ..models._action import generate_random_name
 from ..store import get_recorder, process_identity
 from ..types import encode_values
 from . import _capture

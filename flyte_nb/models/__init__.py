@@ -14,20 +14,39 @@ Design decisions:
 * Action names are deterministic where they must be (``ActionID.new_sub_action_from`` hashes
   the call with SHA-256, so a resumed run in a new process finds the same child) and
   unguessable where they may be (``generate_random_name`` uses ``os.urandom``).
+* Imported lazily (PEP 562), like the top-level package: the engine needs ``ActionID`` and
+  ``NativeInterface`` on every run, while the seven dataclasses of ``_context`` (~7 ms to
+  create) are needed only when a task asks for ``current_context()``.
 """
 
 from __future__ import annotations
 
-from flyte_nb.models._action import ActionID, generate_random_name
-from flyte_nb.models._context import (
-    Checkpoints,
-    CodeBundle,
-    GroupData,
-    RawDataPath,
-    SerializationContext,
-    TaskContext,
-)
-from flyte_nb.models._interface import NativeInterface
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._action import ActionID, generate_random_name
+    from ._context import (
+        Checkpoints,
+        CodeBundle,
+        GroupData,
+        RawDataPath,
+        SerializationContext,
+        TaskContext,
+    )
+    from ._interface import NativeInterface
+
+_LAZY = {
+    "ActionID": "_action",
+    "generate_random_name": "_action",
+    "Checkpoints": "_context",
+    "CodeBundle": "_context",
+    "GroupData": "_context",
+    "RawDataPath": "_context",
+    "SerializationContext": "_context",
+    "TaskContext": "_context",
+    "NativeInterface": "_interface",
+}
 
 __all__ = [
     "ActionID",
@@ -40,3 +59,15 @@ __all__ = [
     "TaskContext",
     "generate_random_name",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'flyte_nb.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -63,7 +63,19 @@ class Action:
         self.started_at: float | None = row["started_at"]
         self.ended_at: float | None = row["ended_at"]
         self.transitions: list[list[Any]] = json.loads(row["transitions"])
-        self.attempt_log: list[dict[str, Any]] = json.loads(row["attempt_log"])
+        self.attempt_log: list[dict[str, Any]] = json.loads(row["attempt_log"]) or (
+            # One clean attempt is stored as the row itself (see store/_schema.py).
+            [
+                {
+                    "attempt": 1,
+                    "started_at": self.started_at,
+                    "ended_at": self.ended_at,
+                    "phase": self.phase,
+                }
+            ]
+            if self.attempts == 1
+            else []
+        )
         self.error: dict[str, Any] | None = json.loads(row["error"]) if row["error"] else None
         self.children: list[Action] = []
 

@@ -8,5 +8,13 @@ or the engine: the engine hands over rows.
 
 from ._blobs import BlobStore
 from ._recorder import Recorder, flush_all, get_recorder, process_identity
+from ._sqlite_sql import ACTION_COLUMNS
 
-__all__ = ["BlobStore", "Recorder", "flush_all", "get_recorder", "process_identity"]
+__all__ = [
+    "ACTION_COLUMNS",
+    "BlobStore",
+    "Recorder",
+    "flush_all",
+    "get_recorder",
+    "process_identity",
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import threading
 from pathlib import Path
 
 
@@ -26,8 +26,8 @@ class BlobStore:
         path = self._path(digest)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
+            tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{digest[:8]}")
+            with open(tmp, "wb") as f:
                 f.write(data)
             os.replace(tmp, path)
         return digest

@@ -19,7 +19,6 @@ from __future__ import annotations
 import collections
 import json
 import os
-import socket
 import sqlite3
 import threading
 import time
@@ -31,13 +30,13 @@ from ._blobs import BlobStore
 
 
 class Recordable(Protocol):
-    def row(self) -> dict[str, Any]: ...
+    def row(self) -> Any: ...
 
 
 def process_identity(pid: int | None = None) -> tuple[str, int, str]:
     """(host, pid, start marker): the start marker tells a live process from a reused pid."""
     pid = os.getpid() if pid is None else pid
-    return socket.gethostname(), pid, _process_started(pid) or ""
+    return os.uname().nodename, pid, _process_started(pid) or ""
 
 
 def _process_started(pid: int) -> str | None:
@@ -106,7 +105,7 @@ class Recorder:
 
     def _abort_dead_runs(self) -> list[str]:
         """Mark runs whose owning process on this host is gone as ABORTED."""
-        host = socket.gethostname()
+        host = os.uname().nodename
         now = time.time()
         aborted = []
         with self._lock:
@@ -130,8 +129,10 @@ class Recorder:
         return aborted
 
     # -- hot path ------------------------------------------------------------------------
-    def touch(self, obj: Recordable) -> None:
-        self._pending.append(obj)
+    def touch(self, action: Recordable) -> None:
+        """Note that an action changed; its ``row()`` (a tuple in ``ACTION_COLUMNS`` order)
+        is taken at the next flush."""
+        self._pending.append(action)
 
     def log(self, row: dict[str, Any]) -> None:
         self._logs.append(row)
@@ -167,7 +168,7 @@ class Recorder:
         with self._lock:
             return self._conn.execute(sql.SELECT_RUN_NAME, {"name": name}).fetchone() is not None
 
-    def write_run(self, run: Recordable) -> None:
+    def write_run(self, run: Recordable) -> None:  # row(): a dict of run columns
         """Write a run row now (its start and end), together with everything pending."""
         self.flush(extra=run)
 
@@ -183,10 +184,7 @@ class Recorder:
             if not states and not logs and not cache_rows and extra is None:
                 return
             runs = [extra.row()] if extra is not None else []
-            actions: list[dict[str, Any]] = []
-            for obj in states.values():
-                row = obj.row()
-                (runs if "mode" in row else actions).append(row)
+            actions = [obj.row() for obj in states.values()]
             c = self._conn
             c.execute("BEGIN IMMEDIATE")
             try:

@@ -13,7 +13,11 @@ Shape decisions:
   sort the same in SQLite and PostgreSQL.
 - An action's phase transitions and attempts are JSON lists on the action row rather than
   child tables, so recording an action is one upsert however many times it changed before
-  the batch was flushed.
+  the batch was flushed. ``attempt_log`` is empty when the action's only attempt is
+  described by its own ``started_at``/``ended_at``/``phase`` (the common case); readers
+  derive that entry instead of every action storing it twice.
+- Actions are found by their primary key prefix (``run_name``); the rows of one run are
+  ordered by ``seq`` in the reader, so no second index slows every insert.
 - Values (inputs, outputs) are JSON documents produced by ``flyte_nb.types``: small values
   inline, large or opaque ones as content-addressed blob references.
 """
@@ -91,7 +95,6 @@ actions = Table(
     Column("transitions", Text, nullable=False),
     Column("attempt_log", Text, nullable=False),
     PrimaryKeyConstraint("run_name", "name"),
-    Index("ix_actions_run_seq", "run_name", "seq"),
 )
 
 logs = Table(
@@ -149,12 +152,14 @@ def render_sqlite_sql() -> str:
     def sql(stmt: object) -> str:
         return str(stmt.compile(dialect=dialect)).strip()  # type: ignore[attr-defined]
 
-    def upsert(table: Table, updates: tuple[str, ...]) -> str:
+    def upsert(table: Table, updates: tuple[str, ...], positional: bool = False) -> str:
         stmt = sqlite.insert(table).values({c.name: bindparam(c.name) for c in table.columns})
         stmt = stmt.on_conflict_do_update(
             index_elements=[c.name for c in table.primary_key.columns],
             set_={name: stmt.excluded[name] for name in updates},
         )
+        if positional:  # the hot upsert takes tuples: ~30% cheaper than dicts in sqlite3
+            return str(stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))).strip()
         return sql(stmt)
 
     live: list[Any] = [literal_column("'QUEUED'"), literal_column("'RUNNING'")]
@@ -173,7 +178,8 @@ def render_sqlite_sql() -> str:
         "SCHEMA_VERSION": SCHEMA_VERSION,
         "DDL": tuple(ddl),
         "UPSERT_RUN": upsert(runs, _RUN_UPDATES),
-        "UPSERT_ACTION": upsert(actions, _ACTION_UPDATES),
+        "ACTION_COLUMNS": tuple(c.name for c in actions.columns),
+        "UPSERT_ACTION": upsert(actions, _ACTION_UPDATES, positional=True),
         "UPSERT_CACHE": upsert(
             cache_entries, ("outputs", "run_name", "action_name", "created_at", "version")
         ),

@@ -7,7 +7,6 @@ Regenerate with ``python -m flyte_nb.store._schema > flyte_nb/store/_sqlite_sql.
 SCHEMA_VERSION = 1
 DDL = (
     'CREATE TABLE IF NOT EXISTS actions (\n\trun_name VARCHAR(128) NOT NULL, \n\tname VARCHAR(128) NOT NULL, \n\tparent VARCHAR(128), \n\tseq INTEGER NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tshort_name VARCHAR(256) NOT NULL, \n\tgroup_name VARCHAR(256), \n\tphase VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tattempts INTEGER NOT NULL, \n\tcache_hit BOOLEAN NOT NULL, \n\tcache_key VARCHAR(128), \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\ttransitions TEXT NOT NULL, \n\tattempt_log TEXT NOT NULL, \n\tPRIMARY KEY (run_name, name)\n)',
-    'CREATE INDEX IF NOT EXISTS ix_actions_run_seq ON actions (run_name, seq)',
     'CREATE TABLE IF NOT EXISTS cache_entries (\n\t"key" VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tversion VARCHAR(128) NOT NULL, \n\toutputs TEXT NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY ("key")\n)',
     'CREATE INDEX IF NOT EXISTS ix_cache_task_version ON cache_entries (task_name, version)',
     'CREATE TABLE IF NOT EXISTS logs (\n\tid INTEGER NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tattempt INTEGER NOT NULL, \n\tstream VARCHAR(8) NOT NULL, \n\tts FLOAT NOT NULL, \n\ttext TEXT NOT NULL, \n\tPRIMARY KEY (id)\n)',
@@ -18,7 +17,28 @@ DDL = (
     'CREATE TABLE IF NOT EXISTS schema_info (\n\t"key" VARCHAR(64) NOT NULL, \n\tvalue TEXT NOT NULL, \n\tPRIMARY KEY ("key")\n)',
 )
 UPSERT_RUN = 'INSERT INTO runs (name, task_name, phase, mode, created_at, started_at, ended_at, inputs, outputs, error, action_count, owner_host, owner_pid, owner_started, env_vars) VALUES (:name, :task_name, :phase, :mode, :created_at, :started_at, :ended_at, :inputs, :outputs, :error, :action_count, :owner_host, :owner_pid, :owner_started, :env_vars) ON CONFLICT (name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, outputs = excluded.outputs, error = excluded.error, action_count = excluded.action_count'
-UPSERT_ACTION = 'INSERT INTO actions (run_name, name, parent, seq, task_name, short_name, group_name, phase, created_at, started_at, ended_at, attempts, cache_hit, cache_key, inputs, outputs, error, transitions, attempt_log) VALUES (:run_name, :name, :parent, :seq, :task_name, :short_name, :group_name, :phase, :created_at, :started_at, :ended_at, :attempts, :cache_hit, :cache_key, :inputs, :outputs, :error, :transitions, :attempt_log) ON CONFLICT (run_name, name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, outputs = excluded.outputs, error = excluded.error, transitions = excluded.transitions, attempt_log = excluded.attempt_log'
+ACTION_COLUMNS = (
+    'run_name',
+    'name',
+    'parent',
+    'seq',
+    'task_name',
+    'short_name',
+    'group_name',
+    'phase',
+    'created_at',
+    'started_at',
+    'ended_at',
+    'attempts',
+    'cache_hit',
+    'cache_key',
+    'inputs',
+    'outputs',
+    'error',
+    'transitions',
+    'attempt_log',
+)
+UPSERT_ACTION = 'INSERT INTO actions (run_name, name, parent, seq, task_name, short_name, group_name, phase, created_at, started_at, ended_at, attempts, cache_hit, cache_key, inputs, outputs, error, transitions, attempt_log) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_name, name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, outputs = excluded.outputs, error = excluded.error, transitions = excluded.transitions, attempt_log = excluded.attempt_log'
 UPSERT_CACHE = 'INSERT INTO cache_entries ("key", task_name, version, outputs, run_name, action_name, created_at) VALUES (:key, :task_name, :version, :outputs, :run_name, :action_name, :created_at) ON CONFLICT ("key") DO UPDATE SET version = excluded.version, outputs = excluded.outputs, run_name = excluded.run_name, action_name = excluded.action_name, created_at = excluded.created_at'
 INSERT_LOG = 'INSERT INTO logs (run_name, action_name, attempt, stream, ts, text) VALUES (:run_name, :action_name, :attempt, :stream, :ts, :text)'
 SET_SCHEMA_INFO = 'INSERT INTO schema_info ("key", value) VALUES (:key, :value) ON CONFLICT ("key") DO UPDATE SET value = excluded.value'

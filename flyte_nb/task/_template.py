@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import Cache, VersionParameters
 from ..exceptions import FlyteValidationException
-from ..models import NativeInterface
+from ..models._interface import NativeInterface
 from ..types import check_input, check_output, digest, encode_value
 from ._resources import Resources
 from ._retry import RetryStrategy, coerce_timeout
