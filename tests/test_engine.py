@@ -379,3 +379,28 @@ def test_listall_filters(env: fl.TaskEnvironment) -> None:
     assert len(fl.remote.Run.listall(task_name=ok.name, limit=2)) == 2
     with pytest.raises(FlyteValidationException, match="unknown phase"):
         fl.remote.Run.listall(phase="DONE")
+
+
+def test_concurrency_limit_does_not_deadlock_nested_parents(env: fl.TaskEnvironment) -> None:
+    running = {"now": 0, "peak": 0}
+
+    @env.task
+    async def leaf(x: int) -> int:
+        running["now"] += 1
+        running["peak"] = max(running["peak"], running["now"])
+        await asyncio.sleep(0.005)
+        running["now"] -= 1
+        return x
+
+    @env.task
+    async def branch(x: int) -> int:
+        return sum(await asyncio.gather(*[leaf(x * 10 + i) for i in range(3)]))
+
+    @env.task
+    async def root() -> int:
+        return sum(await asyncio.gather(*[branch(i) for i in range(4)]))
+
+    run = fl.with_runcontext(max_action_concurrency=1).run(root)
+    assert run.outputs() == sum(x * 10 + i for x in range(4) for i in range(3))
+    assert running["peak"] == 1
+    assert len(run.actions()) == 1 + 4 + 12

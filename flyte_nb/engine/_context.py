@@ -7,6 +7,7 @@ children run interleaved on one thread and each asyncio Task sees its own value.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ class ActionFrame:
         "controller",
         "is_async",
         "pending",
+        "slot",
         "state",
         "version",
     )
@@ -50,6 +52,7 @@ class ActionFrame:
         self.attempt = state.attempts
         self.call_seq: dict[tuple[str, str, str | None], int] = {}
         self.pending = 0
+        self.slot: asyncio.Semaphore | None = None  # held while running, lent while waiting
         self._action_id: ActionID | None = None
 
     @property

@@ -124,18 +124,9 @@ class RunController:
             key = digest(task.name, version, cache.salt, keyed)
             state.cache_key = key
             cache_id = (version, key)
-            if cache.behavior == "auto" and not self.overwrite_cache:
-                hit = self.recorder.cache_get(task.name, version, key)
-                if hit is not None:
-                    state.cache_hit = True
-                    state.outputs = hit
-                    state.set_phase(ph.SUCCEEDED)
-                    self.recorder.touch(state)
-                    return (
-                        state,
-                        task.unpack_outputs(decode_values(hit, self.recorder.blobs.get)),
-                        None,
-                    )
+            cached = self._serve_hit(state, task, cache_id)
+            if cached is not _MISSING:
+                return state, cached, None
         self.recorder.touch(state)
         return state, _MISSING, cache_id
 
@@ -186,41 +177,55 @@ class RunController:
         if cached is not _MISSING:
             return cached
         if parent is not None:
+            # A parent waiting on children gives its slot back, so nesting never deadlocks.
             parent.pending += 1
+            if parent.pending == 1 and parent.slot is not None:
+                parent.slot.release()
         lock = self._serial_lock(task, cache_id)
+        slot = self._slot(parent)
         try:
-            async with self._slot(parent):
-                if lock is not None:
-                    await asyncio.get_running_loop().run_in_executor(None, lock.acquire)
-                    # Another action may have filled the entry while we waited.
-                    _, cached, _ = self._prepare_hit(state, task, cache_id)
-                    if cached is not _MISSING:
-                        return cached
-                while True:
-                    state.start_attempt()
-                    self.recorder.touch(state)
-                    try:
-                        result = await self._attempt_async(state, task, values)
-                    except BaseException as exc:
-                        delay = self._attempt_failed(state, task, exc)
-                        if delay is None:
-                            raise
-                        await asyncio.sleep(delay)
-                        continue
-                    return self._succeeded(state, task, result, cache_id)
+            if slot is not None:
+                await slot.acquire()
+            if lock is not None:
+                await asyncio.get_running_loop().run_in_executor(None, lock.acquire)
+                # Another action may have filled the entry while we waited.
+                cached = self._serve_hit(state, task, cache_id)
+                if cached is not _MISSING:
+                    return cached
+            while True:
+                state.start_attempt()
+                self.recorder.touch(state)
+                try:
+                    result = await self._attempt_async(state, task, values, slot)
+                except BaseException as exc:
+                    delay = self._attempt_failed(state, task, exc)
+                    if delay is None:
+                        raise
+                    await asyncio.sleep(delay)
+                    continue
+                return self._succeeded(state, task, result, cache_id)
         finally:
             if lock is not None and lock.locked():
                 lock.release()
+            if slot is not None:
+                slot.release()
             if parent is not None:
                 parent.pending -= 1
+                if parent.pending == 0 and parent.slot is not None:
+                    await parent.slot.acquire()
 
     async def _attempt_async(
-        self, state: ActionState, task: TaskTemplate, values: dict[str, Any]
+        self,
+        state: ActionState,
+        task: TaskTemplate,
+        values: dict[str, Any],
+        slot: asyncio.Semaphore | None,
     ) -> Any:
         if not task.is_async:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(sync_pool(), self._attempt_sync, state, task, values)
         frame = ActionFrame(self, state, True, task.cache_version())
+        frame.slot = slot
         tokens = enter(frame)
         try:
             if task.timeout is None:
@@ -247,7 +252,7 @@ class RunController:
             lock.acquire()
         try:
             if lock is not None:
-                _, cached, _ = self._prepare_hit(state, task, cache_id)
+                cached = self._serve_hit(state, task, cache_id)
                 if cached is not _MISSING:
                     return cached
             while True:
@@ -278,10 +283,10 @@ class RunController:
             leave(tokens)
 
     # -- concurrency and serialized caching ----------------------------------------------
-    def _slot(self, parent: ActionFrame | None) -> Any:
-        """A slot of ``max_action_concurrency``; the root action never needs one."""
+    def _slot(self, parent: ActionFrame | None) -> asyncio.Semaphore | None:
+        """The semaphore of ``max_action_concurrency``; the root action never needs a slot."""
         if self._limit is None or parent is None:
-            return _NO_SLOT
+            return None
         loop = asyncio.get_running_loop()
         sem = self._semaphores.get(loop)
         if sem is None:
@@ -295,26 +300,17 @@ class RunController:
             return None
         return self._serial_locks.setdefault(cache_id[1], threading.Lock())
 
-    def _prepare_hit(
+    def _serve_hit(
         self, state: ActionState, task: TaskTemplate, cache_id: tuple[str, str] | None
-    ) -> tuple[ActionState, Any, None]:
-        assert cache_id is not None
+    ) -> Any:
+        """Finish ``state`` from the cache if the entry exists now, else return _MISSING."""
+        if cache_id is None or self.overwrite_cache or task.cache.behavior != "auto":
+            return _MISSING
         hit = self.recorder.cache_get(task.name, cache_id[0], cache_id[1])
-        if hit is None or self.overwrite_cache or task.cache.behavior != "auto":
-            return state, _MISSING, None
+        if hit is None:
+            return _MISSING
         state.cache_hit = True
         state.outputs = hit
         state.set_phase(ph.SUCCEEDED)
         self.recorder.touch(state)
-        return state, task.unpack_outputs(decode_values(hit, self.recorder.blobs.get)), None
-
-
-class _NoSlot:
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-_NO_SLOT = _NoSlot()
+        return task.unpack_outputs(decode_values(hit, self.recorder.blobs.get))
