@@ -25,7 +25,7 @@ from typing import Any
 
 from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
 
-__all__ = ["NativeInterface"]
+__all__ = ["NativeInterface", "is_namedtuple", "type_name"]
 
 _EMPTY: Any = inspect.Parameter.empty
 # Bare ``typing.Tuple`` has origin ``tuple`` like ``tuple[int, str]`` but says nothing of arity.
@@ -33,7 +33,7 @@ _BARE_TUPLE: Any = typing.Tuple  # noqa: UP006
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
-def _type_name(tp: object) -> str:
+def type_name(tp: object) -> str:
     """Short, user-facing spelling of an annotation (``int``, ``list[str]``, ``None``)."""
     if tp is type(None) or tp is None:
         return "None"
@@ -42,14 +42,14 @@ def _type_name(tp: object) -> str:
     return repr(tp).replace("typing.", "")
 
 
-def _is_namedtuple(tp: object) -> bool:
+def is_namedtuple(tp: object) -> bool:
     return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
 
 
 def _outputs_from_annotation(annotation: Any) -> dict[str, type]:
     if annotation is _EMPTY or annotation is None or annotation is type(None):
         return {}
-    if _is_namedtuple(annotation):
+    if is_namedtuple(annotation):
         hints = typing.get_type_hints(annotation, include_extras=True)
         return {f: hints.get(f, Any) for f in annotation._fields}
     if typing.get_origin(annotation) is tuple and annotation is not _BARE_TUPLE:
@@ -203,7 +203,7 @@ class NativeInterface:
     def _signature_str(self) -> str:
         parts = []
         for name, (tp, default) in self.inputs.items():
-            text = f"{name}: {_type_name(tp)}"
+            text = f"{name}: {type_name(tp)}"
             if default is not _EMPTY:
                 text += f" = {default!r}"
             parts.append(text)
@@ -222,5 +222,5 @@ class NativeInterface:
         return len(self._names) - len(self._defaults)
 
     def __repr__(self) -> str:
-        outs = ", ".join(f"{n}: {_type_name(t)}" for n, t in self.outputs.items())
+        outs = ", ".join(f"{n}: {type_name(t)}" for n, t in self.outputs.items())
         return f"({self._signature_str()}) -> ({outs})"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import Cache, VersionParameters
 from ..exceptions import FlyteValidationException
-from ..models._interface import NativeInterface
+from ..models._interface import NativeInterface, is_namedtuple
 from ..types import check_input, check_output, digest, encode_value
 from ._resources import Resources
 from ._retry import RetryStrategy, coerce_timeout
@@ -31,10 +31,6 @@ if TYPE_CHECKING:
     from ._environment import TaskEnvironment
 
 _EMPTY: Any = inspect.Parameter.empty
-
-
-def _is_namedtuple(tp: object) -> bool:
-    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
 
 
 class TaskTemplate:
@@ -63,7 +59,7 @@ class TaskTemplate:
         ret = self.interface.return_annotation
         self.return_type: Any = None if ret is _EMPTY else ret
         self._output_names = tuple(self.interface.outputs)
-        self._multi_output = len(self._output_names) > 1 or _is_namedtuple(self.return_type)
+        self._multi_output = len(self._output_names) > 1 or is_namedtuple(self.return_type)
         self.cache = Cache.coerce(env.cache if cache is None else cache)
         self.retries = RetryStrategy.coerce(retries, self.name)
         self.timeout = coerce_timeout(timeout, self.name)
@@ -124,7 +120,7 @@ class TaskTemplate:
             return None
         if self._multi_output:
             values = [outputs[n] for n in names]
-            return self.return_type(*values) if _is_namedtuple(self.return_type) else tuple(values)
+            return self.return_type(*values) if is_namedtuple(self.return_type) else tuple(values)
         return outputs[names[0]]
 
     # -- calling -------------------------------------------------------------------------

@@ -4,7 +4,8 @@ See ``_check.py`` for why checks are strict and why scalars skip pydantic, and
 ``_values.py`` for the stored form.
 """
 
-from ._check import check_input, check_output, checker_for, type_name
+from ..models._interface import type_name
+from ._check import check_input, check_output, checker_for
 from ._values import (
     decode_value,
     decode_values,

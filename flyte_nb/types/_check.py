@@ -19,20 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import FlyteTypeException
+from ..models._interface import type_name
 
 Checker = Callable[[Any], "str | None"]
 """Returns None when the value fits, else a short description of the mismatch."""
 
 _NoneType = type(None)
 _cache: dict[Any, Checker] = {}
-
-
-def type_name(annotation: Any) -> str:
-    if annotation is _NoneType or annotation is None:
-        return "None"
-    if isinstance(annotation, type) and not typing.get_args(annotation):
-        return annotation.__qualname__
-    return repr(annotation).replace("typing.", "")
 
 
 def value_type_name(value: Any) -> str:
