@@ -1,9 +1,14 @@
 """``fl.init``, ``fl.run`` and ``fl.with_runcontext``: starting runs.
 
-In this version every run executes in the calling process (``mode="local"``): the call
-blocks until the run is finished and returns a ``Run`` handle; a failed run raises the
-task's own exception (original type, traceback trimmed to user frames) with a note naming
-the run, so the notebook shows the user's error and the records keep the details.
+Two modes, one ``Run`` handle:
+
+- ``mode="local"`` runs in this process. The call blocks until the run is finished; a
+  failed run raises the task's own exception (original type, traceback trimmed to user
+  frames) with a note naming the run.
+- ``mode="remote"`` (the default once ``fl.init()`` has connected to a backend) submits
+  the run and returns at once; ``run.wait()``, ``run.outputs()`` (which raises the task's
+  own exception on failure) and ``run.watch()`` follow it. ``fl.init()`` starts the
+  embedded backend of the home folder when none answers.
 """
 
 from __future__ import annotations
@@ -16,18 +21,50 @@ from typing import Any
 from . import _config
 from .exceptions import FlyteValidationException
 from .remote import Run
+from .remote._sources import LocalSource
+from .store._views import run_view
 
 _RUN_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_MODES = ("local",)
+_MODES = ("local", "remote")
 
 
-def init(home: str | os.PathLike[str] | None = None) -> None:
-    """Choose where runs are recorded (default: ``$FLYTE_NB_HOME`` or ``~/.flyte_nb``)."""
+def init(
+    endpoint: str | None = None,
+    *,
+    token: str | None = None,
+    home: str | os.PathLike[str] | None = None,
+    project: str | None = None,
+    domain: str | None = None,
+    interactive_mode: bool | None = None,
+    bundle_size_limit: int | None = None,
+    local: bool = False,
+) -> None:
+    """Connect this kernel to a backend, starting this machine's one if none answers.
+
+    ``home`` is where records live (default ``$FLYTE_NB_HOME`` or ``~/.flyte_nb``);
+    ``endpoint``/``token`` connect to another server; ``local=True`` sets the home only
+    and keeps every run in this process. Settings not given come from the environment
+    and ``<home>/config.toml`` (see docs/configuration.md).
+    """
     if home is not None and not isinstance(home, (str, os.PathLike)):
         raise FlyteValidationException(
             f"fl.init(home=...) takes a folder path, got {type(home).__qualname__}"
         )
+    if not isinstance(local, bool):
+        raise FlyteValidationException(f"fl.init(local=...) must be True or False, got {local!r}")
+    from .client import connect, disconnect
+
     _config.set_home(home)
+    disconnect()
+    if local:
+        return
+    options = {
+        "project": project,
+        "domain": domain,
+        "interactive_mode": interactive_mode,
+        "bundle_size_limit": bundle_size_limit,
+    }
+    connect(endpoint, token=token, **{k: v for k, v in options.items() if v is not None})
 
 
 class RunContext:
@@ -35,13 +72,13 @@ class RunContext:
 
     def __init__(
         self,
-        mode: str = "local",
+        mode: str | None = None,
         name: str | None = None,
         overwrite_cache: bool = False,
         max_action_concurrency: int | None = None,
         env_vars: Mapping[str, str] | None = None,
     ) -> None:
-        if mode not in _MODES:
+        if mode is not None and mode not in _MODES:
             raise FlyteValidationException(
                 f"with_runcontext: mode must be one of {list(_MODES)}, got {mode!r}"
             )
@@ -85,6 +122,8 @@ class RunContext:
             raise FlyteValidationException(
                 f"fl.run needs a task (a function decorated with @env.task), got {task!r}"
             )
+        if self._mode() == "remote":
+            return self._run_remote(task, args, kwargs)
         outcome = execute_run(
             task,
             args,
@@ -94,7 +133,7 @@ class RunContext:
             max_action_concurrency=self.max_action_concurrency,
             env_vars=self.env_vars,
         )
-        run = Run(outcome.state.row(), outcome)
+        run = Run(run_view(outcome.state.row()), outcome, LocalSource())
         if outcome.error is not None:
             outcome.error.add_note(
                 f"flyte_nb: run {run.name!r} failed; inspect it with "
@@ -103,16 +142,42 @@ class RunContext:
             raise outcome.error
         return run
 
+    def _mode(self) -> str:
+        if self.mode is not None:
+            return self.mode
+        from .client import current
+
+        return "remote" if current() is not None else "local"
+
+    def _run_remote(self, task: Any, args: tuple, kwargs: dict[str, Any]) -> Run:
+        __tracebackhide__ = True
+        from .client import connect, current, submit_run
+        from .remote._sources import RemoteSource
+
+        session = current() or connect()
+        view = submit_run(
+            session,
+            task,
+            args,
+            kwargs,
+            name=self.name,
+            overwrite_cache=self.overwrite_cache,
+            max_action_concurrency=self.max_action_concurrency,
+            env_vars=self.env_vars,
+        )
+        return Run(view, source=RemoteSource(session.client))
+
 
 def with_runcontext(
-    mode: str = "local",
+    mode: str | None = None,
     *,
     name: str | None = None,
     overwrite_cache: bool = False,
     max_action_concurrency: int | None = None,
     env_vars: Mapping[str, str] | None = None,
 ) -> RunContext:
-    """Run options for the next ``.run(task, ...)``: mode, name, cache override, fan-out limit."""
+    """Run options for the next ``.run(task, ...)``: mode (``"local"`` or ``"remote"``;
+    default remote once ``fl.init()`` connected), name, cache override, fan-out limit."""
     return RunContext(
         mode=mode,
         name=name,
@@ -123,6 +188,7 @@ def with_runcontext(
 
 
 def run(task: Any, *args: Any, **kwargs: Any) -> Run:
-    """Run ``task`` with these inputs and return its ``Run`` (local mode: when finished)."""
+    """Run ``task`` with these inputs and return its ``Run`` (local mode: when finished;
+    on a backend: at once)."""
     __tracebackhide__ = True
     return RunContext().run(task, *args, **kwargs)

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 __all__ = [
     "ActionAbortedError",
+    "ActionFailedError",
     "ActionTimeoutError",
+    "BackendAuthError",
+    "BackendUnavailableError",
+    "BundleError",
+    "BundleTooLargeError",
+    "BundleVersionMismatchError",
     "FlyteError",
     "FlyteMissingReturnValueException",
     "FlyteNbException",
@@ -26,6 +32,7 @@ __all__ = [
     "RunFailedError",
     "RunNotFoundError",
     "TaskNameClashError",
+    "UnpicklableCaptureError",
 ]
 
 
@@ -63,6 +70,25 @@ class ActionTimeoutError(FlyteNbException, TimeoutError):
 
 class ActionAbortedError(FlyteNbException):
     """An action or run was aborted before it finished."""
+
+
+class ActionFailedError(FlyteNbException, RuntimeError):
+    """A child action failed on the backend and its own exception could not be rebuilt here
+    (it was not picklable, or the worker running it died); the message keeps the original
+    type, message and traceback."""
+
+    def __init__(self, message: str, error_type: str = "Error", traceback: str = "") -> None:
+        super().__init__(message + (f"\n\n{traceback}" if traceback else ""))
+        self.error_type = error_type
+        self.traceback = traceback
+
+
+class BackendUnavailableError(FlyteNbException, ConnectionError):
+    """The backend did not answer; the message says how to start it."""
+
+
+class BackendAuthError(FlyteNbException, PermissionError):
+    """The backend refused the token (wrong token file, or another server's)."""
 
 
 class RunNotFoundError(FlyteNbException, LookupError):
@@ -110,3 +136,22 @@ class RunFailedError(FlyteNbException):
         self.error_type = error_type
         self.error_message = message
         self.traceback = traceback
+
+
+class BundleError(FlyteNbException):
+    """A task's code could not be packed for, or loaded in, a worker process."""
+
+
+class BundleTooLargeError(BundleError):
+    """A task's code bundle, with the globals it captures, is over the size limit."""
+
+
+class UnpicklableCaptureError(BundleError, TypeError):
+    """A task captures a value (a lock, an open file, a socket...) that cannot leave its process.
+
+    Also a ``TypeError``: that is what ``pickle`` raises for the same problem.
+    """
+
+
+class BundleVersionMismatchError(BundleError):
+    """A bundle was packed by another Python, cloudpickle or library version than the loader's."""

@@ -18,7 +18,7 @@ _env_names = itertools.count()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "home"
     monkeypatch.setenv("FLYTE_NB_HOME", str(path))
-    fl.init(home=path)
+    fl.init(home=path, local=True)
     yield path
     _config.set_home(None)
 

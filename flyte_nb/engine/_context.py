@@ -107,7 +107,7 @@ def current_context() -> TaskContext:
         run_base_dir=str(frame.controller.raw_data_dir),
         group_data=GroupData(name=group) if group else None,
         data={"attempt": frame.attempt, "task_name": state.task_name, "run_name": run.name},
-        mode="local",
+        mode=getattr(frame.controller, "mode", "local"),
     )
 
 

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ActionTimeoutError, FlyteTypeException
-from ..types import check_input, check_output, digest, encode_values
+from ..types import check_input, check_output, encode_values
 from ..types._values import decode_values
 from . import _state as ph
 from ._context import ActionFrame, current_group, enter, leave
 from ._deadline import sync_deadline
 from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
+from ._submit import cache_identity, child_name
 from ._traceback import user_traceback_text
 
 if TYPE_CHECKING:
@@ -97,8 +98,7 @@ class RunController:
         if parent is None:
             name, parent_name = "a0", None
         else:
-            seq = parent.next_seq(task.task_hash, inputs, group)
-            name = parent.action_id.new_sub_action_from(seq, task.task_hash, inputs, group).name
+            name = child_name(parent, task, inputs, group)
             parent_name = parent.state.name
         state = ActionState(
             self.run.name,
@@ -111,19 +111,9 @@ class RunController:
             inputs,
         )
         self.run.action_count += 1
-        cache_id = None
-        cache = task.cache
-        if cache.behavior != "disable":
-            version = task.cache_version()
-            ignored = cache.get_ignored_inputs()
-            keyed = (
-                inputs
-                if not ignored
-                else encode_values({k: v for k, v in values.items() if k not in ignored}, put)
-            )
-            key = digest(task.name, version, cache.salt, keyed)
-            state.cache_key = key
-            cache_id = (version, key)
+        cache_id = cache_identity(task, values, inputs, put)
+        if cache_id is not None:
+            state.cache_key = cache_id[1]
             cached = self._serve_hit(state, task, cache_id)
             if cached is not _MISSING:
                 return state, cached, None

@@ -48,6 +48,7 @@ class ActionState:
         "run_name",
         "seq",
         "short_name",
+        "spec",
         "started_at",
         "task_name",
         "transitions",
@@ -63,6 +64,7 @@ class ActionState:
         short_name: str,
         group_name: str | None,
         inputs: str,
+        spec: str | None = None,
     ) -> None:
         now = time.time()
         self.run_name = run_name
@@ -73,6 +75,7 @@ class ActionState:
         self.short_name = short_name
         self.group_name = group_name
         self.inputs = inputs
+        self.spec = spec  # JSON the backend writes (code ref, retries, ...); None in-kernel
         self.phase = QUEUED
         self.created_at = now
         self.started_at: float | None = None
@@ -112,7 +115,7 @@ class ActionState:
     COLUMNS = (
         "run_name", "name", "parent", "seq", "task_name", "short_name", "group_name", "phase",
         "created_at", "started_at", "ended_at", "attempts", "cache_hit", "cache_key",
-        "inputs", "outputs", "error", "transitions", "attempt_log",
+        "inputs", "outputs", "error", "transitions", "attempt_log", "spec",
     )  # fmt: skip
 
     def row(self) -> tuple[Any, ...]:
@@ -137,6 +140,7 @@ class ActionState:
             # Formatted by hand: float repr through json costs 3x as much, per flush row.
             "[" + ",".join(f'["{p}",{t:.6f}]' for p, t in self.transitions) + "]",
             _attempt_log_json(self.attempt_log),
+            self.spec,
         )
 
 
@@ -151,6 +155,7 @@ class RunState:
     __slots__ = (
         "action_count",
         "created_at",
+        "domain",
         "ended_at",
         "env_vars",
         "error",
@@ -160,6 +165,8 @@ class RunState:
         "outputs",
         "owner",
         "phase",
+        "project",
+        "spec",
         "started_at",
         "task_name",
     )
@@ -172,6 +179,10 @@ class RunState:
         owner: tuple[str, int, str],
         env_vars: dict[str, str],
         mode: str = "local",
+        *,
+        project: str = "default",
+        domain: str = "development",
+        spec: str | None = None,
     ) -> None:
         self.name = name
         self.task_name = task_name
@@ -179,6 +190,9 @@ class RunState:
         self.owner = owner
         self.env_vars = env_vars
         self.mode = mode
+        self.project = project
+        self.domain = domain
+        self.spec = spec  # JSON the backend writes (run options, root task ref); None locally
         self.phase = RUNNING
         self.created_at = self.started_at = time.time()
         self.ended_at: float | None = None
@@ -210,4 +224,7 @@ class RunState:
             "owner_pid": pid,
             "owner_started": started,
             "env_vars": _dumps(self.env_vars),
+            "project": self.project,
+            "domain": self.domain,
+            "spec": self.spec,
         }

@@ -1,41 +1,26 @@
 """``Run`` and ``Action``: handles on recorded runs, found again by name at any later time.
 
-A handle is a snapshot of the records plus a way to refresh it; it never holds a database
-connection. A ``Run`` returned by ``fl.run`` in local mode also keeps the live outcome, so
-``outputs()`` returns the very object the task returned (NamedTuples and all) and a failed
-run re-raises the user's original exception; a ``Run`` found with ``Run.get`` rebuilds
-values from the records.
+A handle is a snapshot of the records plus the ``Source`` it came from (this machine's
+database, or a backend over HTTP; see ``_sources.py``) and refreshes from there; it never
+holds a connection. A ``Run`` returned by ``fl.run`` in local mode also keeps the live
+outcome, so ``outputs()`` returns the very object the task returned. Any other failed run
+raises the user's own exception, rebuilt from the records (``engine/_errors.py``).
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .. import _config
-from ..exceptions import FlyteValidationException, RunFailedError, RunNotFoundError
-from ..store import flush_all
-from ..store._blobs import BlobStore
-from ..types import decode_values
+from ..exceptions import FlyteValidationException, RunNotFoundError
+from ._sources import Source, default_source
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
     from ..engine import RunOutcome
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"})
-
-
-def _reader() -> ModuleType:
-    """The SQLAlchemy reader, imported on first read: SQLAlchemy costs ~0.36 s to import."""
-    from ..store import _reader as reader
-
-    return reader
-
-
-def _blobs() -> BlobStore:
-    return BlobStore(_config.blob_dir())
+PHASES = TERMINAL | {"QUEUED", "RUNNING"}
 
 
 def _outputs_value(outputs: dict[str, Any]) -> Any:
@@ -46,37 +31,31 @@ def _outputs_value(outputs: dict[str, Any]) -> Any:
     return tuple(outputs.values())
 
 
+def _check_name(what: str, name: object) -> str:
+    if not isinstance(name, str) or not name:
+        raise FlyteValidationException(f"{what} needs a run name (str), got {name!r}")
+    return name
+
+
 class Action:
     """One action of a run: a task call, with its phase, attempts, values and logs."""
 
-    def __init__(self, row: dict[str, Any]) -> None:
-        self._row = row
-        self.run_name: str = row["run_name"]
-        self.name: str = row["name"]
-        self.parent: str | None = row["parent"]
-        self.task_name: str = row["task_name"]
-        self.short_name: str = row["short_name"]
-        self.group: str | None = row["group_name"]
-        self.phase: str = row["phase"]
-        self.attempts: int = row["attempts"]
-        self.cache_hit: bool = bool(row["cache_hit"])
-        self.started_at: float | None = row["started_at"]
-        self.ended_at: float | None = row["ended_at"]
-        self.transitions: list[list[Any]] = json.loads(row["transitions"])
-        self.attempt_log: list[dict[str, Any]] = json.loads(row["attempt_log"]) or (
-            # One clean attempt is stored as the row itself (see store/_schema.py).
-            [
-                {
-                    "attempt": 1,
-                    "started_at": self.started_at,
-                    "ended_at": self.ended_at,
-                    "phase": self.phase,
-                }
-            ]
-            if self.attempts == 1
-            else []
-        )
-        self.error: dict[str, Any] | None = json.loads(row["error"]) if row["error"] else None
+    def __init__(self, view: dict[str, Any], source: Source | None = None) -> None:
+        self._source = source or default_source()
+        self.run_name: str = view["run"]
+        self.name: str = view["name"]
+        self.parent: str | None = view["parent"]
+        self.task_name: str = view["task_name"]
+        self.short_name: str = view["short_name"]
+        self.group: str | None = view["group"]
+        self.phase: str = view["phase"]
+        self.attempts: int = view["attempts"]
+        self.cache_hit: bool = view["cache_hit"]
+        self.started_at: float | None = view["started_at"]
+        self.ended_at: float | None = view["ended_at"]
+        self.transitions: list[list[Any]] = view["transitions"]
+        self.attempt_log: list[dict[str, Any]] = view["attempt_log"]
+        self.error: dict[str, Any] | None = view["error"]
         self.children: list[Action] = []
 
     @property
@@ -86,16 +65,14 @@ class Action:
         return (self.ended_at or time.time()) - self.started_at
 
     def inputs(self) -> dict[str, Any]:
-        return decode_values(self._row["inputs"], _blobs().get)
+        return self._source.values(self.run_name, self.name, "inputs")
 
     def outputs(self) -> dict[str, Any]:
         """Named outputs (``o0``, ...) of a succeeded action."""
-        return decode_values(self._row["outputs"], _blobs().get)
+        return self._source.values(self.run_name, self.name, "outputs")
 
     def logs(self) -> str:
-        flush_all()
-        rows = _reader().list_logs(_config.database_path(), self.run_name, self.name)
-        return "".join(r["text"] for r in rows)
+        return self._source.logs(self.run_name, self.name)
 
     def __repr__(self) -> str:
         extra = " (cache hit)" if self.cache_hit else ""
@@ -106,59 +83,73 @@ class Action:
 class Run:
     """A recorded run. ``Run.get(name)`` finds one; ``Run.listall()`` lists them."""
 
-    def __init__(self, row: dict[str, Any], outcome: RunOutcome | None = None) -> None:
+    def __init__(
+        self,
+        view: dict[str, Any],
+        outcome: RunOutcome | None = None,
+        source: Source | None = None,
+    ) -> None:
         self._outcome = outcome
-        self._load(row)
+        self._source = source or default_source()
+        self._load(view)
 
-    def _load(self, row: dict[str, Any]) -> None:
-        self._row = row
-        self.name: str = row["name"]
-        self.task_name: str = row["task_name"]
-        self.phase: str = row["phase"]
-        self.created_at: float = row["created_at"]
-        self.started_at: float | None = row["started_at"]
-        self.ended_at: float | None = row["ended_at"]
-        self.action_count: int = row["action_count"]
-        self.error: dict[str, Any] | None = json.loads(row["error"]) if row["error"] else None
+    def _load(self, view: dict[str, Any]) -> None:
+        self._view = view
+        self.name: str = view["name"]
+        self.task_name: str = view["task_name"]
+        self.project: str = view["project"]
+        self.domain: str = view["domain"]
+        self.phase: str = view["phase"]
+        self.mode: str = view["mode"]
+        self.created_at: float = view["created_at"]
+        self.started_at: float | None = view["started_at"]
+        self.ended_at: float | None = view["ended_at"]
+        self.action_count: int = view["action_count"]
+        self.error: dict[str, Any] | None = view["error"]
 
     # -- finding runs --------------------------------------------------------------------
     @classmethod
     def get(cls, name: str) -> Run:
-        if not isinstance(name, str) or not name:
-            raise FlyteValidationException(f"Run.get needs a run name (str), got {name!r}")
-        flush_all()
-        row = _reader().get_run(_config.database_path(), name)
-        if row is None:
+        _check_name("Run.get", name)
+        source = default_source()
+        view = source.run(name)
+        if view is None:
             raise RunNotFoundError(
-                f"No run named {name!r} in {_config.database_path()}; list recorded runs with "
+                f"No run named {name!r} in {source.where()}; list recorded runs with "
                 "fl.remote.Run.listall() or `flyte-nb runs`"
             )
-        return cls(row)
+        return cls(view, source=source)
 
     @classmethod
     def listall(
-        cls, phase: str | None = None, task_name: str | None = None, limit: int = 100
+        cls,
+        phase: str | None = None,
+        task_name: str | None = None,
+        limit: int = 100,
+        **filters: Any,
     ) -> list[Run]:
-        """Recorded runs, newest first."""
-        if phase is not None and phase not in TERMINAL | {"QUEUED", "RUNNING"}:
+        """Recorded runs, newest first (with a backend also: project, domain, text, sort)."""
+        if phase is not None and phase not in PHASES:
             raise FlyteValidationException(
-                f"Run.listall: unknown phase {phase!r}; use one of "
-                f"{sorted(TERMINAL | {'QUEUED', 'RUNNING'})}"
+                f"Run.listall: unknown phase {phase!r}; use one of {sorted(PHASES)}"
             )
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise FlyteValidationException(f"Run.listall: limit must be an int >= 1, got {limit!r}")
-        flush_all()
-        rows = _reader().list_runs(
-            _config.database_path(), phase=phase, task_name=task_name, limit=limit
-        )
-        return [cls(r) for r in rows]
+        unknown = set(filters) - {"project", "domain", "text", "sort", "offset"}
+        if unknown:
+            raise FlyteValidationException(
+                f"Run.listall: unknown filter {sorted(unknown)[0]!r}; use phase, task_name, "
+                "limit, project, domain, text, sort or offset"
+            )
+        source = default_source()
+        views = source.runs(phase=phase, task_name=task_name, limit=limit, **filters)
+        return [cls(v, source=source) for v in views]
 
     # -- state ---------------------------------------------------------------------------
     def refresh(self) -> Run:
-        flush_all()
-        row = _reader().get_run(_config.database_path(), self.name)
-        if row is not None:
-            self._load(row)
+        view = self._source.run(self.name)
+        if view is not None:
+            self._load(view)
         return self
 
     @property
@@ -171,41 +162,65 @@ class Run:
             return None
         return (self.ended_at or time.time()) - self.started_at
 
-    def wait(self, timeout: float | None = None, poll_interval: float = 0.2) -> Run:
+    def wait(self, timeout: float | None = None) -> Run:
         """Block until the run is finished (or ``timeout`` seconds pass: TimeoutError)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.refresh().done:
-            if deadline is not None and time.monotonic() >= deadline:
+        while not self.done:
+            left = 60.0 if deadline is None else deadline - time.monotonic()
+            if left <= 0:
                 raise TimeoutError(f"Run {self.name!r} is still {self.phase} after {timeout} s")
-            time.sleep(poll_interval)
+            view = self._source.wait(self.name, left)
+            if view is not None:
+                self._load(view)
         return self
 
+    def abort(self) -> Run:
+        """Stop the run: running actions are killed, queued ones never start."""
+        if not self.done:
+            view = self._source.abort(self.name)
+            if view is not None:
+                self._load(view)
+        return self
+
+    def watch(self) -> Iterator[dict[str, Any]]:
+        """Live events of this run (phase changes of the run and its actions, log lines),
+        ending when the run does. Needs a backend; a local run is already finished."""
+        from ._sources import RemoteSource
+
+        if not isinstance(self._source, RemoteSource) or self.done:
+            yield {"kind": "run", "run": self.name, "phase": self.refresh().phase}
+            return
+        for kind, data in self._source.client.events("/events", run=self.name):
+            event = {"kind": kind, **data} if isinstance(data, dict) else {"kind": kind}
+            yield event
+            if kind == "run" and data.get("phase") in TERMINAL:
+                self.refresh()
+                return
+
     def inputs(self) -> dict[str, Any]:
-        return decode_values(self._row["inputs"], _blobs().get)
+        return self._source.values(self.name, None, "inputs")
 
     def outputs(self) -> Any:
-        """The root task's return value; a failed run raises its error."""
+        """The root task's return value; a failed run raises the task's own error."""
         if self._outcome is not None:
             if self._outcome.error is not None:
                 raise self._outcome.error
             return self._outcome.value
         if self.phase != "SUCCEEDED":
-            if self.error is not None:
-                raise RunFailedError(
-                    self.name,
-                    self.error.get("type", "Error"),
-                    self.error.get("message", ""),
-                    self.error.get("traceback", ""),
-                )
+            if self.phase in TERMINAL:
+                from ..engine._errors import rebuild_error
+
+                error = rebuild_error(self.error, self.phase, self._source.blob)
+                error.add_note(f"flyte_nb: run {self.name!r} ended {self.phase}")
+                raise error
             raise FlyteValidationException(
                 f"Run {self.name!r} is {self.phase}; it has no outputs yet (call run.wait())"
             )
-        return _outputs_value(decode_values(self._row["outputs"], _blobs().get))
+        return _outputs_value(self._source.values(self.name, None, "outputs"))
 
     def actions(self) -> list[Action]:
         """Every action, in the order they were started, with ``children`` linked."""
-        flush_all()
-        actions = [Action(r) for r in _reader().list_actions(_config.database_path(), self.name)]
+        actions = [Action(v, self._source) for v in self._source.actions(self.name)]
         by_name = {a.name: a for a in actions}
         for action in actions:
             if action.parent is not None and action.parent in by_name:
@@ -237,9 +252,7 @@ class Run:
 
     def logs(self, action: str | None = None) -> str:
         """Captured stdout/stderr of the whole run, or of one action."""
-        flush_all()
-        rows = _reader().list_logs(_config.database_path(), self.name, action)
-        return "".join(r["text"] for r in rows)
+        return self._source.logs(self.name, action)
 
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, task={self.task_name!r}, phase={self.phase})"

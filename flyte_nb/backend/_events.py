@@ -1,0 +1,54 @@
+"""Phase changes and log lines, fanned out to whoever watches (SSE clients, waiters).
+
+Publishing costs one dict lookup when nobody watches, so a 1000-action fan-out pays
+nothing for live views it does not have. Each subscriber has a bounded queue; one that
+falls behind gets a ``{"kind": "overflow"}`` marker and should re-read the state instead
+of the backend buffering without limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+Event = dict[str, Any]
+ALL = "*"
+
+
+class EventBus:
+    def __init__(self, queue_size: int = 10_000) -> None:
+        self._subs: dict[str, set[asyncio.Queue[Event]]] = {}
+        self._queue_size = queue_size
+
+    @property
+    def has_subscribers(self) -> bool:
+        return bool(self._subs)
+
+    def publish(self, run: str, event: Event) -> None:
+        subs = self._subs
+        if not subs:
+            return
+        for key in (run, ALL):
+            for q in subs.get(key, ()):
+                if q.full():
+                    continue
+                if q.qsize() == self._queue_size - 1:
+                    q.put_nowait({"kind": "overflow"})
+                else:
+                    q.put_nowait(event)
+
+    @asynccontextmanager
+    async def subscribe(self, run: str | None = None) -> AsyncIterator[asyncio.Queue[Event]]:
+        key = run or ALL
+        q: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
+        self._subs.setdefault(key, set()).add(q)
+        try:
+            yield q
+        finally:
+            subs = self._subs.get(key)
+            if subs is not None:
+                subs.discard(q)
+                if not subs:
+                    del self._subs[key]

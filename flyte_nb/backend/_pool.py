@@ -1,0 +1,176 @@
+"""The local worker pool: the embedded backend's executor.
+
+``size`` bounds how many workers *execute* at once. A worker whose action is waiting on
+children does not count (it lends its place, as a local-mode parent lends its concurrency
+slot), so nested fan-out can never deadlock the pool: if every worker holds a waiting
+parent, another worker is started. Extra workers retire after ``idle_ttl`` seconds.
+
+Workers are spawned with a socketpair and ``start_new_session`` (each leads its own
+process group), so ``kill`` takes the action's whole process tree down, and a death is
+seen at once as the channel closing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._channel import Channel, Message
+
+
+class WorkerHandle:
+    __slots__ = (
+        "busy_since",
+        "channel",
+        "idle_since",
+        "job",
+        "kill_reason",
+        "pid",
+        "proc",
+        "ready",
+    )
+
+    def __init__(self, proc: subprocess.Popen[bytes], channel: Channel) -> None:
+        self.proc = proc
+        self.pid = proc.pid
+        self.channel = channel
+        self.ready = False
+        self.job: Any = None  # the ActionRecord running here
+        self.kill_reason: str | None = None
+        self.idle_since = time.monotonic()
+        self.busy_since = 0.0
+
+    def send(self, message: Message) -> None:
+        self.channel.send(message)
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        size: int,
+        blob_url: str,
+        on_message: Callable[[WorkerHandle, Message], None],
+        on_exit: Callable[[WorkerHandle, int | None], None],
+        on_ready: Callable[[], None],
+        idle_ttl: float = 60.0,
+    ) -> None:
+        self.size = size
+        self.blob_url = blob_url
+        self.idle_ttl = idle_ttl
+        self._on_message = on_message
+        self._on_exit = on_exit
+        self._on_ready = on_ready
+        self.workers: dict[int, WorkerHandle] = {}
+        self.idle: list[WorkerHandle] = []
+        self.starting = 0
+        self.executing = 0  # busy workers whose action is not waiting on children
+        self._closed = False
+
+    # -- capacity ------------------------------------------------------------------------
+    def can_execute(self) -> bool:
+        return self.executing < self.size
+
+    def take_idle(self) -> WorkerHandle | None:
+        while self.idle:
+            worker = self.idle.pop()
+            if worker.pid in self.workers and worker.ready:
+                return worker
+        return None
+
+    def want_more(self, queued: int) -> None:
+        """Start workers so that ``queued`` waiting actions have somewhere to run."""
+        room = self.size - self.executing - len(self.idle) - self.starting
+        for _ in range(max(0, min(queued, room))):
+            self.spawn()
+
+    def release(self, worker: WorkerHandle) -> None:
+        worker.job = None
+        worker.idle_since = time.monotonic()
+        if worker.pid in self.workers:
+            self.idle.append(worker)
+
+    # -- processes -----------------------------------------------------------------------
+    def spawn(self) -> None:
+        if self._closed:
+            return
+        parent, child = socket.socketpair()
+        try:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "flyte_nb.backend._worker",
+                    str(child.fileno()),
+                    self.blob_url,
+                ],
+                pass_fds=[child.fileno()],
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+        finally:
+            child.close()
+        self.starting += 1
+        holder: list[WorkerHandle] = []
+        channel = Channel(
+            lambda msgs: self._messages(holder[0], msgs), lambda _exc: self._lost(holder[0])
+        )
+        worker = WorkerHandle(proc, channel)
+        holder.append(worker)
+        self.workers[worker.pid] = worker
+        loop = asyncio.get_running_loop()
+        loop.create_task(loop.create_unix_connection(lambda: channel, sock=parent))
+
+    def _messages(self, worker: WorkerHandle, messages: list[Message]) -> None:
+        for m in messages:
+            if m["op"] == "ready":
+                worker.ready = True
+                self.starting -= 1
+                self.idle.append(worker)
+                self._on_ready()
+            else:
+                self._on_message(worker, m)
+
+    def _lost(self, worker: WorkerHandle) -> None:
+        if self.workers.pop(worker.pid, None) is None:
+            return
+        if not worker.ready:
+            self.starting -= 1
+        if worker in self.idle:
+            self.idle.remove(worker)
+        loop = asyncio.get_running_loop()
+
+        async def reap() -> None:
+            code = await loop.run_in_executor(None, worker.proc.wait)
+            self._on_exit(worker, code)
+
+        loop.create_task(reap())
+
+    def kill(self, worker: WorkerHandle, reason: str) -> None:
+        """Kill the worker and its process tree; ``on_exit`` follows with ``reason`` set."""
+        worker.kill_reason = reason
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(worker.pid, signal.SIGKILL)
+
+    def retire_idle(self) -> None:
+        now = time.monotonic()
+        keep = self.size
+        for worker in sorted(self.idle, key=lambda w: w.idle_since):
+            if len(self.idle) <= keep:
+                break
+            if now - worker.idle_since > self.idle_ttl:
+                self.idle.remove(worker)
+                worker.send({"op": "exit"})
+
+    def close(self) -> None:
+        self._closed = True
+        for worker in list(self.workers.values()):
+            self.kill(worker, "shutdown")

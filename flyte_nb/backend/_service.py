@@ -1,0 +1,523 @@
+"""The backend's logic: runs and actions from submission to a terminal phase.
+
+Plain Python on one asyncio loop, no HTTP: the server's handlers call it, and tests can
+drive it directly. The rules mirror the local engine (``engine/_controller.py``) so a task
+behaves the same in both modes:
+
+- Names and cache keys are computed by the caller (kernel or worker) with the engine's
+  own functions (``engine/_submit.py``); the backend never unpickles user code.
+- A child submitted under a name its run already has is the *same* action: a succeeded
+  one answers at once (this is how a resumed or retried parent skips finished work), a
+  running one is joined, a failed one runs again.
+- Retries, timeouts and ``max_action_concurrency`` are enforced here. A timeout kills the
+  worker, so even a body stuck in C code stops. A parent waiting on children lends its
+  concurrency (see ``_pool.py``).
+- Every live state object goes through the same batched ``Recorder`` as local mode; a
+  run's first and last rows are written synchronously.
+- After a crash, ``recover`` resumes every unfinished backend run from its root: finished
+  children are reused by name, the rest end ABORTED or run again when resubmitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engine import _state as ph
+from ..engine._state import ActionState, RunState
+from ..store import process_identity
+from ..task._retry import MAX_BACKOFF
+from ._channel import Message
+from ._events import EventBus
+from ._pool import WorkerHandle, WorkerPool
+from ._records import ActionRecord, Reply, RunRecord, action_state_from_row, run_state_from_row
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ..store import Recorder
+
+
+class BackendError(Exception):
+    """A request the backend cannot accept; ``status`` is the HTTP status it maps to."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _error(kind: str, message: str) -> str:
+    return json.dumps({"type": kind, "message": message})
+
+
+class Backend:
+    def __init__(
+        self, recorder: Recorder, engine: Engine, *, blob_url: str, raw_root: Path, workers: int
+    ) -> None:
+        self.recorder = recorder
+        self.engine = engine
+        self.raw_root = raw_root
+        self.events = EventBus()
+        self.runs: dict[str, RunRecord] = {}
+        self.pool = WorkerPool(workers, blob_url, self._on_message, self._on_exit, self._schedule)
+        self.identity = process_identity()
+        self._ready: deque[RunRecord] = deque()
+        self._ready_set: set[str] = set()
+        self._inflight: dict[str, ActionRecord] = {}  # serialized cache keys being computed
+        self._run_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._pump_scheduled = False
+        self._housekeeping: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.recover()
+        for _ in range(self.pool.size):
+            self.pool.spawn()
+        self._housekeeping = self._loop.create_task(self._tidy())
+
+    async def stop(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+        self.pool.close()
+        self.recorder.flush()
+
+    async def _tidy(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            self.pool.retire_idle()
+
+    # -- runs ----------------------------------------------------------------------------
+    def create_run(
+        self,
+        *,
+        name: str,
+        project: str,
+        domain: str,
+        spec: dict[str, Any],
+        inputs: str,
+        cache: list[str] | None,
+        options: dict[str, Any],
+    ) -> RunState:
+        if name in self.runs or self.recorder.run_exists(name):
+            raise BackendError(409, "conflict", f"a run named {name!r} already exists")
+        env = {**spec.get("env", {}), **(options.get("env_vars") or {})}
+        state = RunState(
+            name,
+            spec["task"],
+            inputs,
+            self.identity,
+            env,
+            mode="backend",
+            project=project,
+            domain=domain,
+            spec=json.dumps({"options": options}),
+        )
+        run = RunRecord(state, options, str(self.raw_root / name))
+        self.runs[name] = run
+        self.recorder.write_run(state)
+        self._submit(run, None, "a0", spec, inputs, None, cache, None)
+        self._publish_run(run.state)
+        return state
+
+    async def wait_run(self, name: str, timeout: float) -> None:
+        """Return when the live run ``name`` finishes or ``timeout`` passes."""
+        if name not in self.runs:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._run_waiters.setdefault(name, []).append(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            waiters = self._run_waiters.get(name)
+            if waiters and future in waiters:
+                waiters.remove(future)
+
+    def abort_run(self, name: str, reason: str = "aborted by the user") -> bool:
+        """Abort a live run; False when it is not live (finished or unknown)."""
+        run = self.runs.get(name)
+        if run is None:
+            return False
+        root = run.actions.get("a0")
+        if root is not None:
+            self.abort_action(root, reason)
+        return True
+
+    def abort_action(self, rec: ActionRecord, reason: str) -> None:
+        state = rec.state
+        if state.phase in ph.TERMINAL:
+            return
+        error = _error("ActionAbortedError", f"action {state.name}: {reason}")
+        worker = rec.worker
+        if worker is not None:
+            self._release_worker(rec, worker, reuse=False)
+            self.pool.kill(worker, "abort")
+        if state.attempt_log and "ended_at" not in state.attempt_log[-1]:
+            state.end_attempt(ph.ABORTED, error)
+        state.error = error
+        state.set_phase(ph.ABORTED)
+        self._complete(rec)
+
+    # -- submission ----------------------------------------------------------------------
+    def _submit(
+        self,
+        run: RunRecord,
+        parent: ActionRecord | None,
+        name: str,
+        spec: dict[str, Any],
+        inputs: str,
+        group: str | None,
+        cache: list[str] | None,
+        reply: Reply | None,
+    ) -> None:
+        existing = run.actions.get(name)
+        if existing is not None:
+            self._join(existing, reply)
+            return
+        state = ActionState(
+            run.name, name, parent.name if parent else None, run.state.action_count,
+            spec["task"], spec["short"], group, inputs,
+        )  # fmt: skip
+        state.spec = json.dumps({**spec, "cache_id": cache})
+        run.state.action_count += 1
+        rec = ActionRecord(run, state, spec, cache)
+        run.actions[name] = rec
+        if parent is not None:
+            parent.children.append(name)
+        if reply is not None:
+            rec.waiters.append(reply)
+        if cache is not None:
+            state.cache_key = cache[1]
+            if self._serve_hit(rec):
+                return
+        self.recorder.touch(state)
+        self._publish(rec)
+        self._enqueue_or_follow(rec)
+
+    def _join(self, rec: ActionRecord, reply: Reply | None) -> None:
+        phase = rec.state.phase
+        if reply is not None:
+            if phase == ph.SUCCEEDED:
+                reply(rec)
+                return
+            rec.waiters.append(reply)
+        if phase in ph.TERMINAL:  # failed or aborted before: run it again, retries afresh
+            rec.bonus = rec.state.attempts
+            rec.state.error = None
+            rec.state.set_phase(ph.QUEUED)
+            self.recorder.touch(rec.state)
+            self._enqueue(rec)
+
+    def _serve_hit(self, rec: ActionRecord) -> bool:
+        cache = rec.spec.get("cache")
+        if rec.cache is None or cache is None or cache["behavior"] != "auto":
+            return False
+        if rec.run.overwrite_cache:
+            return False
+        hit = self.recorder.cache_get(rec.spec["task"], rec.cache[0], rec.cache[1])
+        if hit is None:
+            return False
+        state = rec.state
+        state.cache_hit = True
+        state.outputs = hit
+        state.set_phase(ph.SUCCEEDED)
+        self._complete(rec)
+        return True
+
+    def _enqueue_or_follow(self, rec: ActionRecord) -> None:
+        cache = rec.spec.get("cache")
+        if rec.cache is not None and cache is not None and cache.get("serialize"):
+            leader = self._inflight.get(rec.cache[1])
+            if leader is not None and leader is not rec:
+                leader.waiters.append(lambda _leader: self._after_leader(rec))
+                return
+            self._inflight[rec.cache[1]] = rec
+        self._enqueue(rec)
+
+    def _after_leader(self, rec: ActionRecord) -> None:
+        if rec.state.phase == ph.QUEUED and not self._serve_hit(rec):
+            self._enqueue_or_follow(rec)
+
+    # -- scheduling ----------------------------------------------------------------------
+    def _enqueue(self, rec: ActionRecord) -> None:
+        run = rec.run
+        if run.name not in self.runs or rec.state.phase != ph.QUEUED:
+            return
+        run.ready.append(rec)
+        self._mark_ready(run)
+
+    def _mark_ready(self, run: RunRecord) -> None:
+        if run.ready and run.name not in self._ready_set:
+            self._ready_set.add(run.name)
+            self._ready.append(run)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._pump_scheduled and self._loop is not None:
+            self._pump_scheduled = True
+            self._loop.call_soon(self._pump)
+
+    def _pump(self) -> None:
+        self._pump_scheduled = False
+        pool = self.pool
+        ready = self._ready
+        while ready and pool.can_execute():
+            run = ready.popleft()
+            self._ready_set.discard(run.name)
+            while run.ready and run.ready[0].state.phase != ph.QUEUED:
+                run.ready.popleft()  # aborted while queued
+            if not run.ready or not run.has_room(run.ready[0]):
+                continue  # _release_worker marks it ready again when room frees up
+            worker = pool.take_idle()
+            if worker is None:
+                self._ready_set.add(run.name)
+                ready.appendleft(run)
+                pool.want_more(sum(len(r.ready) for r in ready))
+                return
+            self._dispatch(run.ready.popleft(), worker)
+            self._mark_ready(run)
+
+    def _dispatch(self, rec: ActionRecord, worker: WorkerHandle) -> None:
+        state, run, spec = rec.state, rec.run, rec.spec
+        state.start_attempt()
+        rec.worker = worker
+        rec.pending = 0
+        worker.job = rec
+        self.pool.executing += 1
+        if state.parent is not None:
+            run.executing += 1
+        timeout = spec.get("timeout")
+        if timeout and self._loop is not None:
+            rec.timer = self._loop.call_later(timeout, self._on_timeout, rec, state.attempts)
+        worker.send(
+            {
+                "op": "run",
+                "run": run.name,
+                "action": state.name,
+                "parent": state.parent,
+                "attempt": state.attempts,
+                "spec": spec,
+                "inputs": state.inputs,
+                "group": state.group_name,
+                "raw_dir": run.raw_dir,
+                "env": {**spec.get("env", {}), **run.env},
+            }
+        )
+        self.recorder.touch(state)
+        self._publish(rec)
+
+    def _release_worker(self, rec: ActionRecord, worker: WorkerHandle, *, reuse: bool) -> None:
+        """Give back what a running attempt held: its execution place, timer and worker."""
+        if rec.timer is not None:
+            rec.timer.cancel()
+            rec.timer = None
+        if rec.pending == 0:
+            self.pool.executing -= 1
+            if rec.state.parent is not None:
+                rec.run.executing -= 1
+        rec.pending = 0
+        rec.worker = None
+        worker.job = None
+        if reuse:
+            self.pool.release(worker)
+        self._mark_ready(rec.run)
+
+    # -- worker messages -----------------------------------------------------------------
+    def _on_message(self, worker: WorkerHandle, m: Message) -> None:
+        op = m["op"]
+        rec: ActionRecord | None = worker.job
+        if op == "log":
+            self.recorder.log(m["row"])
+            row = m["row"]
+            self.events.publish(row["run_name"], {"kind": "log", **row})
+        elif rec is None or rec.name != m.get("parent", m.get("action")):
+            return  # a message from an attempt that was aborted meanwhile
+        elif op == "submit":
+            self._lend(rec)
+            attempt, rid = rec.state.attempts, m["id"]
+            self._submit(
+                rec.run, rec, m["name"], m["spec"], m["inputs"], m["group"], m["cache"],
+                lambda child: self._reply(worker, rid, rec, attempt, child),
+            )  # fmt: skip
+        elif op == "done" and m["attempt"] == rec.state.attempts:
+            self._release_worker(rec, worker, reuse=True)
+            if m["phase"] == ph.SUCCEEDED:
+                self._succeed(rec, m["outputs"])
+            else:
+                self._attempt_failed(rec, ph.FAILED, m["error"])
+
+    def _lend(self, rec: ActionRecord) -> None:
+        rec.pending += 1
+        if rec.pending == 1:
+            self.pool.executing -= 1
+            if rec.state.parent is not None:
+                rec.run.executing -= 1
+            self._mark_ready(rec.run)
+
+    def _reply(
+        self,
+        worker: WorkerHandle,
+        rid: int,
+        parent: ActionRecord,
+        attempt: int,
+        child: ActionRecord,
+    ) -> None:
+        if parent.worker is not worker or parent.state.attempts != attempt:
+            return  # that attempt of the parent is gone
+        s = child.state
+        worker.send(
+            {"op": "result", "id": rid, "phase": s.phase, "outputs": s.outputs, "error": s.error}
+        )
+        parent.pending -= 1
+        if parent.pending == 0:
+            self.pool.executing += 1
+            if parent.state.parent is not None:
+                parent.run.executing += 1
+
+    def _on_exit(self, worker: WorkerHandle, code: int | None) -> None:
+        rec: ActionRecord | None = worker.job
+        self._schedule()  # the pool may need a replacement
+        if rec is None:
+            return
+        self._release_worker(rec, worker, reuse=False)
+        if worker.kill_reason == "timeout":
+            timeout = rec.spec.get("timeout")
+            message = (
+                f"Task '{rec.spec['task']}' (action {rec.name}) timed out after {timeout:g} s "
+                f"on attempt {rec.state.attempts}; raise its timeout or make it faster"
+            )
+            self._attempt_failed(rec, ph.TIMED_OUT, _error("ActionTimeoutError", message))
+            return
+        how = f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
+        message = (
+            f"the worker process (pid {worker.pid}) running this action died ({how}); "
+            "it is retried if the task has retries left"
+        )
+        self._attempt_failed(rec, ph.FAILED, _error("WorkerDied", message))
+
+    def _on_timeout(self, rec: ActionRecord, attempt: int) -> None:
+        rec.timer = None
+        if rec.worker is not None and rec.state.attempts == attempt:
+            self.pool.kill(rec.worker, "timeout")
+
+    # -- outcomes ------------------------------------------------------------------------
+    def _succeed(self, rec: ActionRecord, outputs: str) -> None:
+        state = rec.state
+        state.outputs = outputs
+        state.end_attempt(ph.SUCCEEDED)
+        state.set_phase(ph.SUCCEEDED)
+        if rec.cache is not None and rec.spec.get("cache"):
+            self.recorder.cache_put(
+                rec.spec["task"], rec.cache[0], rec.cache[1], outputs, state.run_name, state.name
+            )
+        self._complete(rec)
+
+    def _attempt_failed(self, rec: ActionRecord, phase: str, error: str) -> None:
+        state = rec.state
+        if state.phase in ph.TERMINAL:
+            return
+        state.end_attempt(phase, error)
+        count, backoff, factor = rec.spec["retries"]
+        if state.attempts - rec.bonus <= count and rec.run.name in self.runs:
+            attempt = state.attempts - rec.bonus
+            delay = min(MAX_BACKOFF, backoff * factor ** (attempt - 1)) if backoff else 0.0
+            state.set_phase(ph.QUEUED)
+            self.recorder.touch(state)
+            self._publish(rec)
+            assert self._loop is not None
+            self._loop.call_later(delay, self._enqueue, rec)
+            return
+        state.error = error
+        state.set_phase(phase)
+        self._complete(rec)
+
+    def _complete(self, rec: ActionRecord) -> None:
+        self.recorder.touch(rec.state)
+        self._publish(rec)
+        if rec.cache is not None and self._inflight.get(rec.cache[1]) is rec:
+            del self._inflight[rec.cache[1]]
+        waiters, rec.waiters = rec.waiters, []
+        for reply in waiters:
+            reply(rec)
+        run = rec.run
+        for name in rec.children:  # nothing outlives its parent
+            child = run.actions.get(name)
+            if child is not None and child.state.phase not in ph.TERMINAL:
+                self.abort_action(child, f"its parent {rec.name} finished first")
+        if rec.state.parent is None:
+            self._finish_run(run, rec)
+
+    def _finish_run(self, run: RunRecord, root: ActionRecord) -> None:
+        s = root.state
+        run.state.finish(s.phase, outputs=s.outputs, error=s.error)
+        self.recorder.write_run(run.state)
+        self.runs.pop(run.name, None)
+        self._publish_run(run.state)
+        for future in self._run_waiters.pop(run.name, []):
+            if not future.done():
+                future.set_result(None)
+
+    def _publish(self, rec: ActionRecord) -> None:
+        if self.events.has_subscribers:
+            self.events.publish(rec.state.run_name, {"kind": "action", **rec.summary()})
+
+    def _publish_run(self, state: RunState) -> None:
+        self.events.publish(
+            state.name,
+            {"kind": "run", "run": state.name, "phase": state.phase, "actions": state.action_count},
+        )
+
+    # -- recovery ------------------------------------------------------------------------
+    def recover(self) -> list[str]:
+        """Resume the backend runs a previous server left unfinished; return their names."""
+        from ..store import _queries
+
+        resumed = []
+        rows, _total = _queries.list_runs(self.engine, mode="backend", live=True, limit=100_000)
+        for row in rows:
+            state = run_state_from_row(row)
+            state.owner = self.identity
+            options = json.loads(row["spec"] or "{}").get("options", {})
+            run = RunRecord(state, options, str(self.raw_root / state.name))
+            self.runs[state.name] = run
+            for arow in _queries.list_actions(self.engine, state.name):
+                astate = action_state_from_row(arow)
+                spec = json.loads(astate.spec or "{}")
+                rec = ActionRecord(run, astate, spec, spec.get("cache_id"))
+                run.actions[astate.name] = rec
+                if astate.parent in run.actions:
+                    run.actions[astate.parent].children.append(astate.name)
+            for rec in run.actions.values():
+                self._recover_action(rec)
+            self.recorder.write_run(state)
+            resumed.append(state.name)
+        return resumed
+
+    def _recover_action(self, rec: ActionRecord) -> None:
+        state = rec.state
+        if state.phase in ph.TERMINAL:
+            return
+        error = _error(
+            "BackendRestarted",
+            "the backend restarted while this action ran; it runs again if its parent resumes",
+        )
+        if state.attempt_log and "ended_at" not in state.attempt_log[-1]:
+            state.end_attempt(ph.ABORTED, error)
+        if state.parent is None and rec.spec:
+            rec.bonus = state.attempts
+            state.set_phase(ph.QUEUED)
+            self.recorder.touch(state)
+            self._enqueue(rec)
+        else:
+            state.error = error
+            state.set_phase(ph.ABORTED)
+            self.recorder.touch(state)

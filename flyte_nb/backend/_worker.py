@@ -1,0 +1,251 @@
+"""A backend worker process: runs one action at a time, submits its children back.
+
+Why it is built this way:
+- One action at a time per process, so killing a process (abort, timeout) kills exactly
+  one action and everything it spawned (each worker leads its own process group).
+- Two threads: the main thread runs the action's body (sync bodies directly, async ones
+  on a loop that lives as long as the process); an I/O thread owns the channel to the
+  backend. A body that blocks, even an async body calling a sync task, never stops child
+  results, logs or the backend's messages from flowing.
+- A body's task calls go through ``WorkerController``, which gives each child the same
+  deterministic name and cache key as local mode and submits it to the backend, which
+  schedules it on any worker; the parent waits for the result message.
+- The worker dies with the backend: ``PR_SET_PDEATHSIG`` where Linux offers it, and a lost
+  channel kills the whole process group in any case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import itertools
+import os
+import queue
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engine import _capture
+from ..engine._context import ActionFrame, current_group, enter, leave
+from ..engine._controller import RunController
+from ..engine._errors import pack_error, rebuild_error
+from ..engine._runner import _environ
+from ..engine._state import ActionState
+from ..engine._submit import cache_identity, child_name, task_spec
+from ..store import BlobStore
+from ..types import check_output, decode_values, encode_values
+from ._channel import Channel, Message
+
+if TYPE_CHECKING:
+    from ..task._template import TaskTemplate
+
+
+class _RunInfo:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class WorkerController:
+    """The controller of an action running in a worker: children go to the backend."""
+
+    mode = "remote"
+
+    def __init__(self, worker: Worker, run_name: str, raw_dir: str) -> None:
+        self.worker = worker
+        self.run = _RunInfo(run_name)
+        self.raw_data_dir = Path(raw_dir)
+        self.recorder = self  # the stdout/stderr tee asks ``controller.recorder.log``
+        self.blobs = worker.blobs
+
+    def log(self, row: dict[str, Any]) -> None:
+        self.worker.send({"op": "log", "row": row})
+
+    bind = staticmethod(RunController.bind)
+
+    def call(self, parent: ActionFrame, task: TaskTemplate, args: tuple, kwargs: dict) -> Any:
+        values = self.bind(task, args, kwargs)
+        if parent.is_async and task.is_async:
+            return self.run_async(parent, task, values)
+        return self._outcome(task, self._submit(parent, task, values).result())
+
+    async def run_async(self, parent: ActionFrame, task: TaskTemplate, values: dict) -> Any:
+        message = await asyncio.wrap_future(self._submit(parent, task, values))
+        return self._outcome(task, message)
+
+    def _submit(
+        self, parent: ActionFrame, task: TaskTemplate, values: dict[str, Any]
+    ) -> concurrent.futures.Future[Message]:
+        put = self.blobs.put
+        inputs = encode_values(values, put)
+        group = current_group()
+        cache = cache_identity(task, values, inputs, put)
+        return self.worker.request(
+            {
+                "op": "submit",
+                "run": self.run.name,
+                "parent": parent.state.name,
+                "name": child_name(parent, task, inputs, group),
+                "spec": self.worker.spec_for(task),
+                "inputs": inputs,
+                "group": group,
+                "cache": list(cache) if cache else None,
+            }
+        )
+
+    def _outcome(self, task: TaskTemplate, message: Message) -> Any:
+        if message["phase"] == "SUCCEEDED":
+            return task.unpack_outputs(decode_values(message["outputs"], self.blobs.get))
+        raise rebuild_error(message["error"], message["phase"], self.blobs.get)
+
+
+class Worker:
+    def __init__(self, sock: socket.socket, blobs: BlobStore) -> None:
+        self.blobs = blobs
+        self._sock = sock
+        self._jobs: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
+        self._waiting: dict[int, concurrent.futures.Future[Message]] = {}
+        self._ids = itertools.count()
+        self._specs: dict[int, tuple[TaskTemplate, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._out: list[Message] = []
+        self._scheduled = False
+        self._io_loop = asyncio.new_event_loop()
+        self._channel = Channel(self._on_messages, self._on_lost)
+        self._body_loop = asyncio.new_event_loop()
+
+    # -- I/O thread ----------------------------------------------------------------------
+    def _io(self, ready: threading.Event) -> None:
+        loop = self._io_loop
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(loop.create_unix_connection(lambda: self._channel, sock=self._sock))
+        ready.set()
+        loop.run_forever()
+
+    def _on_messages(self, messages: list[Message]) -> None:
+        for m in messages:
+            op = m["op"]
+            if op == "result":
+                future = self._waiting.pop(m["id"], None)
+                if future is not None:
+                    future.set_result(m)
+            elif op == "run":
+                self._jobs.put(m)
+            elif op == "exit":
+                self._jobs.put(None)
+
+    def _on_lost(self, _exc: Exception | None) -> None:
+        # The backend is gone: nobody will read our results. Take our process group along.
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    def send(self, message: Message) -> None:
+        """Thread-safe: batched into one channel write per I/O loop turn."""
+        with self._lock:
+            self._out.append(message)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._io_loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch, self._out = self._out, []
+            self._scheduled = False
+        for m in batch:
+            self._channel.send(m)
+
+    def request(self, message: Message) -> concurrent.futures.Future[Message]:
+        future: concurrent.futures.Future[Message] = concurrent.futures.Future()
+        rid = next(self._ids)
+        self._waiting[rid] = future
+        message["id"] = rid
+        self.send(message)
+        return future
+
+    def spec_for(self, task: TaskTemplate) -> dict[str, Any]:
+        """The task's spec, its code packed once per process (children reuse the bundle)."""
+        cached = self._specs.get(id(task))
+        if cached is not None and cached[0] is task:
+            return cached[1]
+        from ..bundle import pack_task
+
+        ref, data = pack_task(task, interactive=True)
+        if data is not None and ref.digest is not None and not self.blobs.exists(ref.digest):
+            self.blobs.put(data)
+        spec = task_spec(task, ref.to_dict())
+        self._specs[id(task)] = (task, spec)
+        return spec
+
+    # -- main thread ---------------------------------------------------------------------
+    def serve(self) -> None:
+        ready = threading.Event()
+        threading.Thread(target=self._io, args=(ready,), name="flyte-nb-io", daemon=True).start()
+        ready.wait()
+        asyncio.set_event_loop(self._body_loop)
+        _capture.install()
+        self.send({"op": "ready", "pid": os.getpid()})
+        while (job := self._jobs.get()) is not None:
+            self.send(self._execute(job))
+
+    def _execute(self, job: Message) -> Message:
+        done: Message = {"op": "done", "run": job["run"], "action": job["action"]}
+        done["attempt"] = job["attempt"]
+        try:
+            from ..bundle import CodeRef, load_task
+
+            task = load_task(CodeRef.from_dict(job["spec"]["ref"]), self.blobs.get)
+            values = decode_values(job["inputs"], self.blobs.get)
+        except BaseException as exc:
+            done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
+            return done
+        state = ActionState(
+            job["run"], job["action"], job["parent"], 0, task.name, task.short_name,
+            job["group"], job["inputs"],
+        )  # fmt: skip
+        state.attempts = job["attempt"]
+        controller = WorkerController(self, job["run"], job["raw_dir"])
+        frame = ActionFrame(controller, state, task.is_async, task.cache_version())  # type: ignore[arg-type]
+        with _environ(job["env"]):
+            tokens = enter(frame)
+            try:
+                if task.is_async:
+                    result = self._body_loop.run_until_complete(task.func(**values))
+                else:
+                    result = task.func(**values)
+                check_output(task.name, task.return_type, result)
+                outputs = encode_values(task.pack_outputs(result), self.blobs.put)
+            except BaseException as exc:
+                done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
+                return done
+            finally:
+                leave(tokens)
+        done.update(phase="SUCCEEDED", outputs=outputs)
+        return done
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    fd, blob_url = int(args[0]), args[1]
+    _die_with_parent()
+    sock = socket.socket(fileno=fd)
+    Worker(sock, BlobStore(blob_url)).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Submitting a run from the kernel: values and code uploaded once, then one POST.
+
+Inputs are encoded exactly as in local mode (``flyte_nb.types``); blobs and the task's
+code bundle go up by content digest, so re-running an unchanged cell uploads nothing.
+The action name, cache identity and task spec come from ``engine/_submit.py``, shared
+with the local engine and with workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..engine._controller import RunController
+from ..engine._submit import cache_identity, task_spec
+from ..types import encode_values
+
+if TYPE_CHECKING:
+    from ..task._template import TaskTemplate
+    from ._session import Session
+
+
+def submit_run(
+    session: Session,
+    task: TaskTemplate,
+    args: tuple,
+    kwargs: dict[str, Any],
+    *,
+    name: str | None,
+    overwrite_cache: bool,
+    max_action_concurrency: int | None,
+    env_vars: Mapping[str, str],
+) -> dict[str, Any]:
+    __tracebackhide__ = True
+    from ..bundle import pack_task
+
+    client = session.client
+    values = RunController.bind(task, args, kwargs)
+
+    def put(data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        client.put_blob(digest, data)
+        return digest
+
+    inputs = encode_values(values, put)
+    ref, bundle = pack_task(
+        task, interactive=session.interactive_mode, size_limit=session.bundle_size_limit
+    )
+    if bundle is not None and ref.digest is not None:
+        client.put_blob(ref.digest, bundle)
+    cache = cache_identity(task, values, inputs, put)
+    body = {
+        "name": name,
+        "project": session.project,
+        "domain": session.domain,
+        "spec": task_spec(task, ref.to_dict()),
+        "inputs": inputs,
+        "cache": list(cache) if cache else None,
+        "options": {
+            "overwrite_cache": overwrite_cache,
+            "max_action_concurrency": max_action_concurrency,
+            "env_vars": dict(env_vars),
+        },
+    }
+    return client.create_run(body)

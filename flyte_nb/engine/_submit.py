@@ -1,0 +1,68 @@
+"""What an action is, independent of where it runs: its name, cache identity and spec.
+
+The local controller and the backend's callers (a kernel submitting a run, a worker
+submitting a child) must agree exactly on these, or the same code would get different
+action names and cache keys depending on where it ran. So they are computed here, once,
+from the task and the encoded inputs, and the backend only ever receives the results.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..types import digest, encode_values
+from ._context import ActionFrame
+
+if TYPE_CHECKING:
+    from ..task._template import TaskTemplate
+    from ..types._values import PutBlob
+
+
+def child_name(parent: ActionFrame, task: TaskTemplate, inputs: str, group: str | None) -> str:
+    """The deterministic name of ``task`` called with ``inputs`` from ``parent``.
+
+    Deterministic names are what make a resumed parent find the children it already ran.
+    """
+    seq = parent.next_seq(task.task_hash, inputs, group)
+    return parent.action_id.new_sub_action_from(seq, task.task_hash, inputs, group).name
+
+
+def cache_identity(
+    task: TaskTemplate, values: dict[str, Any], inputs: str, put: PutBlob
+) -> tuple[str, str] | None:
+    """(version, key) of this call in the cache, or None when the task is not cached.
+
+    The version comes from the task's source (AST), never from a pickle, so re-running an
+    unchanged notebook cell keeps its cache.
+    """
+    cache = task.cache
+    if cache.behavior == "disable":
+        return None
+    version = task.cache_version()
+    ignored = cache.get_ignored_inputs()
+    keyed = (
+        inputs
+        if not ignored
+        else encode_values({k: v for k, v in values.items() if k not in ignored}, put)
+    )
+    return version, digest(task.name, version, cache.salt, keyed)
+
+
+def task_spec(task: TaskTemplate, ref: dict[str, Any]) -> dict[str, Any]:
+    """The JSON a backend needs to schedule ``task``: everything but the inputs.
+
+    The backend never unpickles user code, so retries, timeout and cache behaviour travel
+    as plain data next to the code reference.
+    """
+    retries = task.retries
+    return {
+        "task": task.name,
+        "short": task.short_name,
+        "ref": ref,
+        "retries": [retries.count, retries.backoff_seconds, retries.backoff_factor],
+        "timeout": task.timeout,
+        "cache": None
+        if task.cache.behavior == "disable"
+        else {"behavior": task.cache.behavior, "serialize": task.cache.serialize},
+        "env": task.environment_variables(),
+    }

@@ -1,0 +1,170 @@
+"""The HTTP API's request and response models: the source of ``/openapi.json``.
+
+The JupyterLab panel's TypeScript types are generated from that document, so every
+response is a declared model, and every request body is validated here before the
+backend sees it (a bad body is a 400 with the one error shape, never a 500).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+SCOPE = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+DIGEST = r"^[0-9a-f]{64}$"
+
+
+class Strict(BaseModel):
+    """Request bodies: an unknown field is a mistake worth a 400, not silence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """Responses."""
+
+
+class ErrorBody(Out):
+    code: str = Field(description="machine-readable: bad_request, unauthorized, not_found, ...")
+    message: str = Field(description="what was wrong and how to fix it")
+
+
+class ErrorResponse(Out):
+    error: ErrorBody
+
+
+class CodeRefModel(Strict):
+    kind: Literal["module", "bundle"]
+    task_name: str
+    module: str | None = None
+    qualname: str | None = None
+    digest: str | None = Field(None, pattern=DIGEST)
+
+
+class TaskSpec(Strict):
+    """Everything the backend needs to schedule a task, computed by the SDK."""
+
+    task: str = Field(min_length=1, max_length=256)
+    short: str = Field(min_length=1, max_length=256)
+    ref: CodeRefModel
+    retries: tuple[int, float, float] = (0, 0.0, 1.0)
+    timeout: float | None = Field(None, gt=0)
+    cache: dict[str, Any] | None = None
+    env: dict[str, str] = {}
+
+
+class RunOptions(Strict):
+    overwrite_cache: bool = False
+    max_action_concurrency: int | None = Field(None, ge=1)
+    env_vars: dict[str, str] = {}
+
+
+class CreateRun(Strict):
+    name: str | None = Field(None, pattern=NAME)
+    project: str = Field("default", pattern=SCOPE)
+    domain: str = Field("development", pattern=SCOPE)
+    spec: TaskSpec
+    inputs: str = Field(description="the encoded inputs document (flyte_nb.types)")
+    cache: tuple[str, str] | None = Field(None, description="(version, key) when cached")
+    options: RunOptions = RunOptions()
+
+
+class RunModel(Out):
+    name: str
+    task_name: str
+    project: str
+    domain: str
+    phase: str
+    mode: str
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+    duration: float | None
+    action_count: int
+    error: dict[str, Any] | None
+
+
+class RunList(Out):
+    items: list[RunModel]
+    total: int
+    offset: int
+    limit: int
+
+
+class ActionModel(Out):
+    run: str
+    name: str
+    parent: str | None
+    task_name: str
+    short_name: str
+    group: str | None
+    phase: str
+    attempts: int
+    cache_hit: bool
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+    transitions: list[list[Any]]
+    attempt_log: list[dict[str, Any]]
+    error: dict[str, Any] | None
+
+
+class ActionList(Out):
+    items: list[ActionModel]
+
+
+class Values(Out):
+    values: dict[str, Any] = Field(description="encoded values: scalars, $json or $blob tags")
+
+
+class LogLine(Out):
+    id: int
+    run_name: str
+    action_name: str
+    attempt: int
+    stream: str
+    ts: float
+    text: str
+
+
+class LogList(Out):
+    items: list[LogLine]
+    next_after: int = Field(description="pass as after= to read only newer lines")
+
+
+class RegisterTask(Strict):
+    project: str = Field("default", pattern=SCOPE)
+    domain: str = Field("development", pattern=SCOPE)
+    name: str = Field(min_length=1, max_length=256)
+    version: str = Field(min_length=1, max_length=128)
+    spec: TaskSpec
+    interface: dict[str, Any] | None = None
+
+
+class TaskModel(Out):
+    project: str
+    domain: str
+    name: str
+    version: str
+    ref: dict[str, Any]
+    spec: dict[str, Any] | None
+    interface: dict[str, Any] | None
+    created_at: float
+
+
+class TaskList(Out):
+    items: list[TaskModel]
+
+
+class Health(Out):
+    status: str
+    version: str
+    pid: int
+    workers: int
+
+
+class Projects(Out):
+    projects: list[str]
+    domains: list[str]

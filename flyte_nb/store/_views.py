@@ -1,0 +1,63 @@
+"""Records shaped for readers: the one JSON shape of a run and of an action.
+
+The HTTP API returns these shapes and the SDK's ``Run``/``Action`` handles read them,
+whether the records came from the local database or over HTTP, so both sources look the
+same to users. JSON text columns (error, transitions, attempt log) are parsed here, once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _json(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def run_view(row: dict[str, Any]) -> dict[str, Any]:
+    started, ended = row["started_at"], row["ended_at"]
+    return {
+        "name": row["name"],
+        "task_name": row["task_name"],
+        "project": row.get("project", "default"),
+        "domain": row.get("domain", "development"),
+        "phase": row["phase"],
+        "mode": row["mode"],
+        "created_at": row["created_at"],
+        "started_at": started,
+        "ended_at": ended,
+        "duration": (ended - started) if started is not None and ended is not None else None,
+        "action_count": row["action_count"],
+        "error": _json(row["error"]),
+    }
+
+
+def action_view(row: dict[str, Any]) -> dict[str, Any]:
+    attempt_log = _json(row["attempt_log"]) or []
+    if not attempt_log and row["attempts"] == 1:  # one clean attempt lives in the row itself
+        attempt_log = [
+            {
+                "attempt": 1,
+                "started_at": row["started_at"],
+                "ended_at": row["ended_at"],
+                "phase": row["phase"],
+            }
+        ]
+    return {
+        "run": row["run_name"],
+        "name": row["name"],
+        "parent": row["parent"],
+        "task_name": row["task_name"],
+        "short_name": row["short_name"],
+        "group": row["group_name"],
+        "phase": row["phase"],
+        "attempts": row["attempts"],
+        "cache_hit": bool(row["cache_hit"]),
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "ended_at": row["ended_at"],
+        "transitions": _json(row["transitions"]) or [],
+        "attempt_log": attempt_log,
+        "error": _json(row["error"]),
+    }
