@@ -73,6 +73,7 @@ class RunRecord:
         "raw_dir",
         "ready",
         "state",
+        "sys_path",
     )
 
     def __init__(self, state: RunState, options: dict[str, Any], raw_dir: str) -> None:
@@ -81,6 +82,7 @@ class RunRecord:
         self.overwrite_cache: bool = bool(options.get("overwrite_cache"))
         self.env: dict[str, str] = dict(options.get("env_vars") or {})
         self.raw_dir = raw_dir
+        self.sys_path: list[str] = list(options.get("sys_path") or [])
         self.actions: dict[str, ActionRecord] = {}
         self.ready: deque[ActionRecord] = deque()
         self.executing = 0  # dispatched non-root actions not waiting on children

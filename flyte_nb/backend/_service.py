@@ -309,6 +309,7 @@ class Backend:
                 "inputs": state.inputs,
                 "group": state.group_name,
                 "raw_dir": run.raw_dir,
+                "sys_path": run.sys_path,
                 "env": {**spec.get("env", {}), **run.env},
             }
         )

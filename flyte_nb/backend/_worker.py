@@ -194,6 +194,9 @@ class Worker:
     def _execute(self, job: Message) -> Message:
         done: Message = {"op": "done", "run": job["run"], "action": job["action"]}
         done["attempt"] = job["attempt"]
+        for entry in job["sys_path"]:
+            if entry not in sys.path:
+                sys.path.append(entry)
         try:
             from ..bundle import CodeRef, load_task
 

@@ -9,6 +9,8 @@ with the local engine and with workers.
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,12 @@ from ..types import encode_values
 if TYPE_CHECKING:
     from ..task._template import TaskTemplate
     from ._session import Session
+
+
+def _import_path() -> list[str]:
+    """This kernel's import path, so workers can import the local modules that tasks
+    outside interactive mode are shipped by reference from."""
+    return [os.path.abspath(p or ".") for p in sys.path if os.path.isdir(p or ".")]
 
 
 def submit_run(
@@ -61,6 +69,7 @@ def submit_run(
             "overwrite_cache": overwrite_cache,
             "max_action_concurrency": max_action_concurrency,
             "env_vars": dict(env_vars),
+            "sys_path": _import_path(),
         },
     }
     return client.create_run(body)

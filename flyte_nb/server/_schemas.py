@@ -59,6 +59,7 @@ class RunOptions(Strict):
     overwrite_cache: bool = False
     max_action_concurrency: int | None = Field(None, ge=1)
     env_vars: dict[str, str] = {}
+    sys_path: list[str] = Field([], description="import path entries workers add")
 
 
 class CreateRun(Strict):

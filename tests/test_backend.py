@@ -1,0 +1,218 @@
+"""The backend against a real server process: runs, fan-out, retries, timeouts, cache,
+abort, concurrency limits and logs behave as in local mode."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import flyte_nb as fl
+from flyte_nb.exceptions import ActionTimeoutError, FlyteValidationException
+from flyte_nb.server import _daemon
+
+from _backend_util import alive, wait_for, wait_for_file
+
+be = fl.TaskEnvironment("be")
+
+
+@be.task
+async def square(x: int) -> int:
+    print(f"square {x}")
+    return x * x
+
+
+@be.task
+async def fan_out(n: int) -> int:
+    values = await asyncio.gather(*[square(i) for i in range(n)])
+    return sum(values)
+
+
+@be.task
+def sync_parent(n: int) -> list[int]:
+    with fl.group("squares"):
+        return list(fl.map(square, range(n)))
+
+
+@be.task
+def boom(x: int) -> int:
+    raise ValueError(f"bad input {x}")
+
+
+@be.task(retries=2)
+def flaky(marker: str) -> str:
+    path = Path(marker)
+    count = int(path.read_text()) if path.exists() else 0
+    path.write_text(str(count + 1))
+    if count == 0:
+        raise RuntimeError("first attempt fails")
+    return f"attempt {count + 1}"
+
+
+@be.task(timeout=1)
+def slow(seconds: float) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
+@be.task
+async def catches_timeout(seconds: float) -> str:
+    try:
+        return await slow.aio(seconds)
+    except ActionTimeoutError as exc:
+        return f"caught: {type(exc).__name__}"
+
+
+@be.task
+def pid_then_sleep(pid_file: str, seconds: float) -> int:
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@be.task(cache="auto")
+def cached_double(x: int, log: str) -> int:
+    with open(log, "a") as f:
+        f.write("x")
+    return 2 * x
+
+
+@be.task
+def timed(folder: str, i: int) -> int:
+    start = time.time()
+    time.sleep(0.3)
+    Path(folder, f"{i}.txt").write_text(f"{start} {time.time()}")
+    return i
+
+
+@be.task
+async def limited(folder: str, n: int) -> int:
+    values = await asyncio.gather(*[timed.aio(folder, i) for i in range(n)])
+    return len(values)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
+    home = tmp_path_factory.mktemp("backend-home")
+    info = _daemon.ensure_server(home, workers=2)
+    try:
+        yield home, info
+    finally:
+        _daemon.stop(home)
+
+
+@pytest.fixture
+def remote(server: tuple[Path, _daemon.ServerInfo], home: Path) -> _daemon.ServerInfo:
+    """Connect this test's kernel to the module's server (the autouse home is local)."""
+    fl.init(home=server[0])
+    return server[1]
+
+
+def test_async_fan_out_runs_on_workers_with_local_names(remote: object) -> None:
+    run = fl.run(square, 3)
+    assert run.mode == "backend"
+    assert run.wait(timeout=30).outputs() == 9
+    run = fl.run(fan_out, 20).wait(timeout=60)
+    assert run.phase == "SUCCEEDED"
+    assert run.outputs() == sum(i * i for i in range(20))
+    actions = run.actions()
+    assert len(actions) == 21
+    assert {a.phase for a in actions} == {"SUCCEEDED"}
+    assert "square 7\n" in run.logs()
+    # The same call in local mode names its actions identically.
+    local = fl.with_runcontext(mode="local").run(fan_out, 20)
+    assert sorted(a.name for a in local.actions()) == sorted(a.name for a in actions)
+
+
+def test_sync_parent_map_and_group(remote: object) -> None:
+    run = fl.run(sync_parent, 4).wait(timeout=60)
+    assert run.outputs() == [0, 1, 4, 9]
+    groups = {a.group for a in run.actions() if a.parent is not None}
+    assert groups == {"squares/map:square"}
+
+
+def test_failure_raises_the_users_exception(remote: object) -> None:
+    run = fl.run(boom, 3).wait(timeout=30)
+    assert run.phase == "FAILED"
+    with pytest.raises(ValueError, match="bad input 3") as info:
+        run.outputs()
+    assert any(run.name in note for note in info.value.__notes__)
+    assert run.error is not None
+    assert run.error["type"] == "ValueError"
+
+
+def test_retries_rerun_a_failed_attempt(remote: object, tmp_path: Path) -> None:
+    run = fl.run(flaky, str(tmp_path / "count")).wait(timeout=30)
+    assert run.outputs() == "attempt 2"
+    (action,) = run.actions()
+    assert action.attempts == 2
+    assert [a["phase"] for a in action.attempt_log] == ["FAILED", "SUCCEEDED"]
+
+
+def test_timeout_kills_the_worker_and_the_parent_sees_it(remote: object) -> None:
+    run = fl.run(catches_timeout, 30.0).wait(timeout=30)
+    assert run.outputs() == "caught: ActionTimeoutError"
+    child = next(a for a in run.actions() if a.parent is not None)
+    assert child.phase == "TIMED_OUT"
+    assert "timed out after 1 s" in child.error["message"]
+
+
+def test_cache_hits_across_runs_and_redefinition(remote: object, tmp_path: Path) -> None:
+    log = tmp_path / "calls"
+    first = fl.run(cached_double, 21, str(log)).wait(timeout=30)
+    second = fl.run(cached_double, 21, str(log)).wait(timeout=30)
+    assert first.outputs() == second.outputs() == 42
+    assert log.read_text() == "x"
+    assert second.actions()[0].cache_hit
+    forced = fl.with_runcontext(overwrite_cache=True).run(cached_double, 21, str(log))
+    assert forced.wait(timeout=30).outputs() == 42
+    assert log.read_text() == "xx"
+
+
+def test_abort_kills_the_action_process(remote: object, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    run = fl.run(pid_then_sleep, str(pid_file), 60.0)
+    pid = int(wait_for_file(pid_file))
+    assert alive(pid)
+    run.abort()
+    run.wait(timeout=30)
+    assert run.phase == "ABORTED"
+    wait_for(lambda: not alive(pid), 10, "the aborted action's process to die")
+    assert run.actions()[0].phase == "ABORTED"
+
+
+def test_max_action_concurrency_is_enforced(remote: object, tmp_path: Path) -> None:
+    run = fl.with_runcontext(max_action_concurrency=1).run(limited, str(tmp_path), 3)
+    assert run.wait(timeout=60).outputs() == 3
+    spans = sorted(tuple(map(float, p.read_text().split())) for p in tmp_path.glob("*.txt"))
+    assert len(spans) == 3
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start >= end - 0.01, spans
+
+
+def test_run_names_and_lookup(remote: object) -> None:
+    run = fl.with_runcontext(name="named-backend-run").run(square, 5).wait(timeout=30)
+    found = fl.remote.Run.get("named-backend-run")
+    assert (found.phase, found.outputs()) == ("SUCCEEDED", 25)
+    assert any(r.name == run.name for r in fl.remote.Run.listall(limit=1000))
+    with pytest.raises(FlyteValidationException, match="already exists"):
+        fl.with_runcontext(name="named-backend-run").run(square, 5)
+    with pytest.raises(LookupError, match="no-such-run"):
+        fl.remote.Run.get("no-such-run")
+
+
+def test_watch_streams_until_the_run_ends(remote: object) -> None:
+    run = fl.run(fan_out, 5)
+    kinds = [event["kind"] for event in run.watch()]
+    assert kinds[-1] == "run"
+    assert run.phase == "SUCCEEDED"
+
+
+def test_local_mode_still_works_after_init(remote: object) -> None:
+    run = fl.with_runcontext(mode="local").run(square, 4)
+    assert run.mode == "local"
+    assert run.outputs() == 16
