@@ -1,5 +1,9 @@
 """The local worker pool: the embedded backend's executor.
 
+A busy worker may hold one job *ahead* (``queued``) when actions wait for a place: it
+starts that job the moment its current one ends, without a round trip to the backend,
+which is where most of a trivial action's time went.
+
 ``size`` bounds how many workers *execute* at once. A worker whose action is waiting on
 children does not count (it lends its place, as a local-mode parent lends its concurrency
 slot), so nested fan-out can never deadlock the pool: if every worker holds a waiting
@@ -13,6 +17,7 @@ seen at once as the channel closing.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 import contextlib
 import os
 import signal
@@ -28,6 +33,7 @@ from ._channel import Channel, Message
 
 class WorkerHandle:
     __slots__ = (
+        "queued",
         "busy_since",
         "channel",
         "idle_since",
@@ -44,6 +50,7 @@ class WorkerHandle:
         self.channel = channel
         self.ready = False
         self.job: Any = None  # the ActionRecord running here
+        self.queued: deque[Any] = deque()  # sent ahead, to start when ``job`` is done
         self.kill_reason: str | None = None
         self.idle_since = time.monotonic()
         self.busy_since = 0.0
@@ -82,6 +89,15 @@ class WorkerPool:
         while self.idle:
             worker = self.idle.pop()
             if worker.pid in self.workers and worker.ready:
+                return worker
+        return None
+
+    def take_prefetch(self) -> WorkerHandle | None:
+        """A busy worker that can take one job ahead: its action is not waiting on children
+        (a job queued behind a waiting parent would wait for the whole subtree)."""
+        for worker in self.workers.values():
+            job = worker.job
+            if job is not None and not worker.queued and job.pending == 0 and worker.ready:
                 return worker
         return None
 

@@ -24,6 +24,7 @@ class ActionRecord:
         "bonus",
         "cache",
         "children",
+        "dispatch_id",
         "pending",
         "run",
         "spec",
@@ -45,6 +46,7 @@ class ActionRecord:
         self.children: list[str] = []
         self.pending = 0  # child requests of the current attempt not yet answered
         self.timer: asyncio.TimerHandle | None = None
+        self.dispatch_id = -1  # names the job message, so a take-back names the right one
         self.bonus = 0  # attempts that do not count against retries (backend restarts)
 
     @property

@@ -21,6 +21,7 @@ behaves the same in both modes:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import signal
 from collections import deque
@@ -72,6 +73,7 @@ class Backend:
         self._inflight: dict[str, ActionRecord] = {}  # serialized cache keys being computed
         self._run_waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._pump_scheduled = False
+        self._dispatch_ids = itertools.count()
         self._housekeeping: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -158,7 +160,13 @@ class Backend:
             return
         error = _error("ActionAbortedError", f"action {state.name}: {reason}")
         worker = rec.worker
-        if worker is not None:
+        if worker is not None and worker.job is not rec:  # sent ahead, not started
+            worker.queued.remove(rec)
+            rec.worker = None
+            if state.parent is not None:
+                rec.run.executing -= 1
+            worker.send({"op": "cancel", "dispatch": rec.dispatch_id})
+        elif worker is not None:
             self._release_worker(rec, worker, reuse=False)
             self.pool.kill(worker, "abort")
         if state.attempt_log and "ended_at" not in state.attempt_log[-1]:
@@ -270,41 +278,46 @@ class Backend:
         self._pump_scheduled = False
         pool = self.pool
         ready = self._ready
-        while ready and pool.can_execute():
+        while ready:
             run = ready.popleft()
             self._ready_set.discard(run.name)
             while run.ready and run.ready[0].state.phase != ph.QUEUED:
                 run.ready.popleft()  # aborted while queued
             if not run.ready or not run.has_room(run.ready[0]):
                 continue  # _release_worker marks it ready again when room frees up
-            worker = pool.take_idle()
+            rec = run.ready[0]
+            worker = pool.take_idle() if pool.can_execute() else None
+            if worker is None and not rec.spec.get("timeout"):
+                worker = pool.take_prefetch()
             if worker is None:
                 self._ready_set.add(run.name)
                 ready.appendleft(run)
-                pool.want_more(sum(len(r.ready) for r in ready))
+                if pool.can_execute():
+                    pool.want_more(sum(len(r.ready) for r in ready))
                 return
             self._dispatch(run.ready.popleft(), worker)
             self._mark_ready(run)
 
     def _dispatch(self, rec: ActionRecord, worker: WorkerHandle) -> None:
         state, run, spec = rec.state, rec.run, rec.spec
-        state.start_attempt()
         rec.worker = worker
         rec.pending = 0
-        worker.job = rec
-        self.pool.executing += 1
+        rec.dispatch_id = next(self._dispatch_ids)
         if state.parent is not None:
             run.executing += 1
-        timeout = spec.get("timeout")
-        if timeout and self._loop is not None:
-            rec.timer = self._loop.call_later(timeout, self._on_timeout, rec, state.attempts)
+        if worker.job is None:
+            worker.job = rec
+            self._start(rec)
+        else:
+            worker.queued.append(rec)
         worker.send(
             {
                 "op": "run",
+                "dispatch": rec.dispatch_id,
                 "run": run.name,
                 "action": state.name,
                 "parent": state.parent,
-                "attempt": state.attempts,
+                "attempt": state.attempts + (worker.job is not rec),
                 "spec": spec,
                 "inputs": state.inputs,
                 "group": state.group_name,
@@ -313,8 +326,30 @@ class Backend:
                 "env": {**spec.get("env", {}), **run.env},
             }
         )
+
+    def _start(self, rec: ActionRecord) -> None:
+        """The worker starts ``rec`` now: a new attempt, with its timeout running."""
+        state = rec.state
+        state.start_attempt()
+        self.pool.executing += 1
+        timeout = rec.spec.get("timeout")
+        if timeout and self._loop is not None:
+            rec.timer = self._loop.call_later(timeout, self._on_timeout, rec, state.attempts)
         self.recorder.touch(state)
         self._publish(rec)
+
+    def _requeue_ahead(self, worker: WorkerHandle, *, cancel: bool) -> None:
+        """Take back the jobs sent ahead to ``worker``; they never started."""
+        while worker.queued:
+            rec = worker.queued.pop()
+            rec.worker = None
+            if rec.state.parent is not None:
+                rec.run.executing -= 1
+            if cancel:
+                worker.send({"op": "cancel", "dispatch": rec.dispatch_id})
+            if rec.state.phase == ph.QUEUED and rec.run.name in self.runs:
+                rec.run.ready.appendleft(rec)
+                self._mark_ready(rec.run)
 
     def _release_worker(self, rec: ActionRecord, worker: WorkerHandle, *, reuse: bool) -> None:
         """Give back what a running attempt held: its execution place, timer and worker."""
@@ -329,7 +364,11 @@ class Backend:
         rec.worker = None
         worker.job = None
         if reuse:
-            self.pool.release(worker)
+            if worker.queued:
+                worker.job = worker.queued.popleft()
+                self._start(worker.job)
+            else:
+                self.pool.release(worker)
         self._mark_ready(rec.run)
 
     # -- worker messages -----------------------------------------------------------------
@@ -359,6 +398,8 @@ class Backend:
     def _lend(self, rec: ActionRecord) -> None:
         rec.pending += 1
         if rec.pending == 1:
+            if rec.worker is not None and rec.worker.queued:
+                self._requeue_ahead(rec.worker, cancel=True)
             self.pool.executing -= 1
             if rec.state.parent is not None:
                 rec.run.executing -= 1
@@ -387,6 +428,7 @@ class Backend:
     def _on_exit(self, worker: WorkerHandle, code: int | None) -> None:
         rec: ActionRecord | None = worker.job
         self._schedule()  # the pool may need a replacement
+        self._requeue_ahead(worker, cancel=False)
         if rec is None:
             return
         self._release_worker(rec, worker, reuse=False)

@@ -117,6 +117,7 @@ class Worker:
         self._io_loop = asyncio.new_event_loop()
         self._channel = Channel(self._on_messages, self._on_lost)
         self._body_loop = asyncio.new_event_loop()
+        self._cancelled: set[int] = set()
 
     # -- I/O thread ----------------------------------------------------------------------
     def _io(self, ready: threading.Event) -> None:
@@ -135,6 +136,8 @@ class Worker:
                     future.set_result(m)
             elif op == "run":
                 self._jobs.put(m)
+            elif op == "cancel":
+                self._cancelled.add(m["dispatch"])
             elif op == "exit":
                 self._jobs.put(None)
 
@@ -189,6 +192,9 @@ class Worker:
         _capture.install()
         self.send({"op": "ready", "pid": os.getpid()})
         while (job := self._jobs.get()) is not None:
+            if job["dispatch"] in self._cancelled:
+                self._cancelled.discard(job["dispatch"])
+                continue  # the backend took it back before it started
             self.send(self._execute(job))
 
     def _execute(self, job: Message) -> Message:
