@@ -11,6 +11,6 @@ import _workloads as w
 import flyte_nb as fl
 
 if __name__ == "__main__":
-    fl.init(home=sys.argv[1])
+    fl.init(home=sys.argv[1], local=True)
     assert fl.run(w.fanout, n=1000).outputs() == w.expected_sum(1000)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -16,5 +16,5 @@ async def increment(x: int) -> int:
 
 
 if __name__ == "__main__":
-    fl.init(home=sys.argv[1])
+    fl.init(home=sys.argv[1], local=True)
     assert fl.run(increment, x=1).outputs() == 2

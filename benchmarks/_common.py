@@ -65,7 +65,7 @@ def init_temp_home(prefix: str) -> Path:
     import flyte_nb as fl  # here, not at the top: bench_startup's parent never loads flyte_nb
 
     path = temp_home(prefix)
-    fl.init(home=path)
+    fl.init(home=path, local=True)
     return path
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._run import init, run, with_runcontext
     from .cache import Cache, CachePolicy, VersionParameters
     from .engine import current_context, group, map
+    from .remote import UnionRemote
     from .task import Resources, RetryStrategy, Secret, TaskEnvironment
 
 _LAZY: dict[str, str] = {
@@ -43,6 +44,7 @@ _LAZY: dict[str, str] = {
     "current_context": "flyte_nb.engine",
     "group": "flyte_nb.engine",
     "map": "flyte_nb.engine",
+    "UnionRemote": "flyte_nb.remote",
 }
 _SUBMODULES = ("exceptions", "models", "remote")
 
@@ -53,6 +55,7 @@ __all__ = [
     "RetryStrategy",
     "Secret",
     "TaskEnvironment",
+    "UnionRemote",
     "VersionParameters",
     "__version__",
     "current_context",

@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _backend_util import alive, wait_for, wait_for_file
 
 import flyte_nb as fl
 from flyte_nb.exceptions import ActionTimeoutError, FlyteValidationException
 from flyte_nb.server import _daemon
-
-from _backend_util import alive, wait_for, wait_for_file
 
 be = fl.TaskEnvironment("be")
 

@@ -87,12 +87,13 @@ def test_a_killed_worker_is_retried_then_fails_without_retries(
     assert run.phase == "FAILED"
     assert run.error is not None
     assert run.error["type"] == "WorkerDied"
-    with pytest.raises(fl.exceptions.ActionFailedError, match="died"):
+    with pytest.raises(fl.exceptions.RunFailedError, match="WorkerDied"):
         run.outputs()
     # The pool replaced the dead worker: the backend still runs work.
-    assert fl.run(dies_once, str(tmp_path / "p2"), str(tmp_path / "marker")).wait(
-        timeout=30
-    ).outputs() == "second attempt"
+    assert (
+        fl.run(dies_once, str(tmp_path / "p2"), str(tmp_path / "marker")).wait(timeout=30).outputs()
+        == "second attempt"
+    )
 
 
 def test_server_killed_mid_run_resumes_and_keeps_finished_work(
@@ -192,7 +193,7 @@ def test_200_concurrent_runs_from_4_clients(server_home: Path, tmp_path: Path) -
             60,
             "all 200 runs to succeed",
         )  # fmt: skip
-        listed = client.get(
-            "/api/v1/runs", params={"task": "load.one", "limit": 1000}
-        ).json()["items"]
+        listed = client.get("/api/v1/runs", params={"task": "load.one", "limit": 1000}).json()[
+            "items"
+        ]
     assert sorted(r["name"] for r in listed) == sorted(names)

@@ -36,6 +36,7 @@ PRODUCT_NAMES = [
     "Resources",
     "Secret",
     "VersionParameters",
+    "UnionRemote",
 ]
 MODEL_NAMES = [
     "ActionID",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flyte_nb.store import _schema
+from flyte_nb.store import _migrate, _schema
 
 
 def test_generated_sqlite_statements_match_the_schema() -> None:
@@ -26,13 +26,20 @@ def test_recorder_database_is_readable_through_sqlalchemy(home: Path) -> None:
 
     run = fl.run(one, x=1)
     engine = sa.create_engine(f"sqlite:///{home / 'flyte_nb.db'}")
-    # The tables the recorder created are exactly the ones the schema declares.
-    assert set(sa.inspect(engine).get_table_names()) == set(_schema.metadata.tables)
+    # The tables the recorder created are exactly the ones the schema declares, plus
+    # alembic's version table stamped with the head revision.
+    assert set(sa.inspect(engine).get_table_names()) == {
+        *_schema.metadata.tables,
+        "alembic_version",
+    }
     with engine.connect() as conn:
         phase = conn.execute(
             sa.select(_schema.runs.c.phase).where(_schema.runs.c.name == run.name)
         ).scalar_one()
     assert phase == "SUCCEEDED"
+    with engine.connect() as conn:
+        version = conn.execute(sa.select(_schema.alembic_version.c.version_num)).scalar_one()
+    assert version == _migrate.HEAD
 
 
 def test_action_rows_follow_the_table_column_order() -> None:
@@ -42,3 +49,32 @@ def test_action_rows_follow_the_table_column_order() -> None:
     assert ActionState.COLUMNS == ACTION_COLUMNS
     state = ActionState("r", "a0", None, 0, "env.t", "t", None, "{}")
     assert len(state.row()) == len(ACTION_COLUMNS)
+
+
+def test_the_start_up_sweep_aborts_only_local_runs(tmp_path: Path) -> None:
+    """A backend run's owner is the backend server, which resumes it: never marked here."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    from flyte_nb.store import Recorder
+
+    db = tmp_path / "sweep.db"
+    Recorder(db, tmp_path / "blobs").close()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    conn = sqlite3.connect(db)
+    for name, mode in (("r-local", "local"), ("r-backend", "backend")):
+        conn.execute(
+            "INSERT INTO runs (name, task_name, phase, mode, created_at, action_count, owner_host,"
+            " owner_pid, owner_started) VALUES (?, 't', 'RUNNING', ?, 1.0, 0, ?, ?, '1')",
+            (name, mode, os.uname().nodename, gone.pid),
+        )
+    conn.commit()
+    recorder = Recorder(db, tmp_path / "blobs")
+    recorder.close()
+    assert recorder.aborted_on_start == ["r-local"]
+    phases = dict(conn.execute("SELECT name, phase FROM runs").fetchall())
+    conn.close()
+    assert phases == {"r-local": "ABORTED", "r-backend": "RUNNING"}

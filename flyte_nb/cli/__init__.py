@@ -1,4 +1,4 @@
-"""The ``flyte-nb`` command: ``demo``, ``run``, ``runs``.
+"""The ``flyte-nb`` command: ``demo``, ``run``, ``runs``, ``server start|stop|status``.
 
 Kept to argparse so the command starts as fast as the library imports; each subcommand
 imports only what it uses.
@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from ._server import add_server_parser
 
 __all__ = ["main"]
 
@@ -108,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--phase", default=None)
     runs.add_argument("--limit", type=int, default=20)
     runs.set_defaults(func=_runs)
+    add_server_parser(sub)
     return parser
 
 

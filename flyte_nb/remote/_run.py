@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import FlyteValidationException, RunNotFoundError
+from ..exceptions import FlyteValidationException, RunFailedError, RunNotFoundError
 from ._sources import Source, default_source
 
 if TYPE_CHECKING:
@@ -208,15 +208,28 @@ class Run:
             return self._outcome.value
         if self.phase != "SUCCEEDED":
             if self.phase in TERMINAL:
-                from ..engine._errors import rebuild_error
-
-                error = rebuild_error(self.error, self.phase, self._source.blob)
-                error.add_note(f"flyte_nb: run {self.name!r} ended {self.phase}")
-                raise error
+                raise self._error()
             raise FlyteValidationException(
                 f"Run {self.name!r} is {self.phase}; it has no outputs yet (call run.wait())"
             )
         return _outputs_value(self._source.values(self.name, None, "outputs"))
+
+    def _error(self) -> BaseException:
+        """The task's own exception when the records kept it (backend runs pickle it),
+        else a ``RunFailedError`` carrying the recorded type, message and traceback."""
+        record = self.error or {}
+        if record.get("pickle"):
+            from ..engine._errors import rebuild_error
+
+            error = rebuild_error(record, self.phase, self._source.blob)
+            error.add_note(f"flyte_nb: run {self.name!r} ended {self.phase}")
+            return error
+        return RunFailedError(
+            self.name,
+            record.get("type", self.phase),
+            record.get("message", ""),
+            record.get("traceback", ""),
+        )
 
     def actions(self) -> list[Action]:
         """Every action, in the order they were started, with ``children`` linked."""

@@ -103,13 +103,12 @@ def _sqlite_path(url: str) -> Path:
 
 
 def create_app(config: ServerConfig) -> FastAPI:
-    from sqlalchemy import create_engine
-
     from ..store import Recorder
+    from ..store._db import create_engine
 
     db_path = _sqlite_path(config.db_url)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    recorder = Recorder(db_path, config.blob_url)  # type: ignore[arg-type]
+    recorder = Recorder(db_path, config.blob_url)
     engine = create_engine(config.db_url)
     backend = Backend(
         recorder,

@@ -2,8 +2,10 @@
 
 ``_schema.py`` defines the tables; ``_recorder.py`` writes them from the kernel without
 importing SQLAlchemy (see why there); ``_reader.py`` reads them with SQLAlchemy;
-``_blobs.py`` keeps large or opaque values by content hash. Nothing here knows about tasks
-or the engine: the engine hands over rows.
+``_blobs.py`` keeps large or opaque values by content hash, in a folder or at any fsspec
+URL; ``_migrate.py`` (alembic, scripts in ``_migrations/``) moves databases between schema
+revisions; ``_db.py`` makes SQLAlchemy engines that see SQLite the way the recorder does.
+Nothing here knows about tasks or the engine: the engine hands over rows.
 """
 
 from ._blobs import BlobStore

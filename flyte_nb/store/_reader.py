@@ -3,6 +3,11 @@
 Readers are not on any hot path, so they use SQLAlchemy Core against the schema in
 ``_schema.py`` directly; the same queries will serve the backend on PostgreSQL. Rows come
 back as plain dicts so callers (``flyte_nb.remote``) don't depend on SQLAlchemy types.
+
+Engines come from ``_db.create_engine`` (the recorder's pragmas, a busy timeout). The first
+time a process reads a database it checks the schema revision, one small query, and
+brings an older database (or a file no recorder has created yet) to the head through
+``_migrate``, so the queries below, written against the live schema, always fit.
 """
 
 from __future__ import annotations
@@ -11,19 +16,24 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, exc, select
 
-from ._schema import actions, logs, runs
+from . import _migrate
+from ._db import create_engine
+from ._schema import actions, alembic_version, logs, runs
 
 
 @functools.lru_cache(maxsize=8)
 def _engine(db_path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{db_path}")
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute("PRAGMA busy_timeout=30000")
-
+    url = f"sqlite:///{db_path}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            revision = conn.execute(select(alembic_version.c.version_num)).scalar()
+    except exc.OperationalError:  # no alembic_version table: a fresh or pre-alembic file
+        revision = None
+    if revision != _migrate.HEAD:
+        _migrate.upgrade(url)  # raises, naming the file, when it is newer than this code
     return engine
 
 
@@ -38,13 +48,20 @@ def list_runs(
     *,
     phase: str | None = None,
     task_name: str | None = None,
+    mode: str | None = None,
+    live: bool = False,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
+    """Runs, newest first; ``live``: only those still QUEUED or RUNNING."""
     query = select(runs).order_by(runs.c.created_at.desc()).limit(limit)
     if phase is not None:
         query = query.where(runs.c.phase == phase)
     if task_name is not None:
         query = query.where(runs.c.task_name == task_name)
+    if mode is not None:
+        query = query.where(runs.c.mode == mode)
+    if live:
+        query = query.where(runs.c.phase.in_(("QUEUED", "RUNNING")))
     with _engine(db_path).connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 

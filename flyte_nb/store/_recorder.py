@@ -10,6 +10,11 @@ Why it looks like this:
   dies with its process is then always found, and marked, at the next start.
 - It speaks SQL that SQLAlchemy compiled for SQLite (``_sqlite_sql.py``) through the stdlib
   driver: see ``_schema.py`` for why SQLAlchemy itself is not imported here.
+- Schema versions are alembic revisions (``alembic_version``; ``_migrate.py``). Opening a
+  database at ``HEAD`` costs one read; a fresh file gets the head schema from the compiled
+  DDL and is stamped ``HEAD`` (equal to running every migration, which the tests check),
+  still without alembic. Only an older database pays for importing alembic, once, to be
+  upgraded in place; a newer one is refused rather than written with the wrong shape.
 - Cache entries are mirrored in memory per (task, version), loaded with one query on first
   use, so a hit is a dict lookup and a fill is a dict insert plus a deferred write.
 """
@@ -56,7 +61,9 @@ def _process_started(pid: int) -> str | None:
 
 
 class Recorder:
-    def __init__(self, db_path: Path, blob_root: Path, interval: float = 0.2) -> None:
+    def __init__(
+        self, db_path: Path, blob_root: str | os.PathLike[str], interval: float = 0.2
+    ) -> None:
         self.db_path = db_path
         self.blobs = BlobStore(blob_root)
         self.interval = interval
@@ -82,29 +89,53 @@ class Recorder:
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA foreign_keys=ON")
-            have = None
+            if self._revision() == sql.HEAD:  # every open but the first: one small read
+                return
+            # Fresh file: create the head schema, unless another process is doing it
+            # right now (the write lock makes us wait for it, and then we see its tables).
+            c.execute("BEGIN IMMEDIATE")
             try:
-                row = c.execute(sql.GET_SCHEMA_INFO, {"key": "schema_version"}).fetchone()
-                have = row[0] if row else None
-            except sqlite3.OperationalError:
-                pass
-            if have is None:
-                c.execute("BEGIN IMMEDIATE")
-                for ddl in sql.DDL:
-                    c.execute(ddl)
-                c.execute(
-                    sql.SET_SCHEMA_INFO,
-                    {"key": "schema_version", "value": str(sql.SCHEMA_VERSION)},
-                )
-                c.execute("COMMIT")
-            elif int(have) > sql.SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.db_path} was written by a newer flyte_nb (schema {have}, this one "
-                    f"knows {sql.SCHEMA_VERSION}); upgrade flyte_nb or use another FLYTE_NB_HOME"
-                )
+                tables = {name for (name,) in c.execute(sql.LIST_TABLES)}
+                if not tables & {"alembic_version", "schema_info", "runs"}:
+                    for ddl in sql.DDL:
+                        c.execute(ddl)
+                    c.execute(sql.STAMP_VERSION, {"version": sql.HEAD})
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+            revision = self._revision()
+            if revision == sql.HEAD:
+                return
+            if revision is not None and revision not in sql.REVISIONS:
+                raise self._newer(revision)
+            # An older database (an earlier revision, or pre-alembic ``schema_info`` v1):
+            # rare, so this is the one path that pays for importing alembic and SQLAlchemy.
+            from . import _migrate
+
+            _migrate.upgrade(f"sqlite:///{self.db_path}")
+            revision = self._revision()
+            if revision != sql.HEAD:
+                raise self._newer(str(revision))
+
+    def _revision(self) -> str | None:
+        """The alembic revision the database holds; None before it holds one."""
+        try:
+            rows = self._conn.execute(sql.GET_VERSION).fetchall()
+        except sqlite3.OperationalError:  # no alembic_version table
+            return None
+        return ",".join(sorted(str(r[0]) for r in rows)) or None
+
+    def _newer(self, revision: str) -> RuntimeError:
+        from ._migrate import newer_error  # cheap: _migrate imports alembic only when used
+
+        return newer_error(self.db_path, revision)
 
     def _abort_dead_runs(self) -> list[str]:
-        """Mark runs whose owning process on this host is gone as ABORTED."""
+        """Mark local runs whose owning process on this host is gone as ABORTED.
+
+        Backend runs (``mode = 'backend'``) are left alone: their owner is the backend
+        server, which recovers (and may resume) them itself when it restarts."""
         host = os.uname().nodename
         now = time.time()
         aborted = []
@@ -229,7 +260,7 @@ _recorders: dict[Path, Recorder] = {}
 _recorders_lock = threading.Lock()
 
 
-def get_recorder(db_path: Path, blob_root: Path) -> Recorder:
+def get_recorder(db_path: Path, blob_root: str | os.PathLike[str]) -> Recorder:
     """The process-wide recorder for one database (opened once, flushed at exit)."""
     with _recorders_lock:
         rec = _recorders.get(db_path)

@@ -20,6 +20,17 @@ Shape decisions:
   ordered by ``seq`` in the reader, so no second index slows every insert.
 - Values (inputs, outputs) are JSON documents produced by ``flyte_nb.types``: small values
   inline, large or opaque ones as content-addressed blob references.
+- Columns added after v1 go at the end of their table: that is where ``ALTER TABLE ADD
+  COLUMN`` puts them, so a migrated database and a fresh one have the same column order
+  (the recorder writes action rows positionally) and the same ``PRAGMA table_info``.
+- ``spec`` columns (runs, actions, tasks) are opaque JSON owned by the backend: the store
+  never queries inside them, so their shape can evolve without a migration.
+
+Versions: alembic's ``alembic_version`` table says which schema a database holds (see
+``_migrate.py``). The recorder creates a fresh database from the DDL below and stamps it
+with ``_migrate.HEAD``, so this metadata must always equal the result of running every
+migration; ``tests/test_migrations.py`` checks that. Changing a table therefore means
+changing it here *and* adding a revision under ``_migrations/versions``.
 """
 
 from __future__ import annotations
@@ -39,15 +50,18 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 1
+from ._migrate import HEAD, REVISIONS
 
 metadata = MetaData()
 
-schema_info = Table(
-    "schema_info",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
+# Alembic's own bookkeeping table, exactly as alembic creates it (``DefaultImpl.
+# version_table_impl``), so the recorder can create and stamp a fresh database without
+# importing alembic. Kept out of ``metadata``: autogenerate must not manage it.
+alembic_version = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
 )
 
 runs = Table(
@@ -68,8 +82,12 @@ runs = Table(
     Column("owner_pid", Integer),
     Column("owner_started", String(64)),
     Column("env_vars", Text),
+    Column("project", String(64), nullable=False, server_default="default"),
+    Column("domain", String(64), nullable=False, server_default="development"),
+    Column("spec", Text),
     Index("ix_runs_created_at", "created_at"),
     Index("ix_runs_phase", "phase"),
+    Index("ix_runs_project_domain_created_at", "project", "domain", "created_at"),
 )
 
 actions = Table(
@@ -94,6 +112,7 @@ actions = Table(
     Column("error", Text),
     Column("transitions", Text, nullable=False),
     Column("attempt_log", Text, nullable=False),
+    Column("spec", Text),
     PrimaryKeyConstraint("run_name", "name"),
 )
 
@@ -123,9 +142,23 @@ cache_entries = Table(
     Index("ix_cache_task_version", "task_name", "version"),
 )
 
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", String(128), nullable=False),
+    Column("ref", Text, nullable=False),
+    Column("spec", Text),
+    Column("interface", Text),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("project", "domain", "name", "version"),
+)
+
 
 # Which columns each recorder upsert refreshes on conflict: everything but the key and
-# the facts fixed at creation.
+# the facts fixed at creation (which include project, domain and the specs).
 _RUN_UPDATES = ("phase", "started_at", "ended_at", "outputs", "error", "action_count")
 _ACTION_UPDATES = (
     "phase",
@@ -143,7 +176,8 @@ _ACTION_UPDATES = (
 
 def render_sqlite_sql() -> str:
     """Compile the recorder's statements for SQLite; the output is ``_sqlite_sql.py``."""
-    from sqlalchemy import bindparam, literal_column, select, update
+    from sqlalchemy import bindparam, column, literal_column, select, update
+    from sqlalchemy import table as lightweight_table
     from sqlalchemy.dialects import sqlite
     from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -166,16 +200,18 @@ def render_sqlite_sql() -> str:
     aborted: Any = literal_column("'ABORTED'")
 
     ddl: list[str] = []
-    for table in metadata.sorted_tables:
-        ddl.append(sql(CreateTable(table, if_not_exists=True)))
+    for tbl in [*metadata.sorted_tables, alembic_version]:
+        ddl.append(sql(CreateTable(tbl, if_not_exists=True)))
         ddl.extend(
             sql(CreateIndex(ix, if_not_exists=True))
-            for ix in sorted(table.indexes, key=lambda ix: str(ix.name))
+            for ix in sorted(tbl.indexes, key=lambda ix: str(ix.name))
         )
+    sqlite_master = lightweight_table("sqlite_master", column("name"), column("type"))
 
     log_cols = [c.name for c in logs.columns if c.name != "id"]
     entries = {
-        "SCHEMA_VERSION": SCHEMA_VERSION,
+        "HEAD": HEAD,
+        "REVISIONS": REVISIONS,
         "DDL": tuple(ddl),
         "UPSERT_RUN": upsert(runs, _RUN_UPDATES),
         "ACTION_COLUMNS": tuple(c.name for c in actions.columns),
@@ -184,9 +220,10 @@ def render_sqlite_sql() -> str:
             cache_entries, ("outputs", "run_name", "action_name", "created_at", "version")
         ),
         "INSERT_LOG": sql(logs.insert().values({n: bindparam(n) for n in log_cols})),
-        "SET_SCHEMA_INFO": upsert(schema_info, ("value",)),
-        "GET_SCHEMA_INFO": sql(
-            select(schema_info.c.value).where(schema_info.c.key == bindparam("key"))
+        "STAMP_VERSION": sql(alembic_version.insert().values(version_num=bindparam("version"))),
+        "GET_VERSION": sql(select(alembic_version.c.version_num)),
+        "LIST_TABLES": sql(
+            select(sqlite_master.c.name).where(sqlite_master.c.type == literal_column("'table'"))
         ),
         "SELECT_CACHE_VERSION": sql(
             select(cache_entries.c.key, cache_entries.c.outputs).where(
@@ -197,7 +234,9 @@ def render_sqlite_sql() -> str:
         "SELECT_RUN_NAME": sql(select(runs.c.name).where(runs.c.name == bindparam("name"))),
         "SELECT_LIVE_RUNS": sql(
             select(runs.c.name, runs.c.owner_pid, runs.c.owner_started).where(
-                runs.c.phase.in_(live), runs.c.owner_host == bindparam("host")
+                runs.c.phase.in_(live),
+                runs.c.owner_host == bindparam("host"),
+                runs.c.mode == literal_column("'local'"),
             )
         ),
         "ABORT_RUN": sql(

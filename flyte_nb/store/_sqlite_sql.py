@@ -4,19 +4,25 @@ Regenerate with ``python -m flyte_nb.store._schema > flyte_nb/store/_sqlite_sql.
 ``tests/test_store_schema.py`` fails when this file and the schema disagree.
 """
 
-SCHEMA_VERSION = 1
+HEAD = '0002'
+REVISIONS = (
+    '0001',
+    '0002',
+)
 DDL = (
-    'CREATE TABLE IF NOT EXISTS actions (\n\trun_name VARCHAR(128) NOT NULL, \n\tname VARCHAR(128) NOT NULL, \n\tparent VARCHAR(128), \n\tseq INTEGER NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tshort_name VARCHAR(256) NOT NULL, \n\tgroup_name VARCHAR(256), \n\tphase VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tattempts INTEGER NOT NULL, \n\tcache_hit BOOLEAN NOT NULL, \n\tcache_key VARCHAR(128), \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\ttransitions TEXT NOT NULL, \n\tattempt_log TEXT NOT NULL, \n\tPRIMARY KEY (run_name, name)\n)',
+    'CREATE TABLE IF NOT EXISTS actions (\n\trun_name VARCHAR(128) NOT NULL, \n\tname VARCHAR(128) NOT NULL, \n\tparent VARCHAR(128), \n\tseq INTEGER NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tshort_name VARCHAR(256) NOT NULL, \n\tgroup_name VARCHAR(256), \n\tphase VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tattempts INTEGER NOT NULL, \n\tcache_hit BOOLEAN NOT NULL, \n\tcache_key VARCHAR(128), \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\ttransitions TEXT NOT NULL, \n\tattempt_log TEXT NOT NULL, \n\tspec TEXT, \n\tPRIMARY KEY (run_name, name)\n)',
     'CREATE TABLE IF NOT EXISTS cache_entries (\n\t"key" VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tversion VARCHAR(128) NOT NULL, \n\toutputs TEXT NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY ("key")\n)',
     'CREATE INDEX IF NOT EXISTS ix_cache_task_version ON cache_entries (task_name, version)',
     'CREATE TABLE IF NOT EXISTS logs (\n\tid INTEGER NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tattempt INTEGER NOT NULL, \n\tstream VARCHAR(8) NOT NULL, \n\tts FLOAT NOT NULL, \n\ttext TEXT NOT NULL, \n\tPRIMARY KEY (id)\n)',
     'CREATE INDEX IF NOT EXISTS ix_logs_action ON logs (run_name, action_name, id)',
-    'CREATE TABLE IF NOT EXISTS runs (\n\tname VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tphase VARCHAR(16) NOT NULL, \n\tmode VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\taction_count INTEGER NOT NULL, \n\towner_host VARCHAR(256), \n\towner_pid INTEGER, \n\towner_started VARCHAR(64), \n\tenv_vars TEXT, \n\tPRIMARY KEY (name)\n)',
+    "CREATE TABLE IF NOT EXISTS runs (\n\tname VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tphase VARCHAR(16) NOT NULL, \n\tmode VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\taction_count INTEGER NOT NULL, \n\towner_host VARCHAR(256), \n\towner_pid INTEGER, \n\towner_started VARCHAR(64), \n\tenv_vars TEXT, \n\tproject VARCHAR(64) DEFAULT 'default' NOT NULL, \n\tdomain VARCHAR(64) DEFAULT 'development' NOT NULL, \n\tspec TEXT, \n\tPRIMARY KEY (name)\n)",
     'CREATE INDEX IF NOT EXISTS ix_runs_created_at ON runs (created_at)',
     'CREATE INDEX IF NOT EXISTS ix_runs_phase ON runs (phase)',
-    'CREATE TABLE IF NOT EXISTS schema_info (\n\t"key" VARCHAR(64) NOT NULL, \n\tvalue TEXT NOT NULL, \n\tPRIMARY KEY ("key")\n)',
+    'CREATE INDEX IF NOT EXISTS ix_runs_project_domain_created_at ON runs (project, domain, created_at)',
+    'CREATE TABLE IF NOT EXISTS tasks (\n\tproject VARCHAR(64) NOT NULL, \n\tdomain VARCHAR(64) NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tversion VARCHAR(128) NOT NULL, \n\tref TEXT NOT NULL, \n\tspec TEXT, \n\tinterface TEXT, \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY (project, domain, name, version)\n)',
+    'CREATE TABLE IF NOT EXISTS alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)',
 )
-UPSERT_RUN = 'INSERT INTO runs (name, task_name, phase, mode, created_at, started_at, ended_at, inputs, outputs, error, action_count, owner_host, owner_pid, owner_started, env_vars) VALUES (:name, :task_name, :phase, :mode, :created_at, :started_at, :ended_at, :inputs, :outputs, :error, :action_count, :owner_host, :owner_pid, :owner_started, :env_vars) ON CONFLICT (name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, outputs = excluded.outputs, error = excluded.error, action_count = excluded.action_count'
+UPSERT_RUN = 'INSERT INTO runs (name, task_name, phase, mode, created_at, started_at, ended_at, inputs, outputs, error, action_count, owner_host, owner_pid, owner_started, env_vars, project, domain, spec) VALUES (:name, :task_name, :phase, :mode, :created_at, :started_at, :ended_at, :inputs, :outputs, :error, :action_count, :owner_host, :owner_pid, :owner_started, :env_vars, :project, :domain, :spec) ON CONFLICT (name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, outputs = excluded.outputs, error = excluded.error, action_count = excluded.action_count'
 ACTION_COLUMNS = (
     'run_name',
     'name',
@@ -37,14 +43,16 @@ ACTION_COLUMNS = (
     'error',
     'transitions',
     'attempt_log',
+    'spec',
 )
-UPSERT_ACTION = 'INSERT INTO actions (run_name, name, parent, seq, task_name, short_name, group_name, phase, created_at, started_at, ended_at, attempts, cache_hit, cache_key, inputs, outputs, error, transitions, attempt_log) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_name, name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, outputs = excluded.outputs, error = excluded.error, transitions = excluded.transitions, attempt_log = excluded.attempt_log'
+UPSERT_ACTION = 'INSERT INTO actions (run_name, name, parent, seq, task_name, short_name, group_name, phase, created_at, started_at, ended_at, attempts, cache_hit, cache_key, inputs, outputs, error, transitions, attempt_log, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_name, name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, outputs = excluded.outputs, error = excluded.error, transitions = excluded.transitions, attempt_log = excluded.attempt_log'
 UPSERT_CACHE = 'INSERT INTO cache_entries ("key", task_name, version, outputs, run_name, action_name, created_at) VALUES (:key, :task_name, :version, :outputs, :run_name, :action_name, :created_at) ON CONFLICT ("key") DO UPDATE SET version = excluded.version, outputs = excluded.outputs, run_name = excluded.run_name, action_name = excluded.action_name, created_at = excluded.created_at'
 INSERT_LOG = 'INSERT INTO logs (run_name, action_name, attempt, stream, ts, text) VALUES (:run_name, :action_name, :attempt, :stream, :ts, :text)'
-SET_SCHEMA_INFO = 'INSERT INTO schema_info ("key", value) VALUES (:key, :value) ON CONFLICT ("key") DO UPDATE SET value = excluded.value'
-GET_SCHEMA_INFO = 'SELECT schema_info.value \nFROM schema_info \nWHERE schema_info."key" = :key'
+STAMP_VERSION = 'INSERT INTO alembic_version (version_num) VALUES (:version)'
+GET_VERSION = 'SELECT alembic_version.version_num \nFROM alembic_version'
+LIST_TABLES = "SELECT sqlite_master.name \nFROM sqlite_master \nWHERE sqlite_master.type = 'table'"
 SELECT_CACHE_VERSION = 'SELECT cache_entries."key", cache_entries.outputs \nFROM cache_entries \nWHERE cache_entries.task_name = :task_name AND cache_entries.version = :version'
 SELECT_RUN_NAME = 'SELECT runs.name \nFROM runs \nWHERE runs.name = :name'
-SELECT_LIVE_RUNS = "SELECT runs.name, runs.owner_pid, runs.owner_started \nFROM runs \nWHERE runs.phase IN ('QUEUED', 'RUNNING') AND runs.owner_host = :host"
+SELECT_LIVE_RUNS = "SELECT runs.name, runs.owner_pid, runs.owner_started \nFROM runs \nWHERE runs.phase IN ('QUEUED', 'RUNNING') AND runs.owner_host = :host AND runs.mode = 'local'"
 ABORT_RUN = "UPDATE runs SET phase='ABORTED', ended_at=:ended_at, error=:error WHERE runs.name = :name AND runs.phase IN ('QUEUED', 'RUNNING')"
 ABORT_RUN_ACTIONS = "UPDATE actions SET phase='ABORTED', ended_at=:ended_at, error=:error WHERE actions.run_name = :name AND actions.phase IN ('QUEUED', 'RUNNING')"
