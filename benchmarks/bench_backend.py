@@ -70,9 +70,8 @@ def fan_out_figures(reps: int) -> list[Row]:
 
 
 def latency_figures(reps: int, info: _daemon.ServerInfo) -> list[Row]:
-    from _backend_tasks import started_at
-
     import httpx
+    from _backend_tasks import started_at
 
     lat, rtt = [], []
     fl.run(started_at).wait()
@@ -99,7 +98,7 @@ import flyte_nb as fl
 fl.init(home=sys.argv[1])
 print(time.perf_counter() - t)
 """
-IMPORTS = "import fastapi, uvicorn, sqlalchemy, httpx, flyte_nb.backend; import time; time.sleep({})"
+IMPORTS = "import fastapi, uvicorn, sqlalchemy, httpx, flyte_nb.backend, time; time.sleep({})"
 
 
 def cold_figures(reps: int) -> list[Row]:

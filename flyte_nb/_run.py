@@ -58,7 +58,7 @@ def init(
     disconnect()
     if local:
         return
-    options = {
+    options: dict[str, Any] = {
         "project": project,
         "domain": domain,
         "interactive_mode": interactive_mode,

@@ -4,6 +4,7 @@ abort, concurrency limits and logs behave as in local mode."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import time
 from collections.abc import Iterator
@@ -189,7 +190,7 @@ def test_max_action_concurrency_is_enforced(remote: object, tmp_path: Path) -> N
     assert run.wait(timeout=60).outputs() == 3
     spans = sorted(tuple(map(float, p.read_text().split())) for p in tmp_path.glob("*.txt"))
     assert len(spans) == 3
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end - 0.01, spans
 
 

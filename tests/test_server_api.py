@@ -163,8 +163,9 @@ def test_run_detail_endpoints(client: httpx.Client, some_runs: list[str]) -> Non
 def test_openapi_describes_the_api(client: httpx.Client) -> None:
     doc = client.get("/openapi.json").json()
     assert doc["openapi"].startswith("3.")
-    for path in ("/api/v1/runs", "/api/v1/runs/{name}", "/api/v1/runs/{name}/actions",
-                 "/api/v1/runs/{name}/logs", "/api/v1/events", "/api/v1/blobs/{digest}"):  # fmt: skip
+    paths = ["/api/v1/runs", "/api/v1/runs/{name}", "/api/v1/runs/{name}/actions"]
+    paths += ["/api/v1/runs/{name}/logs", "/api/v1/events", "/api/v1/blobs/{digest}"]
+    for path in paths:
         assert path in doc["paths"], path
     assert "RunModel" in doc["components"]["schemas"]
     assert "ErrorResponse" in json.dumps(doc["paths"]["/api/v1/runs"])

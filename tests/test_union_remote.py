@@ -88,7 +88,8 @@ def test_execute_wait_and_outputs(remote: UnionRemote) -> None:
 
 def test_failure_sets_error(remote: UnionRemote) -> None:
     ex = remote.execute(fails, {"x": 7}, wait=True)
-    assert ex.is_done and not ex.is_successful
+    assert ex.is_done
+    assert not ex.is_successful
     assert ex.phase == "FAILED"
     assert ex.error is not None
     assert ex.error.code == "ValueError"
@@ -214,7 +215,7 @@ def test_zero_setup_connects_to_the_homes_backend(
 def test_bad_arguments_say_what_to_fix(remote: UnionRemote, tmp_path: Path) -> None:
     with pytest.raises(NotImplementedError, match="Workflows and launch plans"):
         remote.execute(lambda x: x, {"x": 1})
-    with pytest.raises(FlyteValidationException, match="decorate it with @env.task"):
+    with pytest.raises(FlyteValidationException, match=r"decorate it with @env\.task"):
         remote.execute(add.func, {"x": 1})
     with pytest.raises(FlyteValidationException, match="inputs must be a dict"):
         remote.execute(add, [1])  # type: ignore[arg-type]
@@ -246,7 +247,7 @@ def test_bad_arguments_say_what_to_fix(remote: UnionRemote, tmp_path: Path) -> N
         remote.download("s3://bucket/key", tmp_path / "x")
     with pytest.raises(FlyteValidationException, match="entity must be a task"):
         remote.register_task("ur.add")  # type: ignore[arg-type]
-    with pytest.raises(LookupError, match="no task 'ur.nope' registered"):
+    with pytest.raises(LookupError, match=r"no task 'ur\.nope' registered"):
         remote.fetch_task(name="ur.nope")
     with pytest.raises(FlyteValidationException, match="token= goes with endpoint"):
         UnionRemote(token="secret")

@@ -17,7 +17,6 @@ seen at once as the channel closing.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 import contextlib
 import os
 import signal
@@ -25,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +33,6 @@ from ._channel import Channel, Message
 
 class WorkerHandle:
     __slots__ = (
-        "queued",
         "busy_since",
         "channel",
         "idle_since",
@@ -41,6 +40,7 @@ class WorkerHandle:
         "kill_reason",
         "pid",
         "proc",
+        "queued",
         "ready",
     )
 
@@ -80,6 +80,7 @@ class WorkerPool:
         self.starting = 0
         self.executing = 0  # busy workers whose action is not waiting on children
         self._closed = False
+        self._tasks: set[asyncio.Task[Any]] = set()  # held so they are not collected mid-run
 
     # -- capacity ------------------------------------------------------------------------
     def can_execute(self) -> bool:
@@ -143,7 +144,7 @@ class WorkerPool:
         holder.append(worker)
         self.workers[worker.pid] = worker
         loop = asyncio.get_running_loop()
-        loop.create_task(loop.create_unix_connection(lambda: channel, sock=parent))
+        self._tasks.add(loop.create_task(loop.create_unix_connection(lambda: channel, sock=parent)))
 
     def _messages(self, worker: WorkerHandle, messages: list[Message]) -> None:
         for m in messages:
@@ -168,7 +169,9 @@ class WorkerPool:
             code = await loop.run_in_executor(None, worker.proc.wait)
             self._on_exit(worker, code)
 
-        loop.create_task(reap())
+        task = loop.create_task(reap())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def kill(self, worker: WorkerHandle, reason: str) -> None:
         """Kill the worker and its process tree; ``on_exit`` follows with ``reason`` set."""

@@ -129,14 +129,14 @@ class Backend:
         self._publish_run(run.state)
         return state
 
-    async def wait_run(self, name: str, timeout: float) -> None:
-        """Return when the live run ``name`` finishes or ``timeout`` passes."""
+    async def wait_run(self, name: str, seconds: float) -> None:
+        """Return when the live run ``name`` finishes or ``seconds`` pass (a long poll)."""
         if name not in self.runs:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._run_waiters.setdefault(name, []).append(future)
         try:
-            await asyncio.wait_for(future, timeout)
+            await asyncio.wait_for(future, seconds)
         except TimeoutError:
             pass
         finally:

@@ -55,44 +55,44 @@ class BackendClient:
 
     # -- runs ----------------------------------------------------------------------------
     def create_run(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self.json("POST", "/runs", json=body)  # type: ignore[no-any-return]
+        return self.json("POST", "/runs", json=body)
 
     def get_run(self, name: str) -> dict[str, Any]:
-        return self.json("GET", f"/runs/{name}")  # type: ignore[no-any-return]
+        return self.json("GET", f"/runs/{name}")
 
     def wait_run(self, name: str, timeout: float) -> dict[str, Any]:
-        return self.json(  # type: ignore[no-any-return]
+        return self.json(
             "GET", f"/runs/{name}/wait", params={"timeout": timeout}, timeout=timeout + 30
         )
 
     def list_runs(self, **params: Any) -> dict[str, Any]:
         clean = {k: v for k, v in params.items() if v is not None}
-        return self.json("GET", "/runs", params=clean)  # type: ignore[no-any-return]
+        return self.json("GET", "/runs", params=clean)
 
     def abort_run(self, name: str) -> dict[str, Any]:
-        return self.json("POST", f"/runs/{name}/abort")  # type: ignore[no-any-return]
+        return self.json("POST", f"/runs/{name}/abort")
 
     def run_values(self, name: str, which: str) -> dict[str, Any]:
-        return self.json("GET", f"/runs/{name}/{which}")["values"]  # type: ignore[no-any-return]
+        return self.json("GET", f"/runs/{name}/{which}")["values"]
 
     def actions(self, run: str) -> list[dict[str, Any]]:
-        return self.json("GET", f"/runs/{run}/actions")["items"]  # type: ignore[no-any-return]
+        return self.json("GET", f"/runs/{run}/actions")["items"]
 
     def action(self, run: str, name: str) -> dict[str, Any]:
-        return self.json("GET", f"/runs/{run}/actions/{name}")  # type: ignore[no-any-return]
+        return self.json("GET", f"/runs/{run}/actions/{name}")
 
     def action_values(self, run: str, name: str, which: str) -> dict[str, Any]:
         data = self.json("GET", f"/runs/{run}/actions/{name}/{which}")
-        return data["values"]  # type: ignore[no-any-return]
+        return data["values"]
 
     def abort_action(self, run: str, name: str) -> dict[str, Any]:
-        return self.json("POST", f"/runs/{run}/actions/{name}/abort")  # type: ignore[no-any-return]
+        return self.json("POST", f"/runs/{run}/actions/{name}/abort")
 
     def logs(self, run: str, action: str | None = None, after: int = 0) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"after": after}
         if action is not None:
             params["action"] = action
-        return self.json("GET", f"/runs/{run}/logs", params=params)["items"]  # type: ignore[no-any-return]
+        return self.json("GET", f"/runs/{run}/logs", params=params)["items"]
 
     def events(self, path: str, **params: Any) -> Iterator[tuple[str, Any]]:
         """Server-sent events as (kind, data) pairs, until the server ends the stream."""
@@ -127,17 +127,17 @@ class BackendClient:
         self._uploaded.add(digest)
 
     def register_task(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self.json("POST", "/tasks", json=body)  # type: ignore[no-any-return]
+        return self.json("POST", "/tasks", json=body)
 
     def list_tasks(self, **params: Any) -> list[dict[str, Any]]:
         clean = {k: v for k, v in params.items() if v is not None}
-        return self.json("GET", "/tasks", params=clean)["items"]  # type: ignore[no-any-return]
+        return self.json("GET", "/tasks", params=clean)["items"]
 
     def projects(self) -> dict[str, Any]:
-        return self.json("GET", "/projects")  # type: ignore[no-any-return]
+        return self.json("GET", "/projects")
 
     def health(self) -> dict[str, Any]:
-        return self.json("GET", "/health")  # type: ignore[no-any-return]
+        return self.json("GET", "/health")
 
 
 def _error(response: httpx.Response) -> FlyteNbException:

@@ -9,6 +9,7 @@ rebuilds an exception of the right flyte_nb kind with the original type and mess
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -26,10 +27,8 @@ def pack_error(exc: BaseException, put: Callable[[bytes], str]) -> str:
     text = user_traceback_text(exc)
     if text:
         record["traceback"] = text
-    try:
+    with contextlib.suppress(Exception):  # unpicklable exceptions travel as their record
         record["pickle"] = put(cloudpickle.dumps(exc.with_traceback(None)))
-    except Exception:  # unpicklable exceptions still travel as their record
-        pass
     return json.dumps(record)
 
 

@@ -59,7 +59,7 @@ class LocalSource:
         return str(_config.database_path())
 
     def _run_row(self, name: str) -> dict[str, Any] | None:
-        return self._reader().get_run(_config.database_path(), name)  # type: ignore[no-any-return]
+        return self._reader().get_run(_config.database_path(), name)
 
     def run(self, name: str) -> dict[str, Any] | None:
         row = self._run_row(name)
@@ -139,7 +139,7 @@ class RemoteSource:
             "sort": filters.get("sort"),
             "offset": filters.get("offset"),
         }
-        return self.client.list_runs(**params)["items"]  # type: ignore[no-any-return]
+        return self.client.list_runs(**params)["items"]
 
     def wait(self, name: str, timeout: float) -> dict[str, Any] | None:
         return self.client.wait_run(name, min(timeout, 60.0))
@@ -158,7 +158,8 @@ class RemoteSource:
         return {k: decode_value(v, self.blob) for k, v in encoded.items()}
 
     def logs(self, run: str, action: str | None) -> str:
-        text, after = [], 0
+        text: list[str] = []
+        after = 0
         while True:
             rows = self.client.logs(run, action, after)
             if not rows:

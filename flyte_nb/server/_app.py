@@ -60,8 +60,12 @@ class _Guard:
             return
         headers = dict(scope["headers"])
         if not secrets.compare_digest(headers.get(b"authorization", b""), self.expected):
-            response = _error(401, "unauthorized", "missing or wrong bearer token; use the token "
-                              "in the server's token file (fl.init() reads it for you)")  # fmt: skip
+            response = _error(
+                401,
+                "unauthorized",
+                "missing or wrong bearer token; use the token in the server's token file "
+                "(fl.init() reads it for you)",
+            )
             await response(scope, receive, send)
             return
         length = headers.get(b"content-length")
@@ -213,9 +217,11 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return _run_or_404(views, name)
 
     @app.get("/api/v1/runs/{name}/wait", response_model=s.RunModel, responses=ERRORS)
-    async def wait_run(name: str, timeout: Annotated[float, Query(ge=0, le=300)] = 30) -> Any:
+    async def wait_run(
+        name: str, seconds: Annotated[float, Query(alias="timeout", ge=0, le=300)] = 30
+    ) -> Any:
         _run_or_404(views, name)
-        await backend.wait_run(name, timeout)
+        await backend.wait_run(name, seconds)
         return _run_or_404(views, name)
 
     @app.post("/api/v1/runs/{name}/abort", response_model=s.RunModel, responses=ERRORS)

@@ -40,7 +40,7 @@ class CodeRefModel(Strict):
     task_name: str
     module: str | None = None
     qualname: str | None = None
-    digest: str | None = Field(None, pattern=DIGEST)
+    digest: str | None = Field(default=None, pattern=DIGEST)
 
 
 class TaskSpec(Strict):
@@ -50,26 +50,26 @@ class TaskSpec(Strict):
     short: str = Field(min_length=1, max_length=256)
     ref: CodeRefModel
     retries: tuple[int, float, float] = (0, 0.0, 1.0)
-    timeout: float | None = Field(None, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
     cache: dict[str, Any] | None = None
     env: dict[str, str] = {}
 
 
 class RunOptions(Strict):
     overwrite_cache: bool = False
-    max_action_concurrency: int | None = Field(None, ge=1)
+    max_action_concurrency: int | None = Field(default=None, ge=1)
     env_vars: dict[str, str] = {}
-    sys_path: list[str] = Field([], description="import path entries workers add")
+    sys_path: list[str] = Field(default=[], description="import path entries workers add")
 
 
 class CreateRun(Strict):
-    name: str | None = Field(None, pattern=NAME)
-    project: str = Field("default", pattern=SCOPE)
-    domain: str = Field("development", pattern=SCOPE)
+    name: str | None = Field(default=None, pattern=NAME)
+    project: str = Field(default="default", pattern=SCOPE)
+    domain: str = Field(default="development", pattern=SCOPE)
     spec: TaskSpec
     inputs: str = Field(description="the encoded inputs document (flyte_nb.types)")
-    cache: tuple[str, str] | None = Field(None, description="(version, key) when cached")
-    options: RunOptions = RunOptions()
+    cache: tuple[str, str] | None = Field(default=None, description="(version, key) when cached")
+    options: RunOptions = Field(default_factory=RunOptions)
 
 
 class RunModel(Out):
@@ -136,8 +136,8 @@ class LogList(Out):
 
 
 class RegisterTask(Strict):
-    project: str = Field("default", pattern=SCOPE)
-    domain: str = Field("development", pattern=SCOPE)
+    project: str = Field(default="default", pattern=SCOPE)
+    domain: str = Field(default="development", pattern=SCOPE)
     name: str = Field(min_length=1, max_length=256)
     version: str = Field(min_length=1, max_length=128)
     spec: TaskSpec
