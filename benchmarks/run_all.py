@@ -12,7 +12,13 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCRIPTS = ("bench_fanout.py", "bench_startup.py", "bench_cache.py", "bench_memory.py")
+SCRIPTS = (
+    "bench_fanout.py",
+    "bench_startup.py",
+    "bench_cache.py",
+    "bench_memory.py",
+    "bench_backend.py",
+)
 
 
 def main() -> int:

@@ -178,9 +178,10 @@ def test_abort_kills_the_action_process(remote: object, tmp_path: Path) -> None:
     run = fl.run(pid_then_sleep, str(pid_file), 60.0)
     pid = int(wait_for_file(pid_file))
     assert alive(pid)
-    run.abort()
+    run.abort(reason="changed my mind")
     run.wait(timeout=30)
     assert run.phase == "ABORTED"
+    assert "changed my mind" in run.error["message"]
     wait_for(lambda: not alive(pid), 10, "the aborted action's process to die")
     assert run.actions()[0].phase == "ABORTED"
 

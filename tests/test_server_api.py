@@ -169,3 +169,18 @@ def test_openapi_describes_the_api(client: httpx.Client) -> None:
         assert path in doc["paths"], path
     assert "RunModel" in doc["components"]["schemas"]
     assert "ErrorResponse" in json.dumps(doc["paths"]["/api/v1/runs"])
+
+
+def test_task_versions_are_immutable(client: httpx.Client) -> None:
+    spec = {
+        "task": "api.t",
+        "short": "t",
+        "ref": {"kind": "module", "task_name": "api.t", "module": "m", "qualname": "t"},
+    }
+    body = {"name": "api.t", "version": "v1", "spec": spec}
+    assert client.post("/api/v1/tasks", json=body).status_code == 201
+    assert client.post("/api/v1/tasks", json=body).status_code == 201  # same code: idempotent
+    spec["ref"]["qualname"] = "other"
+    assert "immutable" in _error(client.post("/api/v1/tasks", json=body), 409)
+    (task,) = client.get("/api/v1/tasks", params={"name": "api.t"}).json()["items"]
+    assert task["ref"]["qualname"] == "t"

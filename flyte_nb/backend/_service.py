@@ -74,6 +74,7 @@ class Backend:
         self._run_waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._pump_scheduled = False
         self._dispatch_ids = itertools.count()
+        self._spec_texts: dict[tuple[Any, ...], str] = {}
         self._housekeeping: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -195,7 +196,7 @@ class Backend:
             run.name, name, parent.name if parent else None, run.state.action_count,
             spec["task"], spec["short"], group, inputs,
         )  # fmt: skip
-        state.spec = json.dumps({**spec, "cache_id": cache})
+        state.spec = self._spec_json(spec, cache)
         run.state.action_count += 1
         rec = ActionRecord(run, state, spec, cache)
         run.actions[name] = rec
@@ -210,6 +211,17 @@ class Backend:
         self.recorder.touch(state)
         self._publish(rec)
         self._enqueue_or_follow(rec)
+
+    def _spec_json(self, spec: dict[str, Any], cache: list[str] | None) -> str:
+        """The action's ``spec`` column; a task's spec is encoded once, not per action."""
+        key = (spec["task"], spec["ref"].get("digest"), spec["ref"].get("qualname"))
+        text = self._spec_texts.get(key)
+        if text is None or len(self._spec_texts) > 10_000:
+            text = json.dumps(spec)
+            if len(self._spec_texts) > 10_000:
+                self._spec_texts.clear()
+            self._spec_texts[key] = text
+        return f'{{"cache_id":{json.dumps(cache) if cache else "null"},"spec":{text}}}'
 
     def _join(self, rec: ActionRecord, reply: Reply | None) -> None:
         phase = rec.state.phase
@@ -534,8 +546,8 @@ class Backend:
             self.runs[state.name] = run
             for arow in _queries.list_actions(self.engine, state.name):
                 astate = action_state_from_row(arow)
-                spec = json.loads(astate.spec or "{}")
-                rec = ActionRecord(run, astate, spec, spec.get("cache_id"))
+                stored = json.loads(astate.spec or "{}")
+                rec = ActionRecord(run, astate, stored.get("spec", {}), stored.get("cache_id"))
                 run.actions[astate.name] = rec
                 if astate.parent in run.actions:
                     run.actions[astate.parent].children.append(astate.name)

@@ -69,8 +69,9 @@ class BackendClient:
         clean = {k: v for k, v in params.items() if v is not None}
         return self.json("GET", "/runs", params=clean)
 
-    def abort_run(self, name: str) -> dict[str, Any]:
-        return self.json("POST", f"/runs/{name}/abort")
+    def abort_run(self, name: str, reason: str | None = None) -> dict[str, Any]:
+        params = {"reason": reason} if reason else None
+        return self.json("POST", f"/runs/{name}/abort", params=params)
 
     def run_values(self, name: str, which: str) -> dict[str, Any]:
         return self.json("GET", f"/runs/{name}/{which}")["values"]

@@ -174,10 +174,13 @@ class Run:
                 self._load(view)
         return self
 
-    def abort(self) -> Run:
-        """Stop the run: running actions are killed, queued ones never start."""
+    def abort(self, reason: str | None = None) -> Run:
+        """Stop the run: running actions are killed, queued ones never start; ``reason``
+        is recorded in the actions' errors."""
+        if reason is not None and not isinstance(reason, str):
+            raise FlyteValidationException(f"Run.abort: reason must be a str, got {reason!r}")
         if not self.done:
-            view = self._source.abort(self.name)
+            view = self._source.abort(self.name, reason)
             if view is not None:
                 self._load(view)
         return self

@@ -28,7 +28,7 @@ class Source(Protocol):
     def run(self, name: str) -> dict[str, Any] | None: ...
     def runs(self, **filters: Any) -> list[dict[str, Any]]: ...
     def wait(self, name: str, timeout: float) -> dict[str, Any] | None: ...
-    def abort(self, name: str) -> dict[str, Any] | None: ...
+    def abort(self, name: str, reason: str | None) -> dict[str, Any] | None: ...
     def actions(self, run: str) -> list[dict[str, Any]]: ...
     def values(self, run: str, action: str | None, which: str) -> dict[str, Any]: ...
     def logs(self, run: str, action: str | None) -> str: ...
@@ -84,7 +84,7 @@ class LocalSource:
                 return view
             time.sleep(0.1)
 
-    def abort(self, name: str) -> dict[str, Any] | None:
+    def abort(self, name: str, reason: str | None) -> dict[str, Any] | None:
         return self.run(name)  # a local run belongs to its kernel: interrupt it there
 
     def actions(self, run: str) -> list[dict[str, Any]]:
@@ -144,8 +144,8 @@ class RemoteSource:
     def wait(self, name: str, timeout: float) -> dict[str, Any] | None:
         return self.client.wait_run(name, min(timeout, 60.0))
 
-    def abort(self, name: str) -> dict[str, Any] | None:
-        return self.client.abort_run(name)
+    def abort(self, name: str, reason: str | None) -> dict[str, Any] | None:
+        return self.client.abort_run(name, reason)
 
     def actions(self, run: str) -> list[dict[str, Any]]:
         return self.client.actions(run)

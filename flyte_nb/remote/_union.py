@@ -284,7 +284,7 @@ class UnionRemote:
         """Abort the execution: running actions are killed, queued ones never start."""
         ex = self._execution("terminate", execution)
         required("terminate", "cause", cause, "str", "terminate(ex, cause='wrong inputs')")
-        ex.run.abort()
+        ex.run.abort(reason=cause)
 
     def stream_execution_events(
         self, execution: UnionExecution | Run, event_count: int | None = None,

@@ -244,8 +244,8 @@ def no_filters(method: str, **given: Any) -> None:
         if value is not None:
             raise invalid(
                 method,
-                f"{param} takes flytekit filter models, which flyte_nb has not; filter by "
-                "project/domain or use fl.remote.Run.listall()",
+                f"{param} takes flytekit filter models, which flyte_nb does not have; filter "
+                "by project/domain or use fl.remote.Run.listall()",
             )
 
 
@@ -270,6 +270,7 @@ def download_blobs(client: BackendClient, data: Any, target: pathlib.Path) -> pa
     files in the folder ``target``; returns the file or folder written."""
     if isinstance(data, Mapping):
         files = {target / pathlib.Path(str(k)).name: _digest_of(v) for k, v in data.items()}
+        target.mkdir(parents=True, exist_ok=True)
     else:
         digest = _digest_of(data)
         files = {target / digest if target.is_dir() else target: digest}

@@ -225,9 +225,11 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return _run_or_404(views, name)
 
     @app.post("/api/v1/runs/{name}/abort", response_model=s.RunModel, responses=ERRORS)
-    def abort_run(name: str) -> dict[str, Any]:
+    def abort_run(
+        name: str, reason: Annotated[str, Query(max_length=1000)] = "aborted by the user"
+    ) -> dict[str, Any]:
         _run_or_404(views, name)
-        backend.abort_run(name)
+        backend.abort_run(name, reason)
         return _run_or_404(views, name)
 
     @app.get("/api/v1/runs/{name}/inputs", response_model=s.Values, responses=ERRORS)
@@ -347,9 +349,17 @@ async def _event_stream(backend: Backend, views: Views, run: str | None) -> Asyn
             try:
                 event = await asyncio.wait_for(queue.get(), 15)
             except TimeoutError:
+                event = {"kind": "keep-alive"}
+            # Events may have been dropped (a slow reader): if the run ended meanwhile, say
+            # so now, or a watcher would wait for a terminal event that never comes.
+            quiet = event["kind"] in ("keep-alive", "overflow")
+            if quiet and run is not None and run not in backend.runs:
+                yield _frame("run", views.run(run))
+                return
+            if event["kind"] == "keep-alive":
                 yield ": keep-alive\n\n"
                 continue
-            yield _frame(event.get("kind", "message"), event)
+            yield _frame(event["kind"], event)
 
 
 async def _follow(
@@ -405,15 +415,18 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views, engine: Any) 
     @app.post("/api/v1/tasks", status_code=201, response_model=s.TaskModel, responses=ERRORS)
     def register_task(body: s.RegisterTask) -> dict[str, Any]:
         spec = body.spec.model_dump()
-        row = _queries.register_task(
-            engine,
-            {
-                "project": body.project, "domain": body.domain, "name": body.name,
-                "version": body.version, "ref": json.dumps(spec["ref"]),
-                "spec": json.dumps(spec), "interface": json.dumps(body.interface),
-                "created_at": time.time(),
-            },
-        )  # fmt: skip
+        try:
+            row = _queries.register_task(
+                engine,
+                {
+                    "project": body.project, "domain": body.domain, "name": body.name,
+                    "version": body.version, "ref": json.dumps(spec["ref"]),
+                    "spec": json.dumps(spec), "interface": json.dumps(body.interface),
+                    "created_at": time.time(),
+                },
+            )  # fmt: skip
+        except ValueError as exc:
+            raise BackendError(409, "conflict", str(exc)) from None
         return _task_view(row)
 
     @app.get("/api/v1/tasks", response_model=s.TaskList, responses=ERRORS)

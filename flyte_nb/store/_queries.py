@@ -119,10 +119,18 @@ def list_logs(
 
 # -- tasks and projects --------------------------------------------------------------------
 def register_task(engine: Engine, row: dict[str, Any]) -> dict[str, Any]:
-    """Insert a task version; registering the same version again returns the existing row."""
+    """Insert a task version; registering the same version again returns the existing row.
+
+    Versions are immutable: the same version with other code raises ``ValueError``.
+    """
     key = (row["project"], row["domain"], row["name"], row["version"])
     existing = get_task(engine, *key)
     if existing is not None:
+        if existing["ref"] != row["ref"]:
+            raise ValueError(
+                f"task {row['name']!r} version {row['version']!r} is already registered with "
+                "other code; versions are immutable, register under a new version"
+            )
         return existing
     row = {**row, "created_at": row.get("created_at") or time.time()}
     with engine.begin() as conn:
