@@ -17,18 +17,26 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
 
 
-def test_demo_then_runs(home: Path) -> None:
-    first = _cli(home, "demo", "--n", "10")
-    assert first.returncode == 0, first.stderr
-    assert "SUCCEEDED, output 285" in first.stdout
-    assert "11 actions (0 from cache)" in first.stdout
-    second = _cli(home, "demo", "--n", "10")
-    assert "11 actions (10 from cache)" in second.stdout
+def test_demo_on_the_embedded_backend_then_runs(home: Path) -> None:
+    try:
+        first = _cli(home, "demo", "--n", "10")
+        assert first.returncode == 0, first.stderr
+        assert "(backend): SUCCEEDED, output 285" in first.stdout
+        assert "11 actions (0 from cache)" in first.stdout
+        second = _cli(home, "demo", "--n", "10")
+        assert "11 actions (10 from cache)" in second.stdout
+        assert _cli(home, "server", "status").returncode == 0
+    finally:
+        _cli(home, "server", "stop")
+    local = _cli(home, "demo", "--n", "10", "--local")
+    assert "(local): SUCCEEDED, output 285" in local.stdout
+    assert "11 actions (10 from cache)" in local.stdout  # the same cache as the backend's
     listing = _cli(home, "runs")
     assert listing.returncode == 0
     rows = [line for line in listing.stdout.splitlines() if "demo.main" in line]
-    assert len(rows) == 2
+    assert len(rows) == 3
     assert all("SUCCEEDED" in r for r in rows)
+    assert _cli(home, "server", "status").returncode == 1
 
 
 def test_run_a_task_from_a_file(home: Path, tmp_path: Path) -> None:

@@ -26,14 +26,26 @@ def _demo(args: argparse.Namespace) -> int:
     from ._demo import main as demo_main
 
     start = time.perf_counter()
-    run = fl.run(demo_main, n=args.n)
+    if args.local:
+        fl.init(local=True)
+    else:
+        from flyte_nb.client import current
+
+        fl.init()  # the embedded backend of this home: started if none answers
+        session = current()
+        assert session is not None
+        print(f"backend: {session.endpoint} (started in {time.perf_counter() - start:.2f} s)")
+    start = time.perf_counter()
+    run = fl.run(demo_main, n=args.n).wait()
     elapsed = time.perf_counter() - start
     actions = run.actions()
     hits = sum(a.cache_hit for a in actions)
-    print(f"run {run.name}: {run.phase}, output {run.outputs()}")
+    print(f"run {run.name} ({run.mode}): {run.phase}, output {run.outputs()}")
     print(f"{len(actions)} actions ({hits} from cache) in {elapsed:.3f} s")
     print(f"records: {fl._config.database_path()}")
     print(f"inspect: flyte-nb runs  |  fl.remote.Run.get({run.name!r})")
+    if not args.local:
+        print("the backend keeps running for your notebooks; stop it: flyte-nb server stop")
     return 0
 
 
@@ -95,8 +107,11 @@ def _runs(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flyte-nb", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the demo fan-out locally and record it")
+    demo = sub.add_parser("demo", help="run the demo fan-out on the embedded backend")
     demo.add_argument("--n", type=int, default=100, help="number of squares (default 100)")
+    demo.add_argument(
+        "--local", action="store_true", help="run in this process instead of on the backend"
+    )
     demo.set_defaults(func=_demo)
     run = sub.add_parser(
         "run", help="run a task from a Python file: run FILE TASK [name=value ...]"

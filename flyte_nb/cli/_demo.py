@@ -1,4 +1,4 @@
-"""The demo job: PRODUCT.md's fan-out, run locally and recorded."""
+"""The demo job: PRODUCT.md's fan-out, run on the embedded backend (or ``--local``)."""
 
 from __future__ import annotations
 
