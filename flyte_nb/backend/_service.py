@@ -21,6 +21,7 @@ behaves the same in both modes:
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import signal
@@ -59,10 +60,10 @@ def _error(kind: str, message: str) -> str:
 
 class Backend:
     def __init__(
-        self, recorder: Recorder, engine: Engine, *, blob_url: str, raw_root: Path, workers: int
+        self, recorder: Recorder, db_url: str, *, blob_url: str, raw_root: Path, workers: int
     ) -> None:
         self.recorder = recorder
-        self.engine = engine
+        self.db_url = db_url
         self.raw_root = raw_root
         self.events = EventBus()
         self.runs: dict[str, RunRecord] = {}
@@ -77,6 +78,14 @@ class Backend:
         self._spec_texts: dict[tuple[Any, ...], str] = {}
         self._housekeeping: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        """SQLAlchemy for reads, created on first use: importing it costs ~0.25 s, which a
+        starting server (and the kernel waiting for it) need not pay."""
+        from ..store._db import create_engine
+
+        return create_engine(self.db_url)
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -534,6 +543,8 @@ class Backend:
     # -- recovery ------------------------------------------------------------------------
     def recover(self) -> list[str]:
         """Resume the backend runs a previous server left unfinished; return their names."""
+        if not self.recorder.has_live_runs("backend"):
+            return []
         from ..store import _queries
 
         resumed = []

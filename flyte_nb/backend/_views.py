@@ -7,10 +7,10 @@ live run come from there and reads of anything else from the store; both are sha
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..engine._state import ActionState
-from ..store import _queries as q
 from ..store._views import action_view, run_view
 
 if TYPE_CHECKING:
@@ -25,18 +25,28 @@ def _action_row(state: ActionState) -> dict[str, Any]:
     return dict(zip(ActionState.COLUMNS, state.row(), strict=True))
 
 
+def _q() -> ModuleType:
+    """The SQLAlchemy queries, imported on the first read (see ``Backend.engine``)."""
+    from ..store import _queries
+
+    return _queries
+
+
 class Views:
     """Reads that combine the live runs of ``backend`` with the records in ``engine``."""
 
-    def __init__(self, backend: Backend, engine: Engine) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self.backend.engine
 
     def run_row(self, name: str) -> dict[str, Any] | None:
         live = self.backend.runs.get(name)
         if live is not None:
             return live.state.row()
-        return q.get_run(self.engine, name)
+        return _q().get_run(self.engine, name)
 
     def run(self, name: str) -> dict[str, Any] | None:
         row = self.run_row(name)
@@ -46,15 +56,15 @@ class Views:
         live = self.backend.runs.get(run)
         if live is not None:
             return [_action_row(a.state) for a in live.actions.values()]
-        return q.list_actions(self.engine, run)
+        return _q().list_actions(self.engine, run)
 
     def action_row(self, run: str, name: str) -> dict[str, Any] | None:
         live = self.backend.runs.get(run)
         if live is not None:
             rec = live.actions.get(name)
             return _action_row(rec.state) if rec is not None else None
-        return q.get_action(self.engine, run, name)
+        return _q().get_action(self.engine, run, name)
 
     def logs(self, run: str, action: str | None, after_id: int, limit: int) -> list[dict[str, Any]]:
         self.backend.recorder.flush()  # lines from the last 0.2 s are still in the batch
-        return q.list_logs(self.engine, run, action, after_id=after_id, limit=limit)
+        return _q().list_logs(self.engine, run, action, after_id=after_id, limit=limit)

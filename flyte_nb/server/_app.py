@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 
 from .._version import __version__
 from ..backend import Backend, BackendError, Views
-from ..store._queries import SORT_KEYS
+from ..store._views import SORT_KEYS
 from . import _schemas as s
 
 if TYPE_CHECKING:
@@ -108,20 +108,18 @@ def _sqlite_path(url: str) -> Path:
 
 def create_app(config: ServerConfig) -> FastAPI:
     from ..store import Recorder
-    from ..store._db import create_engine
 
     db_path = _sqlite_path(config.db_url)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     recorder = Recorder(db_path, config.blob_url)
-    engine = create_engine(config.db_url)
     backend = Backend(
         recorder,
-        engine,
+        config.db_url,
         blob_url=str(config.blob_url),
         raw_root=config.home / "raw",
         workers=config.workers,
     )
-    views = Views(backend, engine)
+    views = Views(backend)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -137,7 +135,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.add_middleware(_Guard, token=config.token, max_body=config.max_body_bytes)
     _install_error_handlers(app)
     _add_run_routes(app, backend, views)
-    _add_misc_routes(app, backend, views, engine)
+    _add_misc_routes(app, backend, views)
     return app
 
 
@@ -377,9 +375,7 @@ async def _follow(
                 await asyncio.wait_for(queue.get(), 0.5)
 
 
-def _add_misc_routes(app: FastAPI, backend: Backend, views: Views, engine: Any) -> None:
-    from ..store import _queries
-
+def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     blobs = backend.recorder.blobs
 
     @app.get("/api/v1/health", response_model=s.Health, responses=ERRORS)
@@ -389,7 +385,9 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views, engine: Any) 
 
     @app.get("/api/v1/projects", response_model=s.Projects, responses=ERRORS)
     def projects() -> dict[str, Any]:
-        return {"projects": _queries.list_projects(engine), "domains": DOMAINS}
+        from ..store import _queries
+
+        return {"projects": _queries.list_projects(backend.engine), "domains": DOMAINS}
 
     @app.head("/api/v1/blobs/{digest}", responses=ERRORS)
     def blob_exists(digest: str) -> Response:
@@ -414,10 +412,12 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views, engine: Any) 
 
     @app.post("/api/v1/tasks", status_code=201, response_model=s.TaskModel, responses=ERRORS)
     def register_task(body: s.RegisterTask) -> dict[str, Any]:
+        from ..store import _queries
+
         spec = body.spec.model_dump()
         try:
             row = _queries.register_task(
-                engine,
+                backend.engine,
                 {
                     "project": body.project, "domain": body.domain, "name": body.name,
                     "version": body.version, "ref": json.dumps(spec["ref"]),
@@ -437,8 +437,10 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views, engine: Any) 
         version: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
+        from ..store import _queries
+
         rows = _queries.list_tasks(
-            engine, project=project, domain=domain, name=name, version=version, limit=limit
+            backend.engine, project=project, domain=domain, name=name, version=version, limit=limit
         )
         return {"items": [_task_view(r) for r in rows]}
 

@@ -16,7 +16,6 @@ from sqlalchemy import Engine, and_, func, insert, or_, select
 from ._schema import actions, logs, runs, tasks
 
 LIVE_PHASES = ("QUEUED", "RUNNING")
-SORT_KEYS = ("created_at", "started_at", "ended_at", "name", "task_name", "phase", "duration")
 
 
 def _sort_column(key: str) -> Any:

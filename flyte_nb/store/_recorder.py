@@ -159,6 +159,16 @@ class Recorder:
                 aborted.append(name)
         return aborted
 
+    def has_live_runs(self, mode: str) -> bool:
+        """Whether any run of ``mode`` is unfinished: a starting backend asks, so it imports
+        SQLAlchemy for recovery only when there is something to recover."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM runs WHERE mode = ? AND phase IN ('QUEUED', 'RUNNING') LIMIT 1",
+                (mode,),
+            ).fetchone()
+        return row is not None
+
     # -- hot path ------------------------------------------------------------------------
     def touch(self, action: Recordable) -> None:
         """Note that an action changed; its ``row()`` (a tuple in ``ACTION_COLUMNS`` order)

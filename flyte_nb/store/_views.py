@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+SORT_KEYS = ("created_at", "started_at", "ended_at", "name", "task_name", "phase", "duration")
+"""What run lists can be sorted by (``-key`` for descending)."""
+
 
 def _json(text: str | None) -> Any:
     return json.loads(text) if text else None
