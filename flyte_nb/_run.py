@@ -124,15 +124,7 @@ class RunContext:
             )
         if self._mode() == "remote":
             return self._run_remote(task, args, kwargs)
-        outcome = execute_run(
-            task,
-            args,
-            kwargs,
-            name=self.name,
-            overwrite_cache=self.overwrite_cache,
-            max_action_concurrency=self.max_action_concurrency,
-            env_vars=self.env_vars,
-        )
+        outcome = execute_run(task, args, kwargs, **self._options())
         run = Run(run_view(outcome.state.row()), outcome, LocalSource())
         if outcome.error is not None:
             outcome.error.add_note(
@@ -141,6 +133,15 @@ class RunContext:
             )
             raise outcome.error
         return run
+
+    def _options(self) -> dict[str, Any]:
+        """The run options both modes take, by keyword."""
+        return {
+            "name": self.name,
+            "overwrite_cache": self.overwrite_cache,
+            "max_action_concurrency": self.max_action_concurrency,
+            "env_vars": self.env_vars,
+        }
 
     def _mode(self) -> str:
         if self.mode is not None:
@@ -155,16 +156,7 @@ class RunContext:
         from .remote._sources import RemoteSource
 
         session = current() or connect()
-        view = submit_run(
-            session,
-            task,
-            args,
-            kwargs,
-            name=self.name,
-            overwrite_cache=self.overwrite_cache,
-            max_action_concurrency=self.max_action_concurrency,
-            env_vars=self.env_vars,
-        )
+        view = submit_run(session, task, args, kwargs, **self._options())
         return Run(view, source=RemoteSource(session.client))
 
 

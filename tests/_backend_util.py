@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -39,3 +41,15 @@ def alive(pid: int) -> bool:
 def http(info: object) -> httpx.Client:
     url, token = info.url, info.token  # type: ignore[attr-defined]
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+@contextlib.contextmanager
+def running_server(home: Path, **overrides: Any) -> Iterator[Any]:
+    """A real backend server for ``home`` (two workers unless overridden), always stopped."""
+    from flyte_nb.server import _daemon
+
+    info = _daemon.ensure_server(home, **{"workers": 2, **overrides})
+    try:
+        yield info
+    finally:
+        _daemon.stop(home)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _backend_util import alive, wait_for, wait_for_file
+from _backend_util import alive, running_server, wait_for, wait_for_file
 
 import flyte_nb as fl
 from flyte_nb.exceptions import ActionTimeoutError, FlyteValidationException
@@ -98,11 +98,8 @@ async def limited(folder: str, n: int) -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
     home = tmp_path_factory.mktemp("backend-home")
-    info = _daemon.ensure_server(home, workers=2)
-    try:
+    with running_server(home) as info:
         yield home, info
-    finally:
-        _daemon.stop(home)
 
 
 @pytest.fixture

@@ -18,22 +18,18 @@ from typing import Any
 
 import httpx
 import pytest
-from _backend_util import alive, wait_for, wait_for_file
+from _backend_util import alive, running_server, wait_for, wait_for_file
 
 import flyte_nb as fl
 from flyte_nb.client import current
 from flyte_nb.exceptions import BundleTooLargeError, UnpicklableCaptureError
-from flyte_nb.server import _daemon
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("interactive-home")
-    _daemon.ensure_server(home, workers=2)
-    try:
+    with running_server(home):
         yield home
-    finally:
-        _daemon.stop(home)
 
 
 @pytest.fixture

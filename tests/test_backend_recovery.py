@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _backend_util import alive, http, wait_for, wait_for_file
+from _backend_util import alive, http, running_server, wait_for, wait_for_file
 
 import flyte_nb as fl
 from flyte_nb.server import _daemon
@@ -60,11 +60,8 @@ def pipeline(folder: str) -> int:
 @pytest.fixture
 def server_home(tmp_path: Path) -> Iterator[Path]:
     home = tmp_path / "server-home"
-    _daemon.ensure_server(home, workers=2)
-    try:
+    with running_server(home):
         yield home
-    finally:
-        _daemon.stop(home)
 
 
 def test_a_killed_worker_is_retried_then_fails_without_retries(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _backend_util import http
+from _backend_util import http, running_server
 
 import flyte_nb as fl
 from flyte_nb.server import _daemon
@@ -25,11 +25,8 @@ def echo(x: int) -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
     home = tmp_path_factory.mktemp("api-home")
-    info = _daemon.ensure_server(home, workers=1, max_body_bytes=1024 * 1024)
-    try:
+    with running_server(home, workers=1, max_body_bytes=1024 * 1024) as info:
         yield home, info
-    finally:
-        _daemon.stop(home)
 
 
 @pytest.fixture
