@@ -1,9 +1,11 @@
 """The backend: runs submitted over HTTP, executed in a pool of worker processes.
 
-``_service`` holds the scheduling logic (plain Python on one event loop), ``_pool`` the
-worker processes, ``_worker`` what runs inside one, ``_channel`` the messages between
-them, ``_events`` live updates, ``_views`` what the HTTP API returns. The server
-(``flyte_nb.server``) is a thin HTTP layer over this package.
+``_service`` holds the life of runs and actions (plain Python on one event loop),
+``_scheduler`` decides which queued action runs where and when, ``_pool`` keeps the worker
+processes, ``_worker`` is what runs inside one, ``_channel`` carries the messages between
+them, ``_records`` is the in-memory view of live runs, ``_events`` feeds live updates and
+``_views`` shapes what the HTTP API returns. The server (``flyte_nb.server``) is a thin
+HTTP layer over this package.
 """
 
 from ._events import EventBus

@@ -12,9 +12,13 @@ import asyncio
 import json
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..engine._state import ActionState, RunState
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 Reply = Callable[["ActionRecord"], None]
 
@@ -138,3 +142,23 @@ def run_state_from_row(row: dict[str, Any]) -> RunState:
     state.started_at = row["started_at"]
     state.action_count = row["action_count"]
     return state
+
+
+def load_live_runs(engine: Engine, raw_root: Path) -> list[RunRecord]:
+    """The unfinished backend runs in the records, with their actions, as live records."""
+    from ..store import _queries
+
+    runs = []
+    rows, _total = _queries.list_runs(engine, mode="backend", live=True, limit=100_000)
+    for row in rows:
+        options = json.loads(row["spec"] or "{}").get("options", {})
+        run = RunRecord(run_state_from_row(row), options, str(raw_root / row["name"]))
+        for arow in _queries.list_actions(engine, run.name):
+            astate = action_state_from_row(arow)
+            stored = json.loads(astate.spec or "{}")
+            rec = ActionRecord(run, astate, stored.get("spec", {}), stored.get("cache_id"))
+            run.actions[astate.name] = rec
+            if astate.parent in run.actions:
+                run.actions[astate.parent].children.append(astate.name)
+        runs.append(run)
+    return runs

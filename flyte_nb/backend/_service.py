@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import json
 import signal
-from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +34,8 @@ from ..task._retry import MAX_BACKOFF
 from ._channel import Message
 from ._events import EventBus
 from ._pool import WorkerHandle, WorkerPool
-from ._records import ActionRecord, Reply, RunRecord, action_state_from_row, run_state_from_row
+from ._records import ActionRecord, Reply, RunRecord, load_live_runs
+from ._scheduler import Scheduler
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -67,14 +66,11 @@ class Backend:
         self.raw_root = raw_root
         self.events = EventBus()
         self.runs: dict[str, RunRecord] = {}
-        self.pool = WorkerPool(workers, blob_url, self._on_message, self._on_exit, self._schedule)
+        self.pool = WorkerPool(workers, blob_url, self._on_message, self._on_exit, self._wake)
+        self.scheduler = Scheduler(self.pool, recorder, self.runs, self._publish, self._on_timeout)
         self.identity = process_identity()
-        self._ready: deque[RunRecord] = deque()
-        self._ready_set: set[str] = set()
         self._inflight: dict[str, ActionRecord] = {}  # serialized cache keys being computed
         self._run_waiters: dict[str, list[asyncio.Future[None]]] = {}
-        self._pump_scheduled = False
-        self._dispatch_ids = itertools.count()
         self._spec_texts: dict[tuple[Any, ...], str] = {}
         self._housekeeping: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -90,6 +86,7 @@ class Backend:
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self.scheduler.bind(self._loop)
         self.recover()
         for _ in range(self.pool.size):
             self.pool.spawn()
@@ -105,6 +102,9 @@ class Backend:
         while True:
             await asyncio.sleep(5)
             self.pool.retire_idle()
+
+    def _wake(self) -> None:
+        self.scheduler.schedule()
 
     # -- runs ----------------------------------------------------------------------------
     def create_run(
@@ -177,7 +177,7 @@ class Backend:
                 rec.run.executing -= 1
             worker.send({"op": "cancel", "dispatch": rec.dispatch_id})
         elif worker is not None:
-            self._release_worker(rec, worker, reuse=False)
+            self.scheduler.release_worker(rec, worker, reuse=False)
             self.pool.kill(worker, "abort")
         if state.attempt_log and "ended_at" not in state.attempt_log[-1]:
             state.end_attempt(ph.ABORTED, error)
@@ -244,7 +244,7 @@ class Backend:
             rec.state.error = None
             rec.state.set_phase(ph.QUEUED)
             self.recorder.touch(rec.state)
-            self._enqueue(rec)
+            self.scheduler.enqueue(rec)
 
     def _serve_hit(self, rec: ActionRecord) -> bool:
         cache = rec.spec.get("cache")
@@ -270,127 +270,11 @@ class Backend:
                 leader.waiters.append(lambda _leader: self._after_leader(rec))
                 return
             self._inflight[rec.cache[1]] = rec
-        self._enqueue(rec)
+        self.scheduler.enqueue(rec)
 
     def _after_leader(self, rec: ActionRecord) -> None:
         if rec.state.phase == ph.QUEUED and not self._serve_hit(rec):
             self._enqueue_or_follow(rec)
-
-    # -- scheduling ----------------------------------------------------------------------
-    def _enqueue(self, rec: ActionRecord) -> None:
-        run = rec.run
-        if run.name not in self.runs or rec.state.phase != ph.QUEUED:
-            return
-        run.ready.append(rec)
-        self._mark_ready(run)
-
-    def _mark_ready(self, run: RunRecord) -> None:
-        if run.ready and run.name not in self._ready_set:
-            self._ready_set.add(run.name)
-            self._ready.append(run)
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if not self._pump_scheduled and self._loop is not None:
-            self._pump_scheduled = True
-            self._loop.call_soon(self._pump)
-
-    def _pump(self) -> None:
-        self._pump_scheduled = False
-        pool = self.pool
-        ready = self._ready
-        while ready:
-            run = ready.popleft()
-            self._ready_set.discard(run.name)
-            while run.ready and run.ready[0].state.phase != ph.QUEUED:
-                run.ready.popleft()  # aborted while queued
-            if not run.ready or not run.has_room(run.ready[0]):
-                continue  # _release_worker marks it ready again when room frees up
-            rec = run.ready[0]
-            worker = pool.take_idle() if pool.can_execute() else None
-            if worker is None and not rec.spec.get("timeout"):
-                worker = pool.take_prefetch()
-            if worker is None:
-                self._ready_set.add(run.name)
-                ready.appendleft(run)
-                if pool.can_execute():
-                    pool.want_more(sum(len(r.ready) for r in ready))
-                return
-            self._dispatch(run.ready.popleft(), worker)
-            self._mark_ready(run)
-
-    def _dispatch(self, rec: ActionRecord, worker: WorkerHandle) -> None:
-        state, run, spec = rec.state, rec.run, rec.spec
-        rec.worker = worker
-        rec.pending = 0
-        rec.dispatch_id = next(self._dispatch_ids)
-        if state.parent is not None:
-            run.executing += 1
-        if worker.job is None:
-            worker.job = rec
-            self._start(rec)
-        else:
-            worker.queued.append(rec)
-        worker.send(
-            {
-                "op": "run",
-                "dispatch": rec.dispatch_id,
-                "run": run.name,
-                "action": state.name,
-                "parent": state.parent,
-                "attempt": state.attempts + (worker.job is not rec),
-                "spec": spec,
-                "inputs": state.inputs,
-                "group": state.group_name,
-                "raw_dir": run.raw_dir,
-                "sys_path": run.sys_path,
-                "env": {**spec.get("env", {}), **run.env},
-            }
-        )
-
-    def _start(self, rec: ActionRecord) -> None:
-        """The worker starts ``rec`` now: a new attempt, with its timeout running."""
-        state = rec.state
-        state.start_attempt()
-        self.pool.executing += 1
-        timeout = rec.spec.get("timeout")
-        if timeout and self._loop is not None:
-            rec.timer = self._loop.call_later(timeout, self._on_timeout, rec, state.attempts)
-        self.recorder.touch(state)
-        self._publish(rec)
-
-    def _requeue_ahead(self, worker: WorkerHandle, *, cancel: bool) -> None:
-        """Take back the jobs sent ahead to ``worker``; they never started."""
-        while worker.queued:
-            rec = worker.queued.pop()
-            rec.worker = None
-            if rec.state.parent is not None:
-                rec.run.executing -= 1
-            if cancel:
-                worker.send({"op": "cancel", "dispatch": rec.dispatch_id})
-            if rec.state.phase == ph.QUEUED and rec.run.name in self.runs:
-                rec.run.ready.appendleft(rec)
-                self._mark_ready(rec.run)
-
-    def _release_worker(self, rec: ActionRecord, worker: WorkerHandle, *, reuse: bool) -> None:
-        """Give back what a running attempt held: its execution place, timer and worker."""
-        if rec.timer is not None:
-            rec.timer.cancel()
-            rec.timer = None
-        if rec.pending == 0:
-            self.pool.executing -= 1
-            if rec.state.parent is not None:
-                rec.run.executing -= 1
-        rec.pending = 0
-        rec.worker = None
-        worker.job = None
-        if reuse:
-            if worker.queued:
-                worker.job = worker.queued.popleft()
-                self._start(worker.job)
-            else:
-                self.pool.release(worker)
-        self._mark_ready(rec.run)
 
     # -- worker messages -----------------------------------------------------------------
     def _on_message(self, worker: WorkerHandle, m: Message) -> None:
@@ -403,28 +287,18 @@ class Backend:
         elif rec is None or rec.name != m.get("parent", m.get("action")):
             return  # a message from an attempt that was aborted meanwhile
         elif op == "submit":
-            self._lend(rec)
+            self.scheduler.lend(rec)
             attempt, rid = rec.state.attempts, m["id"]
             self._submit(
                 rec.run, rec, m["name"], m["spec"], m["inputs"], m["group"], m["cache"],
                 lambda child: self._reply(worker, rid, rec, attempt, child),
             )  # fmt: skip
         elif op == "done" and m["attempt"] == rec.state.attempts:
-            self._release_worker(rec, worker, reuse=True)
+            self.scheduler.release_worker(rec, worker, reuse=True)
             if m["phase"] == ph.SUCCEEDED:
                 self._succeed(rec, m["outputs"])
             else:
                 self._attempt_failed(rec, ph.FAILED, m["error"])
-
-    def _lend(self, rec: ActionRecord) -> None:
-        rec.pending += 1
-        if rec.pending == 1:
-            if rec.worker is not None and rec.worker.queued:
-                self._requeue_ahead(rec.worker, cancel=True)
-            self.pool.executing -= 1
-            if rec.state.parent is not None:
-                rec.run.executing -= 1
-            self._mark_ready(rec.run)
 
     def _reply(
         self,
@@ -448,11 +322,11 @@ class Backend:
 
     def _on_exit(self, worker: WorkerHandle, code: int | None) -> None:
         rec: ActionRecord | None = worker.job
-        self._schedule()  # the pool may need a replacement
-        self._requeue_ahead(worker, cancel=False)
+        self.scheduler.schedule()  # the pool may need a replacement
+        self.scheduler.requeue_ahead(worker, cancel=False)
         if rec is None:
             return
-        self._release_worker(rec, worker, reuse=False)
+        self.scheduler.release_worker(rec, worker, reuse=False)
         if worker.kill_reason == "timeout":
             timeout = rec.spec.get("timeout")
             message = (
@@ -498,7 +372,7 @@ class Backend:
             self.recorder.touch(state)
             self._publish(rec)
             assert self._loop is not None
-            self._loop.call_later(delay, self._enqueue, rec)
+            self._loop.call_later(delay, self.scheduler.enqueue, rec)
             return
         state.error = error
         state.set_phase(phase)
@@ -545,27 +419,14 @@ class Backend:
         """Resume the backend runs a previous server left unfinished; return their names."""
         if not self.recorder.has_live_runs("backend"):
             return []
-        from ..store import _queries
-
         resumed = []
-        rows, _total = _queries.list_runs(self.engine, mode="backend", live=True, limit=100_000)
-        for row in rows:
-            state = run_state_from_row(row)
-            state.owner = self.identity
-            options = json.loads(row["spec"] or "{}").get("options", {})
-            run = RunRecord(state, options, str(self.raw_root / state.name))
-            self.runs[state.name] = run
-            for arow in _queries.list_actions(self.engine, state.name):
-                astate = action_state_from_row(arow)
-                stored = json.loads(astate.spec or "{}")
-                rec = ActionRecord(run, astate, stored.get("spec", {}), stored.get("cache_id"))
-                run.actions[astate.name] = rec
-                if astate.parent in run.actions:
-                    run.actions[astate.parent].children.append(astate.name)
+        for run in load_live_runs(self.engine, self.raw_root):
+            run.state.owner = self.identity
+            self.runs[run.name] = run
             for rec in run.actions.values():
                 self._recover_action(rec)
-            self.recorder.write_run(state)
-            resumed.append(state.name)
+            self.recorder.write_run(run.state)
+            resumed.append(run.name)
         return resumed
 
     def _recover_action(self, rec: ActionRecord) -> None:
@@ -582,7 +443,7 @@ class Backend:
             rec.bonus = state.attempts
             state.set_phase(ph.QUEUED)
             self.recorder.touch(state)
-            self._enqueue(rec)
+            self.scheduler.enqueue(rec)
         else:
             state.error = error
             state.set_phase(ph.ABORTED)

@@ -1,0 +1,173 @@
+"""Which queued action runs where, and when.
+
+Ready actions wait in one queue per run, and runs take turns, so a run with a 10 000-way
+fan-out does not starve a one-task run submitted after it. ``max_action_concurrency``
+counts a run's dispatched actions except the root and parents waiting on children (they
+lend their place, as in local mode; see ``_pool.py`` for the pool-wide rule). When every
+worker is busy, one job may be sent ahead to a worker whose action is not waiting on
+children; it is taken back if that action starts waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from ..engine import _state as ph
+from ._pool import WorkerHandle, WorkerPool
+from ._records import ActionRecord, RunRecord
+
+if TYPE_CHECKING:
+    from ..store import Recorder
+
+
+class Scheduler:
+    def __init__(
+        self,
+        pool: WorkerPool,
+        recorder: Recorder,
+        runs: Mapping[str, RunRecord],
+        publish: Callable[[ActionRecord], None],
+        on_timeout: Callable[[ActionRecord, int], None],
+    ) -> None:
+        self.pool = pool
+        self.recorder = recorder
+        self.runs = runs  # the backend's live runs (read only here)
+        self.publish = publish
+        self.on_timeout = on_timeout
+        self._ready: deque[RunRecord] = deque()
+        self._ready_set: set[str] = set()
+        self._pump_scheduled = False
+        self._dispatch_ids = itertools.count()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def enqueue(self, rec: ActionRecord) -> None:
+        run = rec.run
+        if run.name not in self.runs or rec.state.phase != ph.QUEUED:
+            return
+        run.ready.append(rec)
+        self.mark_ready(run)
+
+    def mark_ready(self, run: RunRecord) -> None:
+        if run.ready and run.name not in self._ready_set:
+            self._ready_set.add(run.name)
+            self._ready.append(run)
+        self.schedule()
+
+    def schedule(self) -> None:
+        if not self._pump_scheduled and self._loop is not None:
+            self._pump_scheduled = True
+            self._loop.call_soon(self.pump)
+
+    def pump(self) -> None:
+        self._pump_scheduled = False
+        pool = self.pool
+        ready = self._ready
+        while ready:
+            run = ready.popleft()
+            self._ready_set.discard(run.name)
+            while run.ready and run.ready[0].state.phase != ph.QUEUED:
+                run.ready.popleft()  # aborted while queued
+            if not run.ready or not run.has_room(run.ready[0]):
+                continue  # _release_worker marks it ready again when room frees up
+            rec = run.ready[0]
+            worker = pool.take_idle() if pool.can_execute() else None
+            if worker is None and not rec.spec.get("timeout"):
+                worker = pool.take_prefetch()
+            if worker is None:
+                self._ready_set.add(run.name)
+                ready.appendleft(run)
+                if pool.can_execute():
+                    pool.want_more(sum(len(r.ready) for r in ready))
+                return
+            self.dispatch(run.ready.popleft(), worker)
+            self.mark_ready(run)
+
+    def dispatch(self, rec: ActionRecord, worker: WorkerHandle) -> None:
+        state, run, spec = rec.state, rec.run, rec.spec
+        rec.worker = worker
+        rec.pending = 0
+        rec.dispatch_id = next(self._dispatch_ids)
+        if state.parent is not None:
+            run.executing += 1
+        if worker.job is None:
+            worker.job = rec
+            self.start(rec)
+        else:
+            worker.queued.append(rec)
+        worker.send(
+            {
+                "op": "run",
+                "dispatch": rec.dispatch_id,
+                "run": run.name,
+                "action": state.name,
+                "parent": state.parent,
+                "attempt": state.attempts + (worker.job is not rec),
+                "spec": spec,
+                "inputs": state.inputs,
+                "group": state.group_name,
+                "raw_dir": run.raw_dir,
+                "sys_path": run.sys_path,
+                "env": {**spec.get("env", {}), **run.env},
+            }
+        )
+
+    def start(self, rec: ActionRecord) -> None:
+        """The worker starts ``rec`` now: a new attempt, with its timeout running."""
+        state = rec.state
+        state.start_attempt()
+        self.pool.executing += 1
+        timeout = rec.spec.get("timeout")
+        if timeout and self._loop is not None:
+            rec.timer = self._loop.call_later(timeout, self.on_timeout, rec, state.attempts)
+        self.recorder.touch(state)
+        self.publish(rec)
+
+    def requeue_ahead(self, worker: WorkerHandle, *, cancel: bool) -> None:
+        """Take back the jobs sent ahead to ``worker``; they never started."""
+        while worker.queued:
+            rec = worker.queued.pop()
+            rec.worker = None
+            if rec.state.parent is not None:
+                rec.run.executing -= 1
+            if cancel:
+                worker.send({"op": "cancel", "dispatch": rec.dispatch_id})
+            if rec.state.phase == ph.QUEUED and rec.run.name in self.runs:
+                rec.run.ready.appendleft(rec)
+                self.mark_ready(rec.run)
+
+    def release_worker(self, rec: ActionRecord, worker: WorkerHandle, *, reuse: bool) -> None:
+        """Give back what a running attempt held: its execution place, timer and worker."""
+        if rec.timer is not None:
+            rec.timer.cancel()
+            rec.timer = None
+        if rec.pending == 0:
+            self.pool.executing -= 1
+            if rec.state.parent is not None:
+                rec.run.executing -= 1
+        rec.pending = 0
+        rec.worker = None
+        worker.job = None
+        if reuse:
+            if worker.queued:
+                worker.job = worker.queued.popleft()
+                self.start(worker.job)
+            else:
+                self.pool.release(worker)
+        self.mark_ready(rec.run)
+
+    def lend(self, rec: ActionRecord) -> None:
+        rec.pending += 1
+        if rec.pending == 1:
+            if rec.worker is not None and rec.worker.queued:
+                self.requeue_ahead(rec.worker, cancel=True)
+            self.pool.executing -= 1
+            if rec.state.parent is not None:
+                rec.run.executing -= 1
+            self.mark_ready(rec.run)
