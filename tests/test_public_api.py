@@ -20,6 +20,10 @@ SUBPACKAGES = [
     "flyte_nb.store",
     "flyte_nb.remote",
     "flyte_nb.exceptions",
+    "flyte_nb.bundle",
+    "flyte_nb.backend",
+    "flyte_nb.client",
+    "flyte_nb.server",
 ]
 
 # PRODUCT.md's stable names implemented so far (the list grows with each feature).
