@@ -95,6 +95,31 @@ async def limited(folder: str, n: int) -> int:
     return len(values)
 
 
+@be.task
+def sync_leaf(x: int) -> int:
+    return x + 1
+
+
+@be.task
+async def async_calls_sync(x: int) -> int:
+    return sync_leaf(x) * 10  # a plain call from async code: blocks this body only
+
+
+@be.task
+def sync_calls_async(x: int) -> int:
+    return square(x) + 1  # an async task called from sync code returns its value
+
+
+@be.task
+async def middle(n: int) -> int:
+    return sum(await asyncio.gather(*[square(i) for i in range(n)]))
+
+
+@be.task
+async def nested(n: int) -> int:
+    return sum(await asyncio.gather(*[middle(n) for _ in range(3)]))
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
     home = tmp_path_factory.mktemp("backend-home")
@@ -190,6 +215,18 @@ def test_max_action_concurrency_is_enforced(remote: object, tmp_path: Path) -> N
     assert len(spans) == 3
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end - 0.01, spans
+
+
+def test_sync_and_async_calls_mix_as_in_local_mode(remote: object) -> None:
+    assert fl.run(async_calls_sync, 4).wait(timeout=30).outputs() == 50
+    assert fl.run(sync_calls_async, 4).wait(timeout=30).outputs() == 17
+
+
+def test_nested_fan_out_at_concurrency_one_cannot_deadlock(remote: object) -> None:
+    """Parents waiting on children lend their place, on a pool of two workers too."""
+    run = fl.with_runcontext(max_action_concurrency=1).run(nested, 3).wait(timeout=60)
+    assert run.outputs() == 3 * (0 + 1 + 4)
+    assert len(run.actions()) == 1 + 3 + 9
 
 
 def test_run_names_and_lookup(remote: object) -> None:
