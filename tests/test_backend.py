@@ -233,6 +233,11 @@ def test_run_names_and_lookup(remote: object) -> None:
     run = fl.with_runcontext(name="named-backend-run").run(square, 5).wait(timeout=30)
     found = fl.remote.Run.get("named-backend-run")
     assert (found.phase, found.outputs()) == ("SUCCEEDED", 25)
+    (root,) = fl.remote.Action.listall("named-backend-run")
+    assert fl.remote.Action.get("named-backend-run", "a0").outputs() == {"o0": 25}
+    assert root.inputs() == {"x": 5}
+    with pytest.raises(LookupError, match="no action named 'a9'"):
+        fl.remote.Action.get("named-backend-run", "a9")
     assert any(r.name == run.name for r in fl.remote.Run.listall(limit=1000))
     with pytest.raises(FlyteValidationException, match="already exists"):
         fl.with_runcontext(name="named-backend-run").run(square, 5)

@@ -58,6 +58,18 @@ class Action:
         self.error: dict[str, Any] | None = view["error"]
         self.children: list[Action] = []
 
+    @classmethod
+    def listall(cls, run_name: str) -> list[Action]:
+        """The actions of run ``run_name``, in the order they started."""
+        return Run.get(_check_name("Action.listall", run_name)).actions()
+
+    @classmethod
+    def get(cls, run_name: str, name: str) -> Action:
+        """One action of a run: ``Action.get("my-run", "a0")`` is its root."""
+        if not isinstance(name, str) or not name:
+            raise FlyteValidationException(f"Action.get needs an action name, got {name!r}")
+        return Run.get(_check_name("Action.get", run_name)).action(name)
+
     @property
     def duration(self) -> float | None:
         if self.started_at is None:
