@@ -217,6 +217,17 @@ def test_max_action_concurrency_is_enforced(remote: object, tmp_path: Path) -> N
         assert start >= end - 0.01, spans
 
 
+def test_reading_a_run_while_it_grows(remote: object) -> None:
+    """Reads of a live run come from the backend's memory while its loop adds actions."""
+    run = fl.run(fan_out, 300)
+    counts = []
+    while not run.refresh().done:
+        counts.append(len(run.actions()))
+    assert run.outputs() == sum(i * i for i in range(300))
+    assert counts == sorted(counts)
+    assert len(run.actions()) == 301
+
+
 def test_sync_and_async_calls_mix_as_in_local_mode(remote: object) -> None:
     assert fl.run(async_calls_sync, 4).wait(timeout=30).outputs() == 50
     assert fl.run(sync_calls_async, 4).wait(timeout=30).outputs() == 17

@@ -1,5 +1,9 @@
 """The HTTP API: thin FastAPI handlers over ``flyte_nb.backend``.
 
+Handlers that read or change live runs are ``async``: they run on the backend's event
+loop, the only thread that touches its state. Handlers that only read the store or the
+blob folder are plain functions, which FastAPI runs in its thread pool.
+
 Handlers validate (pydantic models in ``_schemas.py``), call the backend or its views,
 and shape the answer; the logic lives in ``flyte_nb.backend`` with its own tests. Every
 error, including unknown routes, bad JSON and bad query parameters, uses one shape,
@@ -16,12 +20,12 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager, suppress
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .._version import __version__
@@ -97,21 +101,12 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _sqlite_path(url: str) -> Path:
-    if not url.startswith("sqlite:///"):
-        raise ValueError(
-            f"db_url {url!r}: this backend records through SQLite (sqlite:///path); "
-            "PostgreSQL support is the scale-out executor's"
-        )
-    return Path(url[len("sqlite:///") :])
-
-
 def create_app(config: ServerConfig) -> FastAPI:
-    from ..store import Recorder
+    from ..store import Recorder, open_recorder
 
-    db_path = _sqlite_path(config.db_url)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    recorder = Recorder(db_path, config.blob_url)
+    # A SQLite file gets the stdlib Recorder, any other URL (PostgreSQL) a SqlRecorder; both
+    # are BatchRecorders with the interface Backend uses (it is annotated with Recorder).
+    recorder = cast("Recorder", open_recorder(config.db_url, config.blob_url))
     backend = Backend(
         recorder,
         config.db_url,
@@ -184,7 +179,7 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return _run_or_404(views, state.name)
 
     @app.get("/api/v1/runs", response_model=s.RunList, responses=ERRORS)
-    def list_runs(
+    async def list_runs(
         project: str | None = None,
         domain: str | None = None,
         phase: Annotated[list[str] | None, Query()] = None,
@@ -211,7 +206,7 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return {"items": items, "total": total, "offset": offset, "limit": limit}
 
     @app.get("/api/v1/runs/{name}", response_model=s.RunModel, responses=ERRORS)
-    def get_run(name: str) -> dict[str, Any]:
+    async def get_run(name: str) -> dict[str, Any]:
         return _run_or_404(views, name)
 
     @app.get("/api/v1/runs/{name}/wait", response_model=s.RunModel, responses=ERRORS)
@@ -223,7 +218,7 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return _run_or_404(views, name)
 
     @app.post("/api/v1/runs/{name}/abort", response_model=s.RunModel, responses=ERRORS)
-    def abort_run(
+    async def abort_run(
         name: str, reason: Annotated[str, Query(max_length=1000)] = "aborted by the user"
     ) -> dict[str, Any]:
         _run_or_404(views, name)
@@ -231,14 +226,14 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return _run_or_404(views, name)
 
     @app.get("/api/v1/runs/{name}/inputs", response_model=s.Values, responses=ERRORS)
-    def run_inputs(name: str) -> dict[str, Any]:
+    async def run_inputs(name: str) -> dict[str, Any]:
         row = views.run_row(name)
         if row is None:
             raise _not_found(f"no run named {name!r}")
         return {"values": json.loads(row["inputs"] or "{}")}
 
     @app.get("/api/v1/runs/{name}/outputs", response_model=s.Values, responses=ERRORS)
-    def run_outputs(name: str) -> dict[str, Any]:
+    async def run_outputs(name: str) -> dict[str, Any]:
         row = views.run_row(name)
         if row is None:
             raise _not_found(f"no run named {name!r}")
@@ -247,7 +242,7 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return {"values": json.loads(row["outputs"] or "{}")}
 
     @app.get("/api/v1/runs/{name}/actions", response_model=s.ActionList, responses=ERRORS)
-    def list_actions(name: str) -> dict[str, Any]:
+    async def list_actions(name: str) -> dict[str, Any]:
         from ..backend import action_view
 
         _run_or_404(views, name)
@@ -255,14 +250,14 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
 
     @app.get("/api/v1/runs/{name}/actions/{action}", response_model=s.ActionModel,
              responses=ERRORS)  # fmt: skip
-    def get_action(name: str, action: str) -> dict[str, Any]:
+    async def get_action(name: str, action: str) -> dict[str, Any]:
         from ..backend import action_view
 
         return action_view(_action_or_404(views, name, action))
 
     @app.get("/api/v1/runs/{name}/actions/{action}/{which}", response_model=s.Values,
              responses=ERRORS)  # fmt: skip
-    def action_values(name: str, action: str, which: str) -> dict[str, Any]:
+    async def action_values(name: str, action: str, which: str) -> dict[str, Any]:
         if which not in ("inputs", "outputs"):
             raise _not_found(f"actions have inputs, outputs and logs, not {which!r}")
         row = _action_or_404(views, name, action)
@@ -270,7 +265,7 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
 
     @app.post("/api/v1/runs/{name}/actions/{action}/abort", response_model=s.ActionModel,
               responses=ERRORS)  # fmt: skip
-    def abort_action(name: str, action: str) -> dict[str, Any]:
+    async def abort_action(name: str, action: str) -> dict[str, Any]:
         from ..backend import action_view
 
         _action_or_404(views, name, action)
@@ -280,7 +275,7 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return action_view(_action_or_404(views, name, action))
 
     @app.get("/api/v1/runs/{name}/logs", response_model=s.LogList, responses=ERRORS)
-    def run_logs(
+    async def run_logs(
         name: str,
         action: str | None = None,
         after: Annotated[int, Query(ge=0)] = 0,
@@ -379,7 +374,7 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     blobs = backend.recorder.blobs
 
     @app.get("/api/v1/health", response_model=s.Health, responses=ERRORS)
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "pid": os.getpid(),
                 "workers": backend.pool.size}  # fmt: skip
 
@@ -405,7 +400,7 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     async def put_blob(digest: str, request: Request) -> Response:
         data = await request.body()
         try:
-            blobs.put_with_digest(_digest(digest), data)
+            await run_in_threadpool(blobs.put_with_digest, _digest(digest), data)
         except ValueError as exc:
             raise BackendError(400, "bad_request", str(exc)) from None
         return Response(status_code=204)
