@@ -263,6 +263,12 @@ def test_watch_streams_until_the_run_ends(remote: object) -> None:
     assert run.phase == "SUCCEEDED"
 
 
+def test_handles_survive_a_second_init(remote: object, server: tuple[Path, object]) -> None:
+    run = fl.run(square, 6)
+    fl.init(home=server[0])
+    assert run.wait(timeout=30).outputs() == 36
+
+
 def test_local_mode_still_works_after_init(remote: object) -> None:
     run = fl.with_runcontext(mode="local").run(square, 4)
     assert run.mode == "local"

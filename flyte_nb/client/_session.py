@@ -36,9 +36,9 @@ def current() -> Session | None:
 
 
 def disconnect() -> None:
+    """Forget the session. Its client is not closed: ``Run`` handles made through it keep
+    working (and close it when the last one goes)."""
     global _current
-    if _current is not None:
-        _current.client.close()
     _current = None
 
 
