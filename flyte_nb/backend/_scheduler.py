@@ -21,14 +21,14 @@ from ._pool import WorkerHandle, WorkerPool
 from ._records import ActionRecord, RunRecord
 
 if TYPE_CHECKING:
-    from ..store import Recorder
+    from ..store import BatchRecorder
 
 
 class Scheduler:
     def __init__(
         self,
         pool: WorkerPool,
-        recorder: Recorder,
+        recorder: BatchRecorder,
         runs: Mapping[str, RunRecord],
         publish: Callable[[ActionRecord], None],
         on_timeout: Callable[[ActionRecord, int], None],

@@ -12,7 +12,7 @@ behaves the same in both modes:
 - Retries, timeouts and ``max_action_concurrency`` are enforced here. A timeout kills the
   worker, so even a body stuck in C code stops. A parent waiting on children lends its
   concurrency (see ``_pool.py``).
-- Every live state object goes through the same batched ``Recorder`` as local mode; a
+- Every live state object goes through the same batched recorder as local mode; a
   run's first and last rows are written synchronously.
 - After a crash, ``recover`` resumes every unfinished backend run from its root: finished
   children are reused by name, the rest end ABORTED or run again when resubmitted.
@@ -40,7 +40,7 @@ from ._scheduler import Scheduler
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from ..store import Recorder
+    from ..store import BatchRecorder
 
 
 class BackendError(Exception):
@@ -59,7 +59,7 @@ def _error(kind: str, message: str) -> str:
 
 class Backend:
     def __init__(
-        self, recorder: Recorder, db_url: str, *, blob_url: str, raw_root: Path, workers: int
+        self, recorder: BatchRecorder, db_url: str, *, blob_url: str, raw_root: Path, workers: int
     ) -> None:
         self.recorder = recorder
         self.db_url = db_url

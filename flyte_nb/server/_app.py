@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -102,11 +102,10 @@ class _BodyTooLarge(Exception):
 
 
 def create_app(config: ServerConfig) -> FastAPI:
-    from ..store import Recorder, open_recorder
+    from ..store import open_recorder
 
-    # A SQLite file gets the stdlib Recorder, any other URL (PostgreSQL) a SqlRecorder; both
-    # are BatchRecorders with the interface Backend uses (it is annotated with Recorder).
-    recorder = cast("Recorder", open_recorder(config.db_url, config.blob_url))
+    # A SQLite file gets the stdlib Recorder, any other URL (PostgreSQL) a SqlRecorder.
+    recorder = open_recorder(config.db_url, config.blob_url)
     backend = Backend(
         recorder,
         config.db_url,

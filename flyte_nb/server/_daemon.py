@@ -238,7 +238,10 @@ def _open_log(home: Path) -> int:
 def _command(config: ServerConfig, ready_fd: int) -> list[str]:
     args = [sys.executable, "-P", "-m", "flyte_nb.server", "serve", "--home", str(config.home)]
     args += ["--host", config.host, "--port", str(config.port), "--workers", str(config.workers)]
-    args += ["--db-url", config.db_url, "--blob-url", config.blob_url]
+    args += [
+        "--blob-url",
+        config.blob_url,
+    ]  # the db_url goes by environment: it may hold a password
     args += ["--max-body-bytes", str(config.max_body_bytes), "--log-level", config.log_level]
     args += ["--allow-remote" if config.allow_remote else "--no-allow-remote"]
     return [*args, "--ready-fd", str(ready_fd)]
@@ -247,7 +250,7 @@ def _command(config: ServerConfig, ready_fd: int) -> list[str]:
 def _child_env(config: ServerConfig) -> dict[str, str]:
     import site
 
-    env = {**os.environ, TOKEN_ENV: config.token}
+    env = {**os.environ, TOKEN_ENV: config.token, "FLYTE_NB_DB_URL": config.db_url}
     root = str(Path(__file__).resolve().parents[2])
     sites = [*site.getsitepackages(), site.getusersitepackages()]
     if root not in {str(Path(s).resolve()) for s in sites}:

@@ -17,10 +17,16 @@ Why it looks like this:
   upgraded in place; a newer one is refused rather than written with the wrong shape.
 - Cache entries are mirrored in memory per (task, version), loaded with one query on first
   use, so a hit is a dict lookup and a fill is a dict insert plus a deferred write.
+- All of the above is ``BatchRecorder``; ``Recorder`` adds only how statements reach a
+  SQLite file. ``SqlRecorder`` (``_sql_recorder.py``, for a backend on PostgreSQL) is the
+  same batching over SQLAlchemy, so both databases get one write discipline. The split
+  costs the hot path nothing: ``touch`` and friends are the same methods, one MRO step
+  up, and the only extra call is one ``_write`` per flush.
 """
 
 from __future__ import annotations
 
+import abc
 import collections
 import json
 import os
@@ -60,16 +66,23 @@ def _process_started(pid: int) -> str | None:
     return stat.rsplit(b")", 1)[1].split()[19].decode()
 
 
-class Recorder:
-    def __init__(
-        self, db_path: Path, blob_root: str | os.PathLike[str], interval: float = 0.2
-    ) -> None:
-        self.db_path = db_path
+class BatchRecorder(abc.ABC):
+    """The batching shared by every recorder: the deques, the flush thread, the cache mirror.
+
+    Subclasses differ only in how statements reach the database (the ``_select_*``,
+    ``_write`` and ``_abort_run`` hooks, always called under ``_lock``). The hot path
+    (``touch``, ``log``, ``cache_get``, ``cache_put``) lives here and never calls a hook
+    except to load a cache version once.
+    """
+
+    # Errors the flush thread survives (it retries at the next tick), and the subset after
+    # which a failed batch is put back rather than dropped.
+    _errors: tuple[type[Exception], ...] = ()
+    _retryable: tuple[type[Exception], ...] = ()
+
+    def __init__(self, blob_root: str | os.PathLike[str], interval: float) -> None:
         self.blobs = BlobStore(blob_root)
         self.interval = interval
-        self._conn = sqlite3.connect(
-            db_path, check_same_thread=False, isolation_level=None, timeout=30
-        )
         self._lock = threading.RLock()
         self._pending: collections.deque[Recordable] = collections.deque()
         self._logs: collections.deque[dict[str, Any]] = collections.deque()
@@ -77,10 +90,164 @@ class Recorder:
         self._cache: dict[tuple[str, str], dict[str, str]] = {}
         self._wake = threading.Event()
         self._closed = False
-        self._setup()
+        self.aborted_on_start: list[str] = []
+
+    def _start(self) -> None:
+        """Called by the subclass once its connection is open and the schema is at HEAD."""
         self.aborted_on_start = self._abort_dead_runs()
         self._thread = threading.Thread(target=self._loop, name="flyte-nb-recorder", daemon=True)
         self._thread.start()
+
+    # -- how statements run (subclasses) -------------------------------------------------
+    @abc.abstractmethod
+    def run_exists(self, name: str) -> bool: ...
+
+    @abc.abstractmethod
+    def has_live_runs(self, mode: str) -> bool:
+        """Whether any run of ``mode`` is unfinished: a starting backend asks, so it imports
+        SQLAlchemy for recovery only when there is something to recover."""
+
+    @abc.abstractmethod
+    def _select_cache(self, task_name: str, version: str) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    def _select_live_local_runs(self, host: str) -> list[tuple[str, int | None, str | None]]:
+        """(name, owner pid, owner start marker) of unfinished local runs owned on ``host``."""
+
+    @abc.abstractmethod
+    def _abort_run(self, params: dict[str, Any]) -> None:
+        """Mark run ``params["name"]`` and its live actions ABORTED, in one transaction."""
+
+    @abc.abstractmethod
+    def _write(
+        self,
+        runs: list[dict[str, Any]],
+        actions: list[tuple[Any, ...]],
+        logs: list[dict[str, Any]],
+        cache_rows: list[dict[str, Any]],
+    ) -> None:
+        """Write one batch in one transaction (all of it or, on an error, none of it)."""
+
+    @abc.abstractmethod
+    def _close_connection(self) -> None: ...
+
+    # -- start ---------------------------------------------------------------------------
+    def _abort_dead_runs(self) -> list[str]:
+        """Mark local runs whose owning process on this host is gone as ABORTED.
+
+        Backend runs (``mode = 'backend'``) are left alone: their owner is the backend
+        server, which recovers (and may resume) them itself when it restarts."""
+        host = os.uname().nodename
+        now = time.time()
+        aborted = []
+        with self._lock:
+            for name, pid, started in self._select_live_local_runs(host):
+                if pid == os.getpid() or (pid and _process_started(pid) == (started or None)):
+                    continue
+                error = json.dumps(
+                    {
+                        "type": "ProcessDied",
+                        "message": f"the process (pid {pid}) that ran this run exited "
+                        "before the run finished",
+                    }
+                )
+                self._abort_run({"name": name, "ended_at": now, "error": error})
+                aborted.append(name)
+        return aborted
+
+    # -- hot path ------------------------------------------------------------------------
+    def touch(self, action: Recordable) -> None:
+        """Note that an action changed; its ``row()`` (a tuple in ``ACTION_COLUMNS`` order)
+        is taken at the next flush."""
+        self._pending.append(action)
+
+    def log(self, row: dict[str, Any]) -> None:
+        self._logs.append(row)
+
+    def cache_get(self, task_name: str, version: str, key: str) -> str | None:
+        entries = self._cache.get((task_name, version))
+        if entries is None:
+            with self._lock:
+                rows = self._select_cache(task_name, version)
+            entries = self._cache[(task_name, version)] = rows
+        return entries.get(key)
+
+    def cache_put(
+        self, task_name: str, version: str, key: str, outputs: str, run: str, action: str
+    ) -> None:
+        self._cache.setdefault((task_name, version), {})[key] = outputs
+        self._cache_rows.append(
+            {
+                "key": key,
+                "task_name": task_name,
+                "version": version,
+                "outputs": outputs,
+                "run_name": run,
+                "action_name": action,
+                "created_at": time.time(),
+            }
+        )
+
+    # -- writes --------------------------------------------------------------------------
+    def write_run(self, run: Recordable) -> None:  # row(): a dict of run columns
+        """Write a run row now (its start and end), together with everything pending."""
+        self.flush(extra=run)
+
+    def flush(self, extra: Recordable | None = None) -> None:
+        with self._lock:
+            states: dict[int, Recordable] = {}
+            pending = self._pending
+            while pending:
+                obj = pending.popleft()
+                states[id(obj)] = obj
+            logs = _drain(self._logs)
+            cache_rows = _drain(self._cache_rows)
+            if not states and not logs and not cache_rows and extra is None:
+                return
+            runs = [extra.row()] if extra is not None else []
+            actions = [obj.row() for obj in states.values()]
+            try:
+                self._write(runs, actions, logs, cache_rows)
+            except self._retryable:
+                # A lost connection or a locked file: nothing was written, so keep the
+                # batch (ahead of anything queued meanwhile, so logs stay in order).
+                self._pending.extendleft(states.values())
+                self._logs.extendleft(reversed(logs))
+                self._cache_rows.extendleft(reversed(cache_rows))
+                raise
+
+    def _loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except self._errors:  # e.g. a locked or full disk: retry next tick
+                time.sleep(self.interval)
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        self.flush()
+        with self._lock:
+            self._close_connection()
+
+
+class Recorder(BatchRecorder):
+    """The SQLite recorder: statements compiled ahead of time, run by the stdlib driver."""
+
+    _errors = (sqlite3.Error,)
+
+    def __init__(
+        self, db_path: Path, blob_root: str | os.PathLike[str], interval: float = 0.2
+    ) -> None:
+        super().__init__(blob_root, interval)
+        self.db_path = db_path
+        self._conn = sqlite3.connect(
+            db_path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._setup()
+        self._start()
 
     # -- setup ---------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -131,37 +298,17 @@ class Recorder:
 
         return newer_error(self.db_path, revision)
 
-    def _abort_dead_runs(self) -> list[str]:
-        """Mark local runs whose owning process on this host is gone as ABORTED.
+    # -- statements ----------------------------------------------------------------------
+    def _select_live_local_runs(self, host: str) -> list[tuple[str, int | None, str | None]]:
+        return self._conn.execute(sql.SELECT_LIVE_RUNS, {"host": host}).fetchall()
 
-        Backend runs (``mode = 'backend'``) are left alone: their owner is the backend
-        server, which recovers (and may resume) them itself when it restarts."""
-        host = os.uname().nodename
-        now = time.time()
-        aborted = []
-        with self._lock:
-            rows = self._conn.execute(sql.SELECT_LIVE_RUNS, {"host": host}).fetchall()
-            for name, pid, started in rows:
-                if pid == os.getpid() or (pid and _process_started(pid) == (started or None)):
-                    continue
-                error = json.dumps(
-                    {
-                        "type": "ProcessDied",
-                        "message": f"the process (pid {pid}) that ran this run exited "
-                        "before the run finished",
-                    }
-                )
-                params = {"name": name, "ended_at": now, "error": error}
-                self._conn.execute("BEGIN IMMEDIATE")
-                self._conn.execute(sql.ABORT_RUN, params)
-                self._conn.execute(sql.ABORT_RUN_ACTIONS, params)
-                self._conn.execute("COMMIT")
-                aborted.append(name)
-        return aborted
+    def _abort_run(self, params: dict[str, Any]) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute(sql.ABORT_RUN, params)
+        self._conn.execute(sql.ABORT_RUN_ACTIONS, params)
+        self._conn.execute("COMMIT")
 
     def has_live_runs(self, mode: str) -> bool:
-        """Whether any run of ``mode`` is unfinished: a starting backend asks, so it imports
-        SQLAlchemy for recovery only when there is something to recover."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT 1 FROM runs WHERE mode = ? AND phase IN ('QUEUED', 'RUNNING') LIMIT 1",
@@ -169,94 +316,42 @@ class Recorder:
             ).fetchone()
         return row is not None
 
-    # -- hot path ------------------------------------------------------------------------
-    def touch(self, action: Recordable) -> None:
-        """Note that an action changed; its ``row()`` (a tuple in ``ACTION_COLUMNS`` order)
-        is taken at the next flush."""
-        self._pending.append(action)
-
-    def log(self, row: dict[str, Any]) -> None:
-        self._logs.append(row)
-
-    def cache_get(self, task_name: str, version: str, key: str) -> str | None:
-        entries = self._cache.get((task_name, version))
-        if entries is None:
-            with self._lock:
-                rows = self._conn.execute(
-                    sql.SELECT_CACHE_VERSION, {"task_name": task_name, "version": version}
-                ).fetchall()
-            entries = self._cache[(task_name, version)] = dict(rows)
-        return entries.get(key)
-
-    def cache_put(
-        self, task_name: str, version: str, key: str, outputs: str, run: str, action: str
-    ) -> None:
-        self._cache.setdefault((task_name, version), {})[key] = outputs
-        self._cache_rows.append(
-            {
-                "key": key,
-                "task_name": task_name,
-                "version": version,
-                "outputs": outputs,
-                "run_name": run,
-                "action_name": action,
-                "created_at": time.time(),
-            }
-        )
-
-    # -- writes --------------------------------------------------------------------------
     def run_exists(self, name: str) -> bool:
         with self._lock:
             return self._conn.execute(sql.SELECT_RUN_NAME, {"name": name}).fetchone() is not None
 
-    def write_run(self, run: Recordable) -> None:  # row(): a dict of run columns
-        """Write a run row now (its start and end), together with everything pending."""
-        self.flush(extra=run)
+    def _select_cache(self, task_name: str, version: str) -> dict[str, str]:
+        return dict(
+            self._conn.execute(
+                sql.SELECT_CACHE_VERSION, {"task_name": task_name, "version": version}
+            ).fetchall()
+        )
 
-    def flush(self, extra: Recordable | None = None) -> None:
-        with self._lock:
-            states: dict[int, Recordable] = {}
-            pending = self._pending
-            while pending:
-                obj = pending.popleft()
-                states[id(obj)] = obj
-            logs = _drain(self._logs)
-            cache_rows = _drain(self._cache_rows)
-            if not states and not logs and not cache_rows and extra is None:
-                return
-            runs = [extra.row()] if extra is not None else []
-            actions = [obj.row() for obj in states.values()]
-            c = self._conn
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                if runs:
-                    c.executemany(sql.UPSERT_RUN, runs)
-                if actions:
-                    c.executemany(sql.UPSERT_ACTION, actions)
-                if logs:
-                    c.executemany(sql.INSERT_LOG, logs)
-                if cache_rows:
-                    c.executemany(sql.UPSERT_CACHE, cache_rows)
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
-            c.execute("COMMIT")
+    def _write(
+        self,
+        runs: list[dict[str, Any]],
+        actions: list[tuple[Any, ...]],
+        logs: list[dict[str, Any]],
+        cache_rows: list[dict[str, Any]],
+    ) -> None:
+        c = self._conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            if runs:
+                c.executemany(sql.UPSERT_RUN, runs)
+            if actions:
+                c.executemany(sql.UPSERT_ACTION, actions)
+            if logs:
+                c.executemany(sql.INSERT_LOG, logs)
+            if cache_rows:
+                c.executemany(sql.UPSERT_CACHE, cache_rows)
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
 
-    def _loop(self) -> None:
-        while not self._closed:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            try:
-                self.flush()
-            except sqlite3.Error:  # a locked or full disk: keep the data, retry next tick
-                time.sleep(self.interval)
-
-    def close(self) -> None:
-        self._closed = True
-        self._wake.set()
-        self.flush()
-        with self._lock:
-            self._conn.close()
+    def _close_connection(self) -> None:
+        self._conn.close()
 
 
 def _drain(queue: collections.deque[dict[str, Any]]) -> list[dict[str, Any]]:
