@@ -63,6 +63,12 @@ def test_binds_loopback_only(server: tuple[Path, _daemon.ServerInfo]) -> None:
     assert server[1].host == "127.0.0.1"
 
 
+def test_no_secret_on_the_server_command_line(server: tuple[Path, _daemon.ServerInfo]) -> None:
+    cmdline = Path(f"/proc/{server[1].pid}/cmdline").read_bytes().decode()
+    assert "sqlite" not in cmdline  # a database URL may carry a password
+    assert server[1].token not in cmdline
+
+
 def test_malformed_json_and_bad_bodies_are_400(client: httpx.Client) -> None:
     response = client.post(
         "/api/v1/runs", content=b"{not json", headers={"content-type": "application/json"}
