@@ -238,10 +238,8 @@ def _open_log(home: Path) -> int:
 def _command(config: ServerConfig, ready_fd: int) -> list[str]:
     args = [sys.executable, "-P", "-m", "flyte_nb.server", "serve", "--home", str(config.home)]
     args += ["--host", config.host, "--port", str(config.port), "--workers", str(config.workers)]
-    args += [
-        "--blob-url",
-        config.blob_url,
-    ]  # the db_url goes by environment: it may hold a password
+    # db_url travels in the environment (see _child_env): it may carry a password.
+    args += ["--blob-url", config.blob_url]
     args += ["--max-body-bytes", str(config.max_body_bytes), "--log-level", config.log_level]
     args += ["--allow-remote" if config.allow_remote else "--no-allow-remote"]
     return [*args, "--ready-fd", str(ready_fd)]
