@@ -35,6 +35,7 @@ class ActionFrame:
         "attempt",
         "call_seq",
         "controller",
+        "docs",
         "is_async",
         "pending",
         "slot",
@@ -53,6 +54,7 @@ class ActionFrame:
         self.call_seq: dict[tuple[str, str, str | None], int] = {}
         self.pending = 0
         self.slot: asyncio.Semaphore | None = None  # held while running, lent while waiting
+        self.docs: Any = None  # ActionDocs, created on first use (engine/_docs.py)
         self._action_id: ActionID | None = None
 
     @property
