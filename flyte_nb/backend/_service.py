@@ -286,6 +286,15 @@ class Backend:
             self.events.publish(row["run_name"], {"kind": "log", **row})
         elif rec is None or rec.name != m.get("parent", m.get("action")):
             return  # a message from an attempt that was aborted meanwhile
+        elif op == "doc":
+            self.recorder.doc_index(
+                m["run"], m["action"], m["attempt"], m["kind"], m["name"], m["digest"], m["size"]
+            )
+            self.events.publish(
+                m["run"],
+                {"kind": "doc", "run": m["run"], "action": m["action"], "attempt": m["attempt"],
+                 "doc_kind": m["kind"], "name": m["name"]},
+            )  # fmt: skip
         elif op == "submit":
             self.scheduler.lend(rec)
             attempt, rid = rec.state.attempts, m["id"]

@@ -25,12 +25,14 @@ import signal
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine import _capture
 from ..engine._context import ActionFrame, current_group, enter, leave
 from ..engine._controller import RunController
+from ..engine._docs import ActionDocs, close_docs, start_docs
 from ..engine._errors import pack_error, rebuild_error
 from ..engine._runner import _environ
 from ..engine._state import ActionState
@@ -64,6 +66,27 @@ class WorkerController:
 
     def log(self, row: dict[str, Any]) -> None:
         self.worker.send({"op": "log", "row": row})
+
+    def new_docs(self, frame: ActionFrame) -> ActionDocs:
+        """Decks go to the shared blob store from here; the backend indexes them."""
+        state, attempt = frame.state, frame.attempt
+
+        def publish(kind: str, name: str, html: str) -> None:
+            data = html.encode()
+            self.worker.send(
+                {
+                    "op": "doc",
+                    "run": state.run_name,
+                    "action": state.name,
+                    "attempt": attempt,
+                    "kind": kind,
+                    "name": name,
+                    "digest": self.blobs.put(data),
+                    "size": len(data),
+                }
+            )
+
+        return ActionDocs(publish)
 
     bind = staticmethod(RunController.bind)
 
@@ -216,11 +239,13 @@ class Worker:
             job["group"], job["inputs"],
         )  # fmt: skip
         state.attempts = job["attempt"]
+        state.transitions = [["RUNNING", time.time()]]  # for the Timeline deck
         controller = WorkerController(self, job["run"], job["raw_dir"])
         frame = ActionFrame(controller, state, task.is_async, task.cache_version())  # type: ignore[arg-type]
         with _environ(job["env"]):
             tokens = enter(frame)
             try:
+                start_docs(frame, task)
                 if task.is_async:
                     result = self._body_loop.run_until_complete(task.func(**values))
                 else:
@@ -228,8 +253,11 @@ class Worker:
                 check_output(task.name, task.return_type, result)
                 outputs = encode_values(task.pack_outputs(result), self.blobs.put)
             except BaseException as exc:
+                close_docs(frame, task, values, None, exc)
                 done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
                 return done
+            else:
+                close_docs(frame, task, values, result, None)
             finally:
                 leave(tokens)
         done.update(phase="SUCCEEDED", outputs=outputs)

@@ -29,6 +29,7 @@ from ..types._values import decode_values
 from . import _state as ph
 from ._context import ActionFrame, current_group, enter, leave
 from ._deadline import sync_deadline
+from ._docs import ActionDocs, close_docs, start_docs
 from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
 from ._submit import cache_identity, child_name
@@ -218,15 +219,23 @@ class RunController:
         frame.slot = slot
         tokens = enter(frame)
         try:
+            start_docs(frame, task)
             if task.timeout is None:
-                return await task.func(**values)
-            try:
-                async with asyncio.timeout(task.timeout):
-                    return await task.func(**values)
-            except TimeoutError as exc:
-                if isinstance(exc, ActionTimeoutError):
-                    raise
-                raise self._timeout_error(task, state) from None
+                result = await task.func(**values)
+            else:
+                try:
+                    async with asyncio.timeout(task.timeout):
+                        result = await task.func(**values)
+                except TimeoutError as exc:
+                    if isinstance(exc, ActionTimeoutError):
+                        raise
+                    raise self._timeout_error(task, state) from None
+        except BaseException as exc:
+            close_docs(frame, task, values, None, exc)
+            raise
+        else:
+            close_docs(frame, task, values, result, None)
+            return result
         finally:
             leave(tokens)
 
@@ -265,12 +274,27 @@ class RunController:
         frame = ActionFrame(self, state, False, task.cache_version())
         tokens = enter(frame)
         try:
+            start_docs(frame, task)
             if task.timeout is None:
-                return task.func(**values)
-            with sync_deadline(task.timeout, lambda: self._timeout_error(task, state)):
-                return task.func(**values)
+                result = task.func(**values)
+            else:
+                with sync_deadline(task.timeout, lambda: self._timeout_error(task, state)):
+                    result = task.func(**values)
+        except BaseException as exc:
+            close_docs(frame, task, values, None, exc)
+            raise
+        else:
+            close_docs(frame, task, values, result, None)
+            return result
         finally:
             leave(tokens)
+
+    def new_docs(self, frame: ActionFrame) -> ActionDocs:
+        """Decks and the report of ``frame``'s attempt go to the records (and blob store)."""
+        state, attempt, doc = frame.state, frame.attempt, self.recorder.doc
+        return ActionDocs(
+            lambda kind, name, html: doc(state.run_name, state.name, attempt, kind, name, html)
+        )
 
     # -- concurrency and serialized caching ----------------------------------------------
     def _slot(self, parent: ActionFrame | None) -> asyncio.Semaphore | None:

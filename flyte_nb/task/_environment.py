@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
 from ..cache import Cache
@@ -88,6 +88,8 @@ class TaskEnvironment:
         retries: int | RetryStrategy = 0,
         timeout: float | datetime.timedelta | None = None,
         report: bool = False,
+        enable_deck: bool = False,
+        deck_fields: Iterable[str] | None = None,
         docs: str | None = None,
     ) -> Callable[[Callable[..., Any]], TaskTemplate]: ...
 
@@ -100,6 +102,8 @@ class TaskEnvironment:
         retries: int | RetryStrategy = 0,
         timeout: float | datetime.timedelta | None = None,
         report: bool = False,
+        enable_deck: bool = False,
+        deck_fields: Iterable[str] | None = None,
         docs: str | None = None,
     ) -> TaskTemplate | Callable[[Callable[..., Any]], TaskTemplate]:
         """Turn a function into a task of this environment (``@env.task`` or ``@env.task(...)``)."""
@@ -113,6 +117,8 @@ class TaskEnvironment:
                 retries=retries,
                 timeout=timeout,
                 report=report,
+                enable_deck=enable_deck,
+                deck_fields=deck_fields,
                 docs=docs,
             )
             self._register(template)

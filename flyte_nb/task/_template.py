@@ -16,7 +16,7 @@ import copy
 import datetime
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..cache import Cache, VersionParameters
@@ -46,6 +46,8 @@ class TaskTemplate:
         retries: int | RetryStrategy | None = 0,
         timeout: float | datetime.timedelta | None = None,
         report: bool = False,
+        enable_deck: bool = False,
+        deck_fields: Iterable[str] | None = None,
         docs: str | None = None,
     ) -> None:
         _check_function(func)
@@ -68,6 +70,7 @@ class TaskTemplate:
                 f"Task '{self.name}': report must be True or False, got {report!r}"
             )
         self.report = report
+        self.enable_deck, self.deck_fields = _check_decks(enable_deck, deck_fields, self.name)
         self.docs = docs if docs is not None else inspect.getdoc(func)
         self.resources: Resources | None = env.resources
         self.env_vars: dict[str, str] = dict(env.env_vars)
@@ -175,6 +178,8 @@ class TaskTemplate:
         "retries",
         "timeout",
         "report",
+        "enable_deck",
+        "deck_fields",
         "resources",
         "env_vars",
         "secrets",
@@ -202,6 +207,12 @@ class TaskTemplate:
             if not isinstance(changes["report"], bool):
                 raise FlyteValidationException(f"Task '{self.name}': report must be True or False")
             new.report = changes["report"]
+        if "enable_deck" in changes or "deck_fields" in changes:
+            new.enable_deck, new.deck_fields = _check_decks(
+                changes.get("enable_deck", self.enable_deck),
+                changes.get("deck_fields", self.deck_fields),
+                self.name,
+            )
         if "resources" in changes:
             new.resources = _check_resources(changes["resources"], self.name)
         if "env_vars" in changes:
@@ -262,3 +273,31 @@ def check_env_vars(value: object, where: str) -> dict[str, str]:
             'e.g. env_vars={"LOG_LEVEL": "debug"}'
         )
     return dict(value)
+
+
+# flyte_nb.deck.DeckField's values (tests/test_deck_tasks.py keeps them equal); spelled out
+# here so that decorating a task never imports the rendering code.
+DECK_FIELDS = ("source_code", "dependencies", "timeline", "input", "output")
+
+
+def _check_decks(
+    enable_deck: object, deck_fields: Iterable[str] | None, task: str
+) -> tuple[bool, tuple[str, ...]]:
+    if not isinstance(enable_deck, bool):
+        raise FlyteValidationException(
+            f"Task '{task}': enable_deck must be True or False, got {enable_deck!r}"
+        )
+    if deck_fields is None:
+        return enable_deck, DECK_FIELDS
+    if isinstance(deck_fields, str) or not isinstance(deck_fields, Iterable):
+        raise FlyteValidationException(
+            f"Task '{task}': deck_fields must be a list of deck names from {list(DECK_FIELDS)}, "
+            f"got {deck_fields!r}; e.g. deck_fields=['input', 'output']"
+        )
+    fields = tuple(str(getattr(f, "value", f)) for f in deck_fields)
+    unknown = [f for f in fields if f not in DECK_FIELDS]
+    if unknown:
+        raise FlyteValidationException(
+            f"Task '{task}': unknown deck field {unknown[0]!r}; use some of {list(DECK_FIELDS)}"
+        )
+    return enable_deck, fields
