@@ -275,6 +275,47 @@ def test_upgrade_sql_for_postgresql() -> None:
     assert "ALTER TABLE actions ADD COLUMN spec TEXT" in script
     assert "CREATE TABLE tasks" in script
     assert "DROP TABLE schema_info" in script
+    assert "CREATE TABLE docs" in script
+    assert "PRIMARY KEY (run_name, action_name, attempt, kind, name)" in script
+
+
+def _v1_upgraded_to(db: Path, target: str) -> Path:
+    """A v1 database with its rows, stamped 0001 and upgraded to ``target`` only."""
+    from alembic import command
+
+    from flyte_nb.store._db import create_engine
+
+    make_v1_db(db)
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        cfg = _migrate.alembic_config(conn)
+        command.stamp(cfg, "0001")
+        command.upgrade(cfg, target)
+    engine.dispose()
+    return db
+
+
+def test_a_0002_database_gets_the_docs_table_and_keeps_its_runs(tmp_path: Path) -> None:
+    db = _v1_upgraded_to(tmp_path / "v2.db", "0002")
+    conn = sqlite3.connect(db)
+    _insert(conn, "runs", {**OLD_RUN, "name": "r-v2", "project": "proj", "spec": '{"a":1}'})
+    conn.commit()
+    conn.close()
+    assert revision(db) == ["0002"]
+    assert "docs" not in tables(db)
+    before = {t: rows(db, t) for t in ("runs", "actions", "logs", "cache_entries", "tasks")}
+
+    rec = Recorder(db, tmp_path / "blobs")  # the recorder meets the older revision first
+    rec.doc("r-v2", "a0", 1, "deck", "plot", "<p>plot</p>")
+    rec.close()
+
+    assert revision(db) == [_migrate.HEAD]
+    assert {t: rows(db, t) for t in before} == before
+    assert [r["project"] for r in rows(db, "runs")] == ["default", "proj"]
+    (doc,) = rows(db, "docs")
+    assert (doc["run_name"], doc["kind"], doc["name"], doc["size"]) == ("r-v2", "deck", "plot", 11)
+    Recorder(tmp_path / "fresh.db", tmp_path / "blobs").close()
+    assert shape(db) == shape(tmp_path / "fresh.db")
 
 
 # -- databases this code must not touch --------------------------------------------------

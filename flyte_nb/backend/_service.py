@@ -24,6 +24,7 @@ import asyncio
 import functools
 import json
 import signal
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -287,9 +288,14 @@ class Backend:
         elif rec is None or rec.name != m.get("parent", m.get("action")):
             return  # a message from an attempt that was aborted meanwhile
         elif op == "doc":
-            self.recorder.doc_index(
-                m["run"], m["action"], m["attempt"], m["kind"], m["name"], m["digest"], m["size"]
-            )
+            try:
+                self.recorder.doc_index(
+                    m["run"], m["action"], m["attempt"], m["kind"], m["name"],
+                    m["digest"], m["size"],
+                )  # fmt: skip
+            except ValueError as exc:  # a deck name the index refuses; the action goes on
+                print(f"flyte_nb backend: deck of {m['action']} not kept: {exc}", file=sys.stderr)
+                return
             self.events.publish(
                 m["run"],
                 {"kind": "doc", "run": m["run"], "action": m["action"], "attempt": m["attempt"],

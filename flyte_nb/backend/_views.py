@@ -2,7 +2,8 @@
 
 A live run's newest state is in memory (the recorder writes it in batches), so reads of a
 live run come from there and reads of anything else from the store; both are shaped by
-``store/_views.py``.
+``store/_views.py``. Logs and docs exist only in the store, so reading them flushes the
+recorder first: the rows of the last 0.2 s are still in its batch.
 """
 
 from __future__ import annotations
@@ -68,3 +69,17 @@ class Views:
     def logs(self, run: str, action: str | None, after_id: int, limit: int) -> list[dict[str, Any]]:
         self.backend.recorder.flush()  # lines from the last 0.2 s are still in the batch
         return _q().list_logs(self.engine, run, action, after_id=after_id, limit=limit)
+
+    def docs(
+        self, run: str, action: str | None = None, attempt: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The docs index rows (``_queries.list_docs``) of a run or one of its actions."""
+        self.backend.recorder.flush()  # docs published in the last 0.2 s: still in the batch
+        return _q().list_docs(self.engine, run, action, attempt)
+
+    def doc(
+        self, run: str, action: str, kind: str, name: str, attempt: int | None = None
+    ) -> dict[str, Any] | None:
+        """One doc's index row (``_queries.get_doc``), or None."""
+        self.backend.recorder.flush()
+        return _q().get_doc(self.engine, run, action, kind, name, attempt)

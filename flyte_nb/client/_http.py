@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -94,6 +95,23 @@ class BackendClient:
         if action is not None:
             params["action"] = action
         return self.json("GET", f"/runs/{run}/logs", params=params)["items"]
+
+    def docs(
+        self, run: str, action: str | None = None, attempt: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Index entries of decks and reports: of the whole run, or of one action."""
+        path = f"/runs/{run}/docs" if action is None else f"/runs/{run}/actions/{action}/docs"
+        params = {"attempt": attempt} if attempt is not None else None
+        return self.json("GET", path, params=params)["items"]
+
+    def doc(
+        self, run: str, action: str, kind: str, name: str, attempt: int | None = None
+    ) -> dict[str, Any]:
+        """One deck or report: its index entry and ``html``."""
+        params = {"attempt": attempt} if attempt is not None else None
+        # Names are user text: quote everything, "/" included (the route decodes it).
+        path = f"/runs/{run}/actions/{action}/docs/{kind}/{quote(name, safe='')}"
+        return self.json("GET", path, params=params)
 
     def events(self, path: str, **params: Any) -> Iterator[tuple[str, Any]]:
         """Server-sent events as (kind, data) pairs, until the server ends the stream."""

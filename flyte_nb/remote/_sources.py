@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import _config
 from ..store import flush_all
 from ..store._blobs import BlobStore
-from ..store._views import action_view, run_view
+from ..store._views import action_view, doc_view, run_view
 from ..types import decode_values
 from ..types._values import decode_value
 
@@ -33,6 +33,10 @@ class Source(Protocol):
     def values(self, run: str, action: str | None, which: str) -> dict[str, Any]: ...
     def logs(self, run: str, action: str | None) -> str: ...
     def blob(self, digest: str) -> bytes: ...
+    def docs(
+        self, run: str, action: str | None = None, attempt: int | None = None
+    ) -> list[dict[str, Any]]: ...
+    def doc_html(self, run: str, action: str, attempt: int, kind: str, name: str) -> str: ...
     def where(self) -> str: ...
 
 
@@ -110,6 +114,18 @@ class LocalSource:
     def blob(self, digest: str) -> bytes:
         return BlobStore(_config.blob_dir()).get(digest)
 
+    def docs(
+        self, run: str, action: str | None = None, attempt: int | None = None
+    ) -> list[dict[str, Any]]:
+        rows = self._reader().list_docs(_config.database_path(), run, action, attempt)
+        return [doc_view(r) for r in rows]
+
+    def doc_html(self, run: str, action: str, attempt: int, kind: str, name: str) -> str:
+        row = self._reader().get_doc(_config.database_path(), run, action, kind, name, attempt)
+        if row is None:
+            raise _no_doc(run, action, attempt, kind, name)
+        return self.blob(row["digest"]).decode("utf-8", errors="replace")
+
 
 class RemoteSource:
     """A backend, over HTTP."""
@@ -169,3 +185,19 @@ class RemoteSource:
 
     def blob(self, digest: str) -> bytes:
         return self.client.get_blob(digest)
+
+    def docs(
+        self, run: str, action: str | None = None, attempt: int | None = None
+    ) -> list[dict[str, Any]]:
+        return self.client.docs(run, action, attempt)
+
+    def doc_html(self, run: str, action: str, attempt: int, kind: str, name: str) -> str:
+        return str(self.client.doc(run, action, kind, name, attempt)["html"])
+
+
+def _no_doc(run: str, action: str, attempt: int, kind: str, name: str) -> Exception:
+    from ..exceptions import RunNotFoundError
+
+    return RunNotFoundError(
+        f"action {action!r} of run {run!r} has no {kind} named {name!r} in attempt {attempt}"
+    )

@@ -103,6 +103,7 @@ class _BodyTooLarge(Exception):
 
 def create_app(config: ServerConfig) -> FastAPI:
     from ..store import open_recorder
+    from ._docs_routes import add_doc_routes  # it imports this module's helpers
 
     # A SQLite file gets the stdlib Recorder, any other URL (PostgreSQL) a SqlRecorder.
     recorder = open_recorder(config.db_url, config.blob_url)
@@ -128,6 +129,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.backend = backend
     app.add_middleware(_Guard, token=config.token, max_body=config.max_body_bytes)
     _install_error_handlers(app)
+    add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
     _add_run_routes(app, backend, views)
     _add_misc_routes(app, backend, views)
     return app

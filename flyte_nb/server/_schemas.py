@@ -169,3 +169,30 @@ class Health(Out):
 class Projects(Out):
     projects: list[str]
     domains: list[str]
+
+
+class DocModel(Out):
+    """The index entry of a deck or report of one action attempt (its HTML is a blob)."""
+
+    run: str
+    action: str
+    attempt: int = Field(
+        description="the attempt that published it (the filler's, for a cache hit)"
+    )
+    kind: Literal["deck", "report"]
+    name: str
+    size: int = Field(description="bytes of UTF-8 HTML")
+    updated_at: float = Field(description="when it was last published (epoch seconds)")
+    digest: str = Field(description="sha256 of the HTML: its name in the blob store")
+    source_run: str | None = Field(description="a cache hit's docs: the run that filled the cache")
+    source_action: str | None = Field(description="... and the action in it; None otherwise")
+
+
+class DocList(Out):
+    items: list[DocModel]
+
+
+class DocContent(DocModel):
+    html: str = Field(
+        description="the document, to be shown in a sandboxed iframe (srcdoc), never as a page"
+    )

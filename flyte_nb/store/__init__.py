@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._blobs import BlobStore
-from ._recorder import BatchRecorder, Recorder, flush_all, get_recorder, process_identity
+from ._recorder import (
+    DOC_KINDS,
+    BatchRecorder,
+    Recorder,
+    flush_all,
+    get_recorder,
+    process_identity,
+)
 from ._sqlite_sql import ACTION_COLUMNS
 
 if TYPE_CHECKING:
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTION_COLUMNS",
+    "DOC_KINDS",
     "BatchRecorder",
     "BlobStore",
     "Recorder",

@@ -3,7 +3,20 @@
 SQLAlchemy Core against the tables of ``_schema.py`` on an ``Engine`` the caller owns, so
 the same queries serve SQLite and PostgreSQL. Rows come back as plain dicts. Filters and
 sort keys are validated by the caller (the HTTP layer turns bad ones into a 400); here an
-unknown sort key is a programming error.
+unknown sort key is a programming error. The local reader (``_reader.py``) calls the
+functions here that have no simpler local form (docs) with its own engine.
+
+Docs (decks and reports) are read per action attempt:
+- ``attempt=None`` means, for each action, the latest attempt that published anything, so
+  a retried action shows its newest attempt's docs as one coherent set, never a mix of
+  attempts; an explicit attempt picks that one.
+- A cache hit never ran, so it has no docs of its own: its docs are those of the action
+  that filled the cache entry it hit (``cache_entries`` names the filler's run and action
+  for the action's ``cache_key``), marked with ``source_run``/``source_action``. It is one
+  join (actions → cache_entries → docs) whatever the number of cache hits, each step on a
+  primary key. ``attempt`` then picks among the filler's attempts.
+- Rows come in action order (``seq``), then kind (decks before the report), then name:
+  stable while a live action re-publishes its decks.
 """
 
 from __future__ import annotations
@@ -13,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, or_, select
 
-from ._schema import actions, logs, runs, tasks
+from ._schema import actions, cache_entries, docs, logs, runs, tasks
 
 LIVE_PHASES = ("QUEUED", "RUNNING")
 
@@ -114,6 +127,96 @@ def list_logs(
         query = query.where(logs.c.action_name == action_name)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+# -- decks and reports ---------------------------------------------------------------------
+_DOC_COLUMNS = ("attempt", "kind", "name", "digest", "size", "updated_at")
+
+
+def list_docs(
+    engine: Engine, run_name: str, action_name: str | None = None, attempt: int | None = None
+) -> list[dict[str, Any]]:
+    """The docs index rows of a run's actions (or of one action): per action, those of
+    ``attempt``, or of its latest attempt with docs; cache hits resolved to their filler.
+
+    Each row: ``run_name``, ``action_name`` (the action asked about), ``attempt``, ``kind``,
+    ``name``, ``digest``, ``size``, ``updated_at``, and ``source_run``/``source_action``
+    (the filler of a cache hit; None for the action's own docs)."""
+    own = select(docs, actions.c.seq).select_from(
+        docs.outerjoin(
+            actions,
+            and_(actions.c.run_name == docs.c.run_name, actions.c.name == docs.c.action_name),
+        )
+    )
+    own = own.where(docs.c.run_name == run_name)
+    filled = (
+        select(
+            actions.c.name.label("for_action"),
+            actions.c.seq,
+            *(docs.c[c] for c in _DOC_COLUMNS),
+            docs.c.run_name.label("source_run"),
+            docs.c.action_name.label("source_action"),
+        )
+        .select_from(
+            actions.join(cache_entries, cache_entries.c.key == actions.c.cache_key).join(
+                docs,
+                and_(
+                    docs.c.run_name == cache_entries.c.run_name,
+                    docs.c.action_name == cache_entries.c.action_name,
+                ),
+            )
+        )
+        .where(actions.c.run_name == run_name, actions.c.cache_hit)
+    )
+    if action_name is not None:
+        own = own.where(docs.c.action_name == action_name)
+        filled = filled.where(actions.c.name == action_name)
+    if attempt is not None:
+        own = own.where(docs.c.attempt == attempt)
+        filled = filled.where(docs.c.attempt == attempt)
+    with engine.connect() as conn:
+        hits = [dict(r) for r in conn.execute(filled).mappings()]
+        mine = [dict(r) for r in conn.execute(own).mappings()]
+    by_action: dict[str, list[dict[str, Any]]] = {}
+    for r in hits:
+        row = {"run_name": run_name, "action_name": r["for_action"], "seq": r["seq"]}
+        row.update({c: r[c] for c in _DOC_COLUMNS})
+        row.update(source_run=r["source_run"], source_action=r["source_action"])
+        by_action.setdefault(r["for_action"], []).append(row)
+    resolved = set(by_action)  # a cache hit's own rows (there should be none) give way
+    for r in mine:
+        if r["action_name"] not in resolved:
+            by_action.setdefault(r["action_name"], []).append(
+                {**r, "source_run": None, "source_action": None}
+            )
+    out: list[dict[str, Any]] = []
+    for rows in by_action.values():
+        latest = max(r["attempt"] for r in rows)
+        out.extend(r for r in rows if r["attempt"] == latest)
+    out.sort(key=_doc_order)
+    for row in out:
+        del row["seq"]
+    return out
+
+
+def get_doc(
+    engine: Engine,
+    run_name: str,
+    action_name: str,
+    kind: str,
+    name: str,
+    attempt: int | None = None,
+) -> dict[str, Any] | None:
+    """One doc's index row (``list_docs``' shape and attempt rule), or None."""
+    for row in list_docs(engine, run_name, action_name, attempt):
+        if row["kind"] == kind and row["name"] == name:
+            return row
+    return None
+
+
+def _doc_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    seq = row["seq"]  # None: a doc row whose action row is not written (yet)
+    return (seq is None, seq or 0, row["action_name"], row["kind"], row["name"])
 
 
 # -- tasks and projects --------------------------------------------------------------------

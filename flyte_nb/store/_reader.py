@@ -8,6 +8,10 @@ Engines come from ``_db.create_engine`` (the recorder's pragmas, a busy timeout)
 time a process reads a database it checks the schema revision, one small query, and
 brings an older database (or a file no recorder has created yet) to the head through
 ``_migrate``, so the queries below, written against the live schema, always fit.
+
+Reads whose logic is more than a filter (docs: attempts, cache hits resolved to their
+filler) are the backend's own ``_queries`` functions run on this file's engine, so the
+SDK without a backend and the HTTP API cannot disagree.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, exc, select
 
-from . import _migrate
+from . import _migrate, _queries
 from ._db import create_engine
 from ._schema import actions, alembic_version, logs, runs
 
@@ -78,3 +82,22 @@ def list_logs(db_path: Path, run_name: str, action_name: str | None = None) -> l
         query = query.where(logs.c.action_name == action_name)
     with _engine(db_path).connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def list_docs(
+    db_path: Path, run_name: str, action_name: str | None = None, attempt: int | None = None
+) -> list[dict[str, Any]]:
+    """See ``_queries.list_docs``."""
+    return _queries.list_docs(_engine(db_path), run_name, action_name, attempt)
+
+
+def get_doc(
+    db_path: Path,
+    run_name: str,
+    action_name: str,
+    kind: str,
+    name: str,
+    attempt: int | None = None,
+) -> dict[str, Any] | None:
+    """See ``_queries.get_doc``."""
+    return _queries.get_doc(_engine(db_path), run_name, action_name, kind, name, attempt)

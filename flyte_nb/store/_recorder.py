@@ -17,6 +17,15 @@ Why it looks like this:
   upgraded in place; a newer one is refused rather than written with the wrong shape.
 - Cache entries are mirrored in memory per (task, version), loaded with one query on first
   use, so a hit is a dict lookup and a fill is a dict insert plus a deferred write.
+- Decks and reports (``doc``) are HTML pages: the bytes go to the blob store at once (by
+  content, so re-publishing an unchanged deck writes nothing), and only a small index row
+  (``docs``: digest, size) joins the batch, in the same transaction as the action rows.
+  Re-publishing a live deck between two flushes queues one row per publish; the flush
+  keeps the last row per key, so the latest publish wins and one upsert statement never
+  touches a row twice (PostgreSQL refuses that in a multi-row upsert). Rows are checked
+  when queued, not when flushed: a bad value in a flush is a data error, which would drop
+  the whole batch with everyone else's rows. Actions that publish nothing pay one empty
+  deque check per flush.
 - All of the above is ``BatchRecorder``; ``Recorder`` adds only how statements reach a
   SQLite file. ``SqlRecorder`` (``_sql_recorder.py``, for a backend on PostgreSQL) is the
   same batching over SQLAlchemy, so both databases get one write discipline. The split
@@ -37,7 +46,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import _sqlite_sql as sql
-from ._blobs import BlobStore
+from ._blobs import BlobStore, check_digest
+
+DOC_KINDS = ("deck", "report")
+"""What ``docs`` rows hold: named decks, and the one ``report`` of an attempt."""
+_DOC_NAME_MAX = 256  # the column's length: PostgreSQL enforces it
+_DOC_KEY = ("run_name", "action_name", "attempt", "kind", "name")
 
 
 class Recordable(Protocol):
@@ -87,6 +101,7 @@ class BatchRecorder(abc.ABC):
         self._pending: collections.deque[Recordable] = collections.deque()
         self._logs: collections.deque[dict[str, Any]] = collections.deque()
         self._cache_rows: collections.deque[dict[str, Any]] = collections.deque()
+        self._doc_rows: collections.deque[dict[str, Any]] = collections.deque()
         self._cache: dict[tuple[str, str], dict[str, str]] = {}
         self._wake = threading.Event()
         self._closed = False
@@ -125,6 +140,7 @@ class BatchRecorder(abc.ABC):
         actions: list[tuple[Any, ...]],
         logs: list[dict[str, Any]],
         cache_rows: list[dict[str, Any]],
+        docs: list[dict[str, Any]],
     ) -> None:
         """Write one batch in one transaction (all of it or, on an error, none of it)."""
 
@@ -188,6 +204,45 @@ class BatchRecorder(abc.ABC):
             }
         )
 
+    # -- decks and reports ---------------------------------------------------------------
+    def doc(
+        self, run_name: str, action_name: str, attempt: int, kind: str, name: str, html: str
+    ) -> None:
+        """Publish a deck or report of one action attempt: the HTML goes to the blob store
+        now, its index row with the next flush (a later publish of the same doc wins)."""
+        data = html.encode("utf-8")
+        _check_doc(attempt, kind, name)  # before the blob: a refused doc leaves nothing
+        self.doc_index(run_name, action_name, attempt, kind, name, self.blobs.put(data), len(data))
+
+    def doc_index(
+        self,
+        run_name: str,
+        action_name: str,
+        attempt: int,
+        kind: str,
+        name: str,
+        digest: str,
+        size: int,
+    ) -> None:
+        """Queue the index row of a doc whose HTML is already in the blob store under
+        ``digest`` (the backend's case: a worker wrote the blob itself)."""
+        _check_doc(attempt, kind, name)
+        check_digest(digest)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ValueError(f"doc size must be an int >= 0, got {size!r}")
+        self._doc_rows.append(
+            {
+                "run_name": run_name,
+                "action_name": action_name,
+                "attempt": attempt,
+                "kind": kind,
+                "name": name,
+                "digest": digest,
+                "size": size,
+                "updated_at": time.time(),
+            }
+        )
+
     # -- writes --------------------------------------------------------------------------
     def write_run(self, run: Recordable) -> None:  # row(): a dict of run columns
         """Write a run row now (its start and end), together with everything pending."""
@@ -202,18 +257,20 @@ class BatchRecorder(abc.ABC):
                 states[id(obj)] = obj
             logs = _drain(self._logs)
             cache_rows = _drain(self._cache_rows)
-            if not states and not logs and not cache_rows and extra is None:
+            docs = _latest_docs(self._doc_rows) if self._doc_rows else []
+            if not states and not logs and not cache_rows and not docs and extra is None:
                 return
             runs = [extra.row()] if extra is not None else []
             actions = [obj.row() for obj in states.values()]
             try:
-                self._write(runs, actions, logs, cache_rows)
+                self._write(runs, actions, logs, cache_rows, docs)
             except self._retryable:
                 # A lost connection or a locked file: nothing was written, so keep the
                 # batch (ahead of anything queued meanwhile, so logs stay in order).
                 self._pending.extendleft(states.values())
                 self._logs.extendleft(reversed(logs))
                 self._cache_rows.extendleft(reversed(cache_rows))
+                self._doc_rows.extendleft(reversed(docs))
                 raise
 
     def _loop(self) -> None:
@@ -333,6 +390,7 @@ class Recorder(BatchRecorder):
         actions: list[tuple[Any, ...]],
         logs: list[dict[str, Any]],
         cache_rows: list[dict[str, Any]],
+        docs: list[dict[str, Any]],
     ) -> None:
         c = self._conn
         c.execute("BEGIN IMMEDIATE")
@@ -345,6 +403,8 @@ class Recorder(BatchRecorder):
                 c.executemany(sql.INSERT_LOG, logs)
             if cache_rows:
                 c.executemany(sql.UPSERT_CACHE, cache_rows)
+            if docs:
+                c.executemany(sql.UPSERT_DOC, docs)
         except BaseException:
             c.execute("ROLLBACK")
             raise
@@ -359,6 +419,24 @@ def _drain(queue: collections.deque[dict[str, Any]]) -> list[dict[str, Any]]:
     while queue:
         out.append(queue.popleft())
     return out
+
+
+def _latest_docs(queue: collections.deque[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drain the queued doc rows, keeping the last one queued for each key."""
+    latest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    while queue:
+        row = queue.popleft()
+        latest[tuple(row[k] for k in _DOC_KEY)] = row
+    return list(latest.values())
+
+
+def _check_doc(attempt: int, kind: str, name: str) -> None:
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+        raise ValueError(f"a doc's attempt must be an int >= 1, got {attempt!r}")
+    if kind not in DOC_KINDS:
+        raise ValueError(f"a doc's kind is one of {DOC_KINDS}, not {kind!r}")
+    if not isinstance(name, str) or not name or len(name) > _DOC_NAME_MAX:
+        raise ValueError(f"a doc's name must be 1 to {_DOC_NAME_MAX} characters, got {name!r}")
 
 
 _recorders: dict[Path, Recorder] = {}

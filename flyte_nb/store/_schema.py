@@ -25,6 +25,13 @@ Shape decisions:
   (the recorder writes action rows positionally) and the same ``PRAGMA table_info``.
 - ``spec`` columns (runs, actions, tasks) are opaque JSON owned by the backend: the store
   never queries inside them, so their shape can evolve without a migration.
+- ``docs`` is an index, not a store: a deck's or report's HTML lives in the blob store
+  under its sha256 (``digest``), so the same HTML published twice, or by every attempt,
+  is kept once, and a row stays small however big the page. One row per (run, action,
+  attempt, kind, name): a re-publish of a live deck is an upsert, the latest wins. The
+  primary key's prefix (run_name, action_name) serves every read, so no second index.
+  A cache hit has no docs of its own: readers follow ``cache_entries`` to the action that
+  filled the cache (``_queries.list_docs``).
 
 Versions: alembic's ``alembic_version`` table says which schema a database holds (see
 ``_migrate.py``). The recorder creates a fresh database from the DDL below and stamps it
@@ -142,6 +149,20 @@ cache_entries = Table(
     Index("ix_cache_task_version", "task_name", "version"),
 )
 
+docs = Table(
+    "docs",
+    metadata,
+    Column("run_name", String(128), nullable=False),
+    Column("action_name", String(128), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # DOC_KINDS
+    Column("name", String(256), nullable=False),
+    Column("digest", String(64), nullable=False),  # sha256 of the HTML, its blob name
+    Column("size", Integer, nullable=False),  # bytes of UTF-8 HTML
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("run_name", "action_name", "attempt", "kind", "name"),
+)
+
 tasks = Table(
     "tasks",
     metadata,
@@ -172,6 +193,7 @@ _ACTION_UPDATES = (
     "transitions",
     "attempt_log",
 )
+_DOC_UPDATES = ("digest", "size", "updated_at")
 
 
 def render_sqlite_sql() -> str:
@@ -219,6 +241,7 @@ def render_sqlite_sql() -> str:
         "UPSERT_CACHE": upsert(
             cache_entries, ("outputs", "run_name", "action_name", "created_at", "version")
         ),
+        "UPSERT_DOC": upsert(docs, _DOC_UPDATES),
         "INSERT_LOG": sql(logs.insert().values({n: bindparam(n) for n in log_cols})),
         "STAMP_VERSION": sql(alembic_version.insert().values(version_num=bindparam("version"))),
         "GET_VERSION": sql(select(alembic_version.c.version_num)),

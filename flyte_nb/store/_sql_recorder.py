@@ -71,6 +71,7 @@ class SqlRecorder(BatchRecorder):
         self._upsert_run = _upsert(insert, t.runs, t._RUN_UPDATES)
         self._upsert_action = _upsert(insert, t.actions, t._ACTION_UPDATES)
         self._upsert_cache = _upsert(insert, t.cache_entries, _CACHE_UPDATES)
+        self._upsert_doc = _upsert(insert, t.docs, t._DOC_UPDATES)
         self._insert_log = t.logs.insert()
         self._start()
 
@@ -120,6 +121,7 @@ class SqlRecorder(BatchRecorder):
         actions: list[tuple[Any, ...]],
         logs: list[dict[str, Any]],
         cache_rows: list[dict[str, Any]],
+        docs: list[dict[str, Any]],
     ) -> None:
         if self._strip_nul:
             logs = [_without_nul(row) for row in logs]
@@ -133,6 +135,8 @@ class SqlRecorder(BatchRecorder):
                 conn.execute(self._insert_log, logs)
             if cache_rows:
                 conn.execute(self._upsert_cache, cache_rows)
+            if docs:  # one row per key: the flush kept the latest publish of each
+                conn.execute(self._upsert_doc, docs)
 
     def _close_connection(self) -> None:
         self._engine.dispose()

@@ -4,15 +4,17 @@ Regenerate with ``python -m flyte_nb.store._schema > flyte_nb/store/_sqlite_sql.
 ``tests/test_store_schema.py`` fails when this file and the schema disagree.
 """
 
-HEAD = '0002'
+HEAD = '0003'
 REVISIONS = (
     '0001',
     '0002',
+    '0003',
 )
 DDL = (
     'CREATE TABLE IF NOT EXISTS actions (\n\trun_name VARCHAR(128) NOT NULL, \n\tname VARCHAR(128) NOT NULL, \n\tparent VARCHAR(128), \n\tseq INTEGER NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tshort_name VARCHAR(256) NOT NULL, \n\tgroup_name VARCHAR(256), \n\tphase VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tattempts INTEGER NOT NULL, \n\tcache_hit BOOLEAN NOT NULL, \n\tcache_key VARCHAR(128), \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\ttransitions TEXT NOT NULL, \n\tattempt_log TEXT NOT NULL, \n\tspec TEXT, \n\tPRIMARY KEY (run_name, name)\n)',
     'CREATE TABLE IF NOT EXISTS cache_entries (\n\t"key" VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tversion VARCHAR(128) NOT NULL, \n\toutputs TEXT NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY ("key")\n)',
     'CREATE INDEX IF NOT EXISTS ix_cache_task_version ON cache_entries (task_name, version)',
+    'CREATE TABLE IF NOT EXISTS docs (\n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tattempt INTEGER NOT NULL, \n\tkind VARCHAR(16) NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tdigest VARCHAR(64) NOT NULL, \n\tsize INTEGER NOT NULL, \n\tupdated_at FLOAT NOT NULL, \n\tPRIMARY KEY (run_name, action_name, attempt, kind, name)\n)',
     'CREATE TABLE IF NOT EXISTS logs (\n\tid INTEGER NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tattempt INTEGER NOT NULL, \n\tstream VARCHAR(8) NOT NULL, \n\tts FLOAT NOT NULL, \n\ttext TEXT NOT NULL, \n\tPRIMARY KEY (id)\n)',
     'CREATE INDEX IF NOT EXISTS ix_logs_action ON logs (run_name, action_name, id)',
     "CREATE TABLE IF NOT EXISTS runs (\n\tname VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tphase VARCHAR(16) NOT NULL, \n\tmode VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\taction_count INTEGER NOT NULL, \n\towner_host VARCHAR(256), \n\towner_pid INTEGER, \n\towner_started VARCHAR(64), \n\tenv_vars TEXT, \n\tproject VARCHAR(64) DEFAULT 'default' NOT NULL, \n\tdomain VARCHAR(64) DEFAULT 'development' NOT NULL, \n\tspec TEXT, \n\tPRIMARY KEY (name)\n)",
@@ -47,6 +49,7 @@ ACTION_COLUMNS = (
 )
 UPSERT_ACTION = 'INSERT INTO actions (run_name, name, parent, seq, task_name, short_name, group_name, phase, created_at, started_at, ended_at, attempts, cache_hit, cache_key, inputs, outputs, error, transitions, attempt_log, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_name, name) DO UPDATE SET phase = excluded.phase, started_at = excluded.started_at, ended_at = excluded.ended_at, attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, outputs = excluded.outputs, error = excluded.error, transitions = excluded.transitions, attempt_log = excluded.attempt_log'
 UPSERT_CACHE = 'INSERT INTO cache_entries ("key", task_name, version, outputs, run_name, action_name, created_at) VALUES (:key, :task_name, :version, :outputs, :run_name, :action_name, :created_at) ON CONFLICT ("key") DO UPDATE SET version = excluded.version, outputs = excluded.outputs, run_name = excluded.run_name, action_name = excluded.action_name, created_at = excluded.created_at'
+UPSERT_DOC = 'INSERT INTO docs (run_name, action_name, attempt, kind, name, digest, size, updated_at) VALUES (:run_name, :action_name, :attempt, :kind, :name, :digest, :size, :updated_at) ON CONFLICT (run_name, action_name, attempt, kind, name) DO UPDATE SET digest = excluded.digest, size = excluded.size, updated_at = excluded.updated_at'
 INSERT_LOG = 'INSERT INTO logs (run_name, action_name, attempt, stream, ts, text) VALUES (:run_name, :action_name, :attempt, :stream, :ts, :text)'
 STAMP_VERSION = 'INSERT INTO alembic_version (version_num) VALUES (:version)'
 GET_VERSION = 'SELECT alembic_version.version_num \nFROM alembic_version'

@@ -1,4 +1,4 @@
-"""Records shaped for readers: the one JSON shape of a run and of an action.
+"""Records shaped for readers: the one JSON shape of a run, of an action and of a doc.
 
 The HTTP API returns these shapes and the SDK's ``Run``/``Action`` handles read them,
 whether the records came from the local database or over HTTP, so both sources look the
@@ -63,4 +63,20 @@ def action_view(row: dict[str, Any]) -> dict[str, Any]:
         "transitions": _json(row["transitions"]) or [],
         "attempt_log": attempt_log,
         "error": _json(row["error"]),
+    }
+
+
+def doc_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A docs index row (``_queries.list_docs``) as the API and the SDK show it."""
+    return {
+        "run": row["run_name"],
+        "action": row["action_name"],
+        "attempt": row["attempt"],
+        "kind": row["kind"],
+        "name": row["name"],
+        "size": row["size"],
+        "updated_at": row["updated_at"],
+        "digest": row["digest"],
+        "source_run": row["source_run"],
+        "source_action": row["source_action"],
     }
