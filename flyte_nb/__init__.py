@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import exceptions, models, remote
+    from . import deck, exceptions, models, remote, report
     from ._run import init, run, with_runcontext
     from .cache import Cache, CachePolicy, VersionParameters
+    from .deck import Deck
     from .engine import current_context, group, map
     from .remote import UnionRemote
     from .task import Resources, RetryStrategy, Secret, TaskEnvironment
@@ -41,16 +42,18 @@ _LAZY: dict[str, str] = {
     "Cache": "flyte_nb.cache",
     "CachePolicy": "flyte_nb.cache",
     "VersionParameters": "flyte_nb.cache",
+    "Deck": "flyte_nb.deck",
     "current_context": "flyte_nb.engine",
     "group": "flyte_nb.engine",
     "map": "flyte_nb.engine",
     "UnionRemote": "flyte_nb.remote",
 }
-_SUBMODULES = ("exceptions", "models", "remote")
+_SUBMODULES = ("deck", "exceptions", "models", "remote", "report")
 
 __all__ = [
     "Cache",
     "CachePolicy",
+    "Deck",
     "Resources",
     "RetryStrategy",
     "Secret",
@@ -59,12 +62,14 @@ __all__ = [
     "VersionParameters",
     "__version__",
     "current_context",
+    "deck",
     "exceptions",
     "group",
     "init",
     "map",
     "models",
     "remote",
+    "report",
     "run",
     "with_runcontext",
 ]

@@ -24,6 +24,8 @@ SUBPACKAGES = [
     "flyte_nb.backend",
     "flyte_nb.client",
     "flyte_nb.server",
+    "flyte_nb.deck",
+    "flyte_nb.report",
 ]
 
 # PRODUCT.md's stable names implemented so far (the list grows with each feature).
@@ -41,6 +43,8 @@ PRODUCT_NAMES = [
     "Secret",
     "VersionParameters",
     "UnionRemote",
+    "Deck",
+    "report",
 ]
 MODEL_NAMES = [
     "ActionID",

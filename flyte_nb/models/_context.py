@@ -19,10 +19,13 @@ import os
 import pathlib
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flyte_nb.exceptions import FlyteValidationException
 from flyte_nb.models._action import ActionID
+
+if TYPE_CHECKING:
+    from flyte_nb.deck import Deck
 
 __all__ = [
     "Checkpoints",
@@ -236,6 +239,29 @@ class TaskContext:
     def is_in_cluster(self) -> bool:
         """True only when running on a backend worker, where cluster-only features apply."""
         return self.mode == "remote"
+
+    @property
+    def default_deck(self) -> Deck:
+        """The running attempt's "default" deck (flytekit's ``current_context().default_deck``).
+
+        The deck lives on the attempt (``ActionDocs.decks``), not on this frozen value, so
+        every ``current_context()`` of one attempt hands back the same deck, and the engine
+        publishes it when the attempt ends. Imported here, on use, to keep this module cheap.
+        """
+        from flyte_nb.deck import Deck
+        from flyte_nb.deck._deck import running_docs
+        from flyte_nb.exceptions import NotInTaskContextError
+
+        docs = running_docs()
+        if docs is None:
+            raise NotInTaskContextError(
+                "default_deck belongs to a running task's action; use it inside an "
+                "@env.task body, or build a deck yourself with flyte_nb.Deck('name')"
+            )
+        deck = docs.decks.get("default")
+        if not isinstance(deck, Deck):
+            deck = Deck("default")  # registers itself with the running attempt
+        return deck
 
 
 _TASK_CONTEXT_FIELDS = frozenset(f.name for f in dataclasses.fields(TaskContext))
