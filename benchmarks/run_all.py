@@ -18,6 +18,8 @@ SCRIPTS = (
     "bench_cache.py",
     "bench_memory.py",
     "bench_backend.py",
+    "bench_report.py",
+    "bench_widget.py",
 )
 
 

@@ -18,9 +18,11 @@ from ._sources import Source, default_source
 
 if TYPE_CHECKING:
     from ..engine import RunOutcome
+    from ._docs import DeckView
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"})
 PHASES = TERMINAL | {"QUEUED", "RUNNING"}
+ROOT = "a0"  # every run's root action (engine/_controller.py, backend/_service.py)
 
 
 def _outputs_value(outputs: dict[str, Any]) -> Any:
@@ -35,6 +37,20 @@ def _check_name(what: str, name: object) -> str:
     if not isinstance(name, str) or not name:
         raise FlyteValidationException(f"{what} needs a run name (str), got {name!r}")
     return name
+
+
+def _check_attempt(what: str, attempt: object) -> int | None:
+    if attempt is not None and (
+        isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1
+    ):
+        raise FlyteValidationException(f"{what}: attempt must be an int >= 1, got {attempt!r}")
+    return attempt
+
+
+def _doc_views(source: Source, views: list[dict[str, Any]], kind: str) -> list[DeckView]:
+    from ._docs import DeckView
+
+    return [DeckView(v, source) for v in views if v["kind"] == kind]
 
 
 class Action:
@@ -85,6 +101,21 @@ class Action:
 
     def logs(self) -> str:
         return self._source.logs(self.run_name, self.name)
+
+    def decks(self, attempt: int | None = None) -> list[DeckView]:
+        """The decks of ``attempt`` (default: the latest attempt that published docs); a
+        cache hit shows the decks of the action that filled the cache."""
+        attempt = _check_attempt("Action.decks", attempt)
+        return _doc_views(
+            self._source, self._source.docs(self.run_name, self.name, attempt), "deck"
+        )
+
+    def get_report(self, attempt: int | None = None) -> DeckView | None:
+        """The report of ``attempt`` (default: the latest attempt that published docs);
+        None when it has none."""
+        attempt = _check_attempt("Action.get_report", attempt)
+        views = self._source.docs(self.run_name, self.name, attempt)
+        return next(iter(_doc_views(self._source, views, "report")), None)
 
     def __repr__(self) -> str:
         extra = " (cache hit)" if self.cache_hit else ""
@@ -282,5 +313,30 @@ class Run:
         """Captured stdout/stderr of the whole run, or of one action."""
         return self._source.logs(self.name, action)
 
+    @property
+    def decks(self) -> list[DeckView]:
+        """The decks of every action, in action order (each action's latest attempt that
+        published docs; a cache hit's are those of the action that filled the cache)."""
+        return _doc_views(self._source, self._source.docs(self.name), "deck")
+
+    def get_report(self) -> DeckView | None:
+        """The root action's report (its latest attempt that published docs), or None."""
+        return next(
+            iter(_doc_views(self._source, self._source.docs(self.name, ROOT), "report")), None
+        )
+
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, task={self.task_name!r}, phase={self.phase})"
+
+    # -- notebook display (flyte_nb/widgets; imported on display, never with this module) --
+    def _repr_html_(self) -> str:
+        """A static HTML snapshot (``flyte_nb.widgets.run_html``) for HTML-only tools."""
+        from ..widgets._display import safe_run_html
+
+        return safe_run_html(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Plain text, the HTML snapshot and, inside a kernel, the live ``RunView`` widget."""
+        from ..widgets._display import run_mimebundle
+
+        return run_mimebundle(self, include, exclude)
