@@ -228,6 +228,20 @@ def test_reading_a_run_while_it_grows(remote: object) -> None:
     assert len(run.actions()) == 301
 
 
+def test_the_display_tree_is_cut_but_counts_everything(remote: object) -> None:
+    run = fl.run(fan_out, 300).wait(timeout=60)
+    local = fl.with_runcontext(mode="local").run(fan_out, 300)
+    for handle in (run, local):
+        tree = handle.tree(max_children=50)
+        assert (tree.total, tree.counts) == (301, {"SUCCEEDED": 301})
+        assert len(tree.actions) == 51
+        (root,) = [a for a in tree.actions if a.parent is None]
+        assert len(root.children) == 50
+        assert tree.hidden == {"a0": {"SUCCEEDED": 250}}
+    with pytest.raises(FlyteValidationException, match="max_children"):
+        run.tree(max_children=0)
+
+
 def test_sync_and_async_calls_mix_as_in_local_mode(remote: object) -> None:
     assert fl.run(async_calls_sync, 4).wait(timeout=30).outputs() == 50
     assert fl.run(sync_calls_async, 4).wait(timeout=30).outputs() == 17

@@ -17,6 +17,7 @@ from _backend_util import running_server
 
 import flyte_nb as fl
 from flyte_nb.deck import Deck
+from flyte_nb.remote import ActionTree
 from flyte_nb.widgets import RunView, _display, run_html
 from flyte_nb.widgets._docs import SNAPSHOT_MAX_BYTES
 
@@ -256,14 +257,17 @@ class FakeRun:
             time.sleep(0.01)
         return self
 
-    def actions(self) -> list[FakeAction]:
+    def tree(self, max_children: int = 200) -> ActionTree:
         self.reads += 1
         finished = int(self.progress * 100)
         root = FakeAction("a0", None, self.phase)
         for i in range(100):
             child = FakeAction(f"c{i}", "a0", "SUCCEEDED" if i < finished else "RUNNING")
             root.children.append(child)
-        return [root, *root.children]
+        counts: dict[str, int] = {}
+        for a in [root, *root.children]:
+            counts[a.phase] = counts.get(a.phase, 0) + 1
+        return ActionTree(counts, 101, [root, *root.children], {})  # type: ignore[list-item]
 
     def watch(self) -> Iterator[dict[str, Any]]:
         if self.block:

@@ -77,8 +77,12 @@ class BackendClient:
     def run_values(self, name: str, which: str) -> dict[str, Any]:
         return self.json("GET", f"/runs/{name}/{which}")["values"]
 
-    def actions(self, run: str) -> list[dict[str, Any]]:
-        return self.json("GET", f"/runs/{run}/actions")["items"]
+    def actions(self, run: str, summary: bool = False) -> list[dict[str, Any]]:
+        params = {"summary": "true"} if summary else None
+        return self.json("GET", f"/runs/{run}/actions", params=params)["items"]
+
+    def tree(self, run: str, max_children: int) -> dict[str, Any]:
+        return self.json("GET", f"/runs/{run}/tree", params={"max_children": max_children})
 
     def action(self, run: str, name: str) -> dict[str, Any]:
         return self.json("GET", f"/runs/{run}/actions/{name}")

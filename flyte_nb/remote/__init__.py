@@ -7,8 +7,16 @@ read the records of this machine's home folder.
 """
 
 from ._docs import DeckView
-from ._run import Action, Run
+from ._run import Action, ActionTree, Run
 from ._union import UnionRemote
 from ._union_models import RegisteredTask, UnionExecution
 
-__all__ = ["Action", "DeckView", "RegisteredTask", "Run", "UnionExecution", "UnionRemote"]
+__all__ = [
+    "Action",
+    "ActionTree",
+    "DeckView",
+    "RegisteredTask",
+    "Run",
+    "UnionExecution",
+    "UnionRemote",
+]

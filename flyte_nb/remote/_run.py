@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FlyteValidationException, RunFailedError, RunNotFoundError
@@ -51,6 +52,25 @@ def _doc_views(source: Source, views: list[dict[str, Any]], kind: str) -> list[D
     from ._docs import DeckView
 
     return [DeckView(v, source) for v in views if v["kind"] == kind]
+
+
+def _link(actions: list[Action]) -> None:
+    """Fill each action's ``children`` from the others' ``parent``."""
+    by_name = {a.name: a for a in actions}
+    for action in actions:
+        if action.parent is not None and action.parent in by_name:
+            by_name[action.parent].children.append(action)
+
+
+@dataclass
+class ActionTree:
+    """``Run.tree()``: phase counts over all actions, the shown actions (children
+    linked), and per parent the phases of the children not shown."""
+
+    counts: dict[str, int]
+    total: int
+    actions: list[Action]
+    hidden: dict[str, dict[str, int]]
 
 
 class Action:
@@ -277,14 +297,31 @@ class Run:
             record.get("traceback", ""),
         )
 
-    def actions(self) -> list[Action]:
-        """Every action, in the order they were started, with ``children`` linked."""
-        actions = [Action(v, self._source) for v in self._source.actions(self.name)]
-        by_name = {a.name: a for a in actions}
-        for action in actions:
-            if action.parent is not None and action.parent in by_name:
-                by_name[action.parent].children.append(action)
+    def actions(self, summary: bool = False) -> list[Action]:
+        """Every action, in the order they were started, with ``children`` linked.
+
+        ``summary=True`` leaves each action's ``transitions`` and ``attempt_log`` empty, for
+        a view that redraws a large run often (half the bytes from a backend).
+        """
+        if not isinstance(summary, bool):
+            raise FlyteValidationException(f"Run.actions: summary must be a bool, got {summary!r}")
+        views = self._source.actions(self.name, summary)
+        actions = [Action(v, self._source) for v in views]
+        _link(actions)
         return actions
+
+    def tree(self, max_children: int = 200) -> ActionTree:
+        """The action tree cut for display: every root and at most ``max_children``
+        children under each shown action, the rest counted by phase. Its size does not
+        grow with the run, which is what a live view redrawing a large run needs."""
+        if isinstance(max_children, bool) or not isinstance(max_children, int) or max_children < 1:
+            raise FlyteValidationException(
+                f"Run.tree: max_children must be an int >= 1, got {max_children!r}"
+            )
+        data = self._source.tree(self.name, max_children)
+        actions = [Action(v, self._source) for v in data["items"]]
+        _link(actions)
+        return ActionTree(data["counts"], data["total"], actions, data["hidden"])
 
     def action(self, name: str) -> Action:
         for action in self.actions():

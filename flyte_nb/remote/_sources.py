@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import _config
 from ..store import flush_all
 from ..store._blobs import BlobStore
-from ..store._views import action_view, doc_view, run_view
+from ..store._views import action_view, doc_view, run_view, tree_view
 from ..types import decode_values
 from ..types._values import decode_value
 
@@ -29,7 +29,8 @@ class Source(Protocol):
     def runs(self, **filters: Any) -> list[dict[str, Any]]: ...
     def wait(self, name: str, timeout: float) -> dict[str, Any] | None: ...
     def abort(self, name: str, reason: str | None) -> dict[str, Any] | None: ...
-    def actions(self, run: str) -> list[dict[str, Any]]: ...
+    def actions(self, run: str, summary: bool = False) -> list[dict[str, Any]]: ...
+    def tree(self, run: str, max_children: int) -> dict[str, Any]: ...
     def values(self, run: str, action: str | None, which: str) -> dict[str, Any]: ...
     def logs(self, run: str, action: str | None) -> str: ...
     def blob(self, digest: str) -> bytes: ...
@@ -91,7 +92,10 @@ class LocalSource:
     def abort(self, name: str, reason: str | None) -> dict[str, Any] | None:
         return self.run(name)  # a local run belongs to its kernel: interrupt it there
 
-    def actions(self, run: str) -> list[dict[str, Any]]:
+    def tree(self, run: str, max_children: int) -> dict[str, Any]:
+        return tree_view(self._reader().list_actions(_config.database_path(), run), max_children)
+
+    def actions(self, run: str, summary: bool = False) -> list[dict[str, Any]]:
         rows = self._reader().list_actions(_config.database_path(), run)
         self._rows = {r["name"]: r for r in rows}
         return [action_view(r) for r in rows]
@@ -163,8 +167,11 @@ class RemoteSource:
     def abort(self, name: str, reason: str | None) -> dict[str, Any] | None:
         return self.client.abort_run(name, reason)
 
-    def actions(self, run: str) -> list[dict[str, Any]]:
-        return self.client.actions(run)
+    def actions(self, run: str, summary: bool = False) -> list[dict[str, Any]]:
+        return self.client.actions(run, summary)
+
+    def tree(self, run: str, max_children: int) -> dict[str, Any]:
+        return self.client.tree(run, max_children)
 
     def values(self, run: str, action: str | None, which: str) -> dict[str, Any]:
         if action is None:

@@ -243,11 +243,24 @@ def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         return {"values": json.loads(row["outputs"] or "{}")}
 
     @app.get("/api/v1/runs/{name}/actions", response_model=s.ActionList, responses=ERRORS)
-    async def list_actions(name: str) -> dict[str, Any]:
+    async def list_actions(name: str, summary: bool = False) -> dict[str, Any]:
+        """``summary=true`` leaves out each action's transitions and attempt log."""
         from ..backend import action_view
+        from ..store._views import action_summary_view
 
         _run_or_404(views, name)
-        return {"items": [action_view(r) for r in views.action_rows(name)]}
+        shape = action_summary_view if summary else action_view
+        return {"items": [shape(r) for r in views.action_rows(name)]}
+
+    @app.get("/api/v1/runs/{name}/tree", response_model=s.ActionTree, responses=ERRORS)
+    async def action_tree(
+        name: str, max_children: Annotated[int, Query(ge=1, le=10_000)] = 200
+    ) -> dict[str, Any]:
+        """The action tree cut for display: what a live view redraws from."""
+        from ..store._views import tree_view
+
+        _run_or_404(views, name)
+        return tree_view(views.action_rows(name), max_children)
 
     @app.get("/api/v1/runs/{name}/actions/{action}", response_model=s.ActionModel,
              responses=ERRORS)  # fmt: skip

@@ -116,6 +116,15 @@ class ActionList(Out):
     items: list[ActionModel]
 
 
+class ActionTree(Out):
+    counts: dict[str, int] = Field(description="actions per phase, over the whole run")
+    total: int
+    items: list[ActionModel] = Field(description="shown actions, parents before children")
+    hidden: dict[str, dict[str, int]] = Field(
+        description="per parent: phases of the children past max_children"
+    )
+
+
 class Values(Out):
     values: dict[str, Any] = Field(description="encoded values: scalars, $json or $blob tags")
 

@@ -80,3 +80,56 @@ def doc_view(row: dict[str, Any]) -> dict[str, Any]:
         "source_run": row["source_run"],
         "source_action": row["source_action"],
     }
+
+
+def action_summary_view(row: dict[str, Any]) -> dict[str, Any]:
+    """``action_view`` without the phase transitions and attempt log: what a live view
+    redraws from, at half the bytes (and no JSON columns to parse) per action."""
+    return {
+        "run": row["run_name"],
+        "name": row["name"],
+        "parent": row["parent"],
+        "task_name": row["task_name"],
+        "short_name": row["short_name"],
+        "group": row["group_name"],
+        "phase": row["phase"],
+        "attempts": row["attempts"],
+        "cache_hit": bool(row["cache_hit"]),
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "ended_at": row["ended_at"],
+        "transitions": [],
+        "attempt_log": [],
+        "error": _json(row["error"]),
+    }
+
+
+def tree_view(rows: list[dict[str, Any]], max_children: int) -> dict[str, Any]:
+    """A run's action tree cut for display: every root, and at most ``max_children``
+    children under each shown action; the rest are counted by phase per parent.
+
+    A live view redraws from this several times a second, so it must not grow with the
+    run: a 100 000-action fan-out is 1 root, 200 rows and one line of counts.
+    """
+    counts: dict[str, int] = {}
+    children: dict[str, list[dict[str, Any]]] = {}
+    roots = []
+    for row in rows:
+        counts[row["phase"]] = counts.get(row["phase"], 0) + 1
+        parent = row["parent"]
+        if parent is None:
+            roots.append(row)
+        else:
+            children.setdefault(parent, []).append(row)
+    items: list[dict[str, Any]] = []
+    hidden: dict[str, dict[str, int]] = {}
+    stack = list(reversed(roots))
+    while stack:
+        row = stack.pop()
+        items.append(action_summary_view(row))
+        kids = children.get(row["name"], [])
+        for kid in kids[max_children:]:
+            phases = hidden.setdefault(row["name"], {})
+            phases[kid["phase"]] = phases.get(kid["phase"], 0) + 1
+        stack.extend(reversed(kids[:max_children]))
+    return {"counts": counts, "total": len(rows), "items": items, "hidden": hidden}

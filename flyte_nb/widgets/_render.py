@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..remote import Action, Run
+    from ..remote._run import ActionTree
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"})
 
@@ -99,10 +100,14 @@ class RunState:
         return max(0.0, end - self.started_at)
 
 
-def capture(run: Run, actions: Sequence[Action], max_children: int = MAX_CHILDREN) -> RunState:
-    """The state of ``run`` (as last refreshed) and its ``actions``, rendered."""
-    counts = Counter(a.phase for a in actions)
-    finished = sum(n for phase, n in counts.items() if phase in TERMINAL)
+def capture(run: Run, tree: ActionTree) -> RunState:
+    """The state of ``run`` (as last refreshed) and its action ``tree``, rendered.
+
+    ``tree`` is ``run.tree(max_children)``: cut by the backend, so a redraw costs the same
+    for a run of 1 000 or 100 000 actions.
+    """
+    actions = tree.actions
+    finished = sum(n for phase, n in tree.counts.items() if phase in TERMINAL)
     roots = [a for a in actions if a.parent is None]
     return RunState(
         name=run.name,
@@ -111,9 +116,9 @@ def capture(run: Run, actions: Sequence[Action], max_children: int = MAX_CHILDRE
         started_at=run.started_at,
         ended_at=run.ended_at,
         finished=finished,
-        total=len(actions),
-        counts=dict(counts),
-        tree=tree_html(actions, max_children),
+        total=tree.total,
+        counts=dict(tree.counts),
+        tree=tree_html(actions, tree.hidden),
         error=error_html(run.error),
         short_names={a.name: a.short_name for a in actions},
         root=roots[0].name if roots else None,
@@ -157,32 +162,36 @@ def _action_line(action: Action) -> str:
     return " ".join(parts)
 
 
-def _summary_of(rest: Sequence[Action]) -> str:
-    counts = Counter(a.phase for a in rest)
+def _summary_of(hidden: dict[str, int]) -> str:
+    counts = Counter(hidden)
     phases = ", ".join(f"{n} {esc(phase)}" for phase, n in counts.most_common())
-    return f'<li style="color:#666">... {len(rest)} more: {phases}</li>'
+    return f'<li style="color:#666">... {sum(hidden.values())} more: {phases}</li>'
 
 
 _UL = '<ul style="list-style:none;margin:0;padding-left:1.2em">'
 
 
-def tree_html(actions: Sequence[Action], max_children: int = MAX_CHILDREN) -> str:
-    """The action tree as nested lists; an action with children is a ``<details>``."""
+def tree_html(actions: Sequence[Action], hidden: dict[str, dict[str, int]] | None = None) -> str:
+    """The action tree as nested lists; an action with children is a ``<details>``.
+
+    ``hidden`` counts, per parent, the children the tree leaves out (``Run.tree``).
+    """
+    hidden = hidden or {}
     if not actions:
         return '<div style="color:#666">no actions yet</div>'
     out: list[str] = []
 
     def walk(action: Action) -> None:
         line = _action_line(action)
-        if not action.children:
+        rest = hidden.get(action.name)
+        if not action.children and not rest:
             out.append(f"<li>{line}</li>")
             return
         out.append(f"<li><details open><summary>{line}</summary>{_UL}")
-        shown = action.children[:max_children]
-        for child in shown:
+        for child in action.children:
             walk(child)
-        if len(action.children) > len(shown):
-            out.append(_summary_of(action.children[len(shown) :]))
+        if rest:
+            out.append(_summary_of(rest))
         out.append("</ul></details></li>")
 
     out.append(_UL.replace("padding-left:1.2em", "padding-left:0"))

@@ -44,7 +44,7 @@ def run_html(
     """
     if refresh and not run.done:
         run.refresh()
-    state = capture(run, run.actions(), max_children)
+    state = capture(run, run.tree(max_children))
     total = max(state.total, 1)
     docs = snapshot_docs(run, state.short_names, state.root, max_doc_bytes, max_total_bytes)
     return (

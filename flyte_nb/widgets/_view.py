@@ -126,7 +126,7 @@ class RunView(widgets.VBox):  # type: ignore[misc]
         run = self.run
         if not run.done:
             run.refresh()
-        frame = _Frame(capture(run, run.actions(), self.max_children))
+        frame = _Frame(capture(run, run.tree(self.max_children)))
         if docs_changed:
             try:
                 docs = list_docs(run, frame.state.short_names, frame.state.root)
