@@ -1,8 +1,30 @@
 """The SDK's side of the backend: the HTTP client, the session ``fl.init`` opens, and run
-submission. It speaks to the backend only through the HTTP API."""
+submission. It speaks to the backend only through the HTTP API.
 
-from ._http import BackendClient
+The session functions are imported eagerly (every ``fl.run`` asks whether a session
+exists); the HTTP client and submission load httpx, so they resolve on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._session import Session, connect, current, disconnect
-from ._submit import submit_run
+
+if TYPE_CHECKING:
+    from ._http import BackendClient
+    from ._submit import submit_run
+
+_LAZY = {"BackendClient": "._http", "submit_run": "._submit"}
 
 __all__ = ["BackendClient", "Session", "connect", "current", "disconnect", "submit_run"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

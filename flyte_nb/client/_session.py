@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..exceptions import FlyteValidationException
-from ._http import BackendClient
+
+if TYPE_CHECKING:  # httpx costs ~0.11 s to import: a local-only kernel never pays it
+    from ._http import BackendClient
 
 
 @dataclass
@@ -66,6 +68,8 @@ def connect(
                 "token=..., or set FLYTE_NB_TOKEN"
             )
         url, secret = config.endpoint, config.token
+    from ._http import BackendClient
+
     client = BackendClient(url, secret)
     health = client.health()
     if health.get("version") != __version__:

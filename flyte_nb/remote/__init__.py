@@ -1,15 +1,29 @@
-"""Finding runs again: ``Run.get(name)``, ``Run.listall()``, each run's actions and their
-decks and reports (``DeckView``); and
-``UnionRemote``, the Union SDK's remote client over the same backend.
+"""Finding runs again: ``Run.get(name)``, ``Run.listall()``, each run's actions, decks and
+report, and ``UnionRemote``, the Union SDK's remote client over the same backend.
 
-Named after Flyte 2's ``flyte.remote`` so notebook code reads the same; today the handles
-read the records of this machine's home folder.
+Named after Flyte 2's ``flyte.remote`` so notebook code reads the same. ``Run`` and
+``Action`` load with the package (``fl.run`` returns them); ``UnionRemote`` and the deck
+views resolve on first use, so a one-task script does not import them.
 """
 
-from ._docs import DeckView
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._run import Action, ActionTree, Run
-from ._union import UnionRemote
-from ._union_models import RegisteredTask, UnionExecution
+
+if TYPE_CHECKING:
+    from ._docs import DeckView
+    from ._union import UnionRemote
+    from ._union_models import RegisteredTask, UnionExecution
+
+_LAZY = {
+    "DeckView": "._docs",
+    "UnionRemote": "._union",
+    "RegisteredTask": "._union_models",
+    "UnionExecution": "._union_models",
+}
 
 __all__ = [
     "Action",
@@ -20,3 +34,12 @@ __all__ = [
     "UnionExecution",
     "UnionRemote",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
