@@ -344,6 +344,18 @@ def _sse(stream: AsyncIterator[str]) -> StreamingResponse:
     )
 
 
+def _doc_event(row: dict[str, Any]) -> dict[str, Any]:
+    """A docs index row as the ``doc`` event a worker's publish produces."""
+    return {
+        "kind": "doc",
+        "run": row["run_name"],
+        "action": row["action_name"],
+        "attempt": row["attempt"],
+        "doc_kind": row["kind"],
+        "name": row["name"],
+    }
+
+
 def _frame(kind: str, data: Any) -> str:
     return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
 
@@ -351,7 +363,11 @@ def _frame(kind: str, data: Any) -> str:
 async def _event_stream(backend: Backend, views: Views, run: str | None) -> AsyncIterator[str]:
     async with backend.events.subscribe(run) as queue:
         if run is not None:
+            # A watcher that subscribes late still learns the state so far: the run, then
+            # each deck or report already published (events before now are not replayed).
             yield _frame("run", views.run(run))
+            for row in views.docs(run):
+                yield _frame("doc", _doc_event(row))
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), 15)
