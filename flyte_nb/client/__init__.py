@@ -7,9 +7,9 @@ exists); the HTTP client and submission load httpx, so they resolve on first use
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_getattr
 from ._session import Session, connect, current, disconnect
 
 if TYPE_CHECKING:
@@ -21,10 +21,4 @@ _LAZY = {"BackendClient": "._http", "submit_run": "._submit"}
 __all__ = ["BackendClient", "Session", "connect", "current", "disconnect", "submit_run"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -47,23 +47,10 @@ def action_view(row: dict[str, Any]) -> dict[str, Any]:
                 "phase": row["phase"],
             }
         ]
-    return {
-        "run": row["run_name"],
-        "name": row["name"],
-        "parent": row["parent"],
-        "task_name": row["task_name"],
-        "short_name": row["short_name"],
-        "group": row["group_name"],
-        "phase": row["phase"],
-        "attempts": row["attempts"],
-        "cache_hit": bool(row["cache_hit"]),
-        "created_at": row["created_at"],
-        "started_at": row["started_at"],
-        "ended_at": row["ended_at"],
-        "transitions": _json(row["transitions"]) or [],
-        "attempt_log": attempt_log,
-        "error": _json(row["error"]),
-    }
+    view = action_summary_view(row)
+    view["transitions"] = _json(row["transitions"]) or []
+    view["attempt_log"] = attempt_log
+    return view
 
 
 def doc_view(row: dict[str, Any]) -> dict[str, Any]:
