@@ -2,7 +2,9 @@
 
 Handlers that read or change live runs are ``async``: they run on the backend's event
 loop, the only thread that touches its state. Handlers that only read the store or the
-blob folder are plain functions, which FastAPI runs in its thread pool.
+blob folder are plain functions, which FastAPI runs in its thread pool. Runs and actions
+are routed in ``_run_routes.py``, decks and reports in ``_docs_routes.py``; this module
+builds the app and holds the small routes (health, projects, blobs, tasks).
 
 Handlers validate (pydantic models in ``_schemas.py``), call the backend or its views,
 and shape the answer; the logic lives in ``flyte_nb.backend`` with its own tests. Every
@@ -13,25 +15,26 @@ the bearer-token check (constant-time compare) and the request body size limit.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .._version import __version__
 from ..backend import Backend, BackendError, Views
-from ..store._views import SORT_KEYS
 from . import _schemas as s
+from ._common import ERRORS, not_found
+from ._docs_routes import add_doc_routes
+from ._run_routes import add_run_routes
 
 if TYPE_CHECKING:
     from ._config import ServerConfig
@@ -103,7 +106,6 @@ class _BodyTooLarge(Exception):
 
 def create_app(config: ServerConfig) -> FastAPI:
     from ..store import open_recorder
-    from ._docs_routes import add_doc_routes  # it imports this module's helpers
 
     # A SQLite file gets the stdlib Recorder, any other URL (PostgreSQL) a SqlRecorder.
     recorder = open_recorder(config.db_url, config.blob_url)
@@ -130,7 +132,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.add_middleware(_Guard, token=config.token, max_body=config.max_body_bytes)
     _install_error_handlers(app)
     add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
-    _add_run_routes(app, backend, views)
+    add_run_routes(app, backend, views)
     _add_misc_routes(app, backend, views)
     return app
 
@@ -152,252 +154,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BackendError)
     async def _backend(_r: Request, exc: BackendError) -> JSONResponse:
         return _error(exc.status, exc.code, exc.message)
-
-
-def _not_found(what: str) -> BackendError:
-    return BackendError(404, "not_found", what)
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": s.ErrorResponse} for code in (400, 401, 404, 409, 413)
-}
-
-
-def _add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
-    @app.post("/api/v1/runs", status_code=201, response_model=s.RunModel, responses=ERRORS)
-    async def create_run(body: s.CreateRun) -> dict[str, Any]:
-        from ..models._action import generate_random_name
-
-        state = backend.create_run(
-            name=body.name or generate_random_name(),
-            project=body.project,
-            domain=body.domain,
-            spec=body.spec.model_dump(),
-            inputs=_check_values(body.inputs),
-            cache=list(body.cache) if body.cache else None,
-            options=body.options.model_dump(),
-        )
-        return _run_or_404(views, state.name)
-
-    @app.get("/api/v1/runs", response_model=s.RunList, responses=ERRORS)
-    async def list_runs(
-        project: str | None = None,
-        domain: str | None = None,
-        phase: Annotated[list[str] | None, Query()] = None,
-        task: str | None = None,
-        q: str | None = None,
-        since: float | None = None,
-        until: float | None = None,
-        sort: str = "-created_at",
-        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> dict[str, Any]:
-        from ..store import _queries
-
-        bad = [p for p in phase or [] if p not in PHASES]
-        if bad:
-            raise BackendError(400, "bad_request", f"unknown phase {bad[0]!r}; use {PHASES}")
-        if sort.lstrip("-") not in SORT_KEYS:
-            raise BackendError(400, "bad_request", f"cannot sort by {sort!r}; use {SORT_KEYS}")
-        rows, total = _queries.list_runs(
-            views.engine, project=project, domain=domain, phases=phase, task_name=task,
-            text=q, since=since, until=until, sort=sort, limit=limit, offset=offset,
-        )  # fmt: skip
-        items = [views.run(r["name"]) or r for r in rows]  # live runs: newest state
-        return {"items": items, "total": total, "offset": offset, "limit": limit}
-
-    @app.get("/api/v1/runs/{name}", response_model=s.RunModel, responses=ERRORS)
-    async def get_run(name: str) -> dict[str, Any]:
-        return _run_or_404(views, name)
-
-    @app.get("/api/v1/runs/{name}/wait", response_model=s.RunModel, responses=ERRORS)
-    async def wait_run(
-        name: str, seconds: Annotated[float, Query(alias="timeout", ge=0, le=300)] = 30
-    ) -> Any:
-        _run_or_404(views, name)
-        await backend.wait_run(name, seconds)
-        return _run_or_404(views, name)
-
-    @app.post("/api/v1/runs/{name}/abort", response_model=s.RunModel, responses=ERRORS)
-    async def abort_run(
-        name: str, reason: Annotated[str, Query(max_length=1000)] = "aborted by the user"
-    ) -> dict[str, Any]:
-        _run_or_404(views, name)
-        backend.abort_run(name, reason)
-        return _run_or_404(views, name)
-
-    @app.get("/api/v1/runs/{name}/inputs", response_model=s.Values, responses=ERRORS)
-    async def run_inputs(name: str) -> dict[str, Any]:
-        row = views.run_row(name)
-        if row is None:
-            raise _not_found(f"no run named {name!r}")
-        return {"values": json.loads(row["inputs"] or "{}")}
-
-    @app.get("/api/v1/runs/{name}/outputs", response_model=s.Values, responses=ERRORS)
-    async def run_outputs(name: str) -> dict[str, Any]:
-        row = views.run_row(name)
-        if row is None:
-            raise _not_found(f"no run named {name!r}")
-        if row["phase"] != "SUCCEEDED":
-            raise BackendError(409, "conflict", f"run {name!r} is {row['phase']}: no outputs")
-        return {"values": json.loads(row["outputs"] or "{}")}
-
-    @app.get("/api/v1/runs/{name}/actions", response_model=s.ActionList, responses=ERRORS)
-    async def list_actions(name: str, summary: bool = False) -> dict[str, Any]:
-        """``summary=true`` leaves out each action's transitions and attempt log."""
-        from ..backend import action_view
-        from ..store._views import action_summary_view
-
-        _run_or_404(views, name)
-        shape = action_summary_view if summary else action_view
-        return {"items": [shape(r) for r in views.action_rows(name)]}
-
-    @app.get("/api/v1/runs/{name}/tree", response_model=s.ActionTree, responses=ERRORS)
-    async def action_tree(
-        name: str, max_children: Annotated[int, Query(ge=1, le=10_000)] = 200
-    ) -> dict[str, Any]:
-        """The action tree cut for display: what a live view redraws from."""
-        from ..store._views import tree_view
-
-        _run_or_404(views, name)
-        return tree_view(views.action_rows(name), max_children)
-
-    @app.get("/api/v1/runs/{name}/actions/{action}", response_model=s.ActionModel,
-             responses=ERRORS)  # fmt: skip
-    async def get_action(name: str, action: str) -> dict[str, Any]:
-        from ..backend import action_view
-
-        return action_view(_action_or_404(views, name, action))
-
-    @app.get("/api/v1/runs/{name}/actions/{action}/{which}", response_model=s.Values,
-             responses=ERRORS)  # fmt: skip
-    async def action_values(name: str, action: str, which: str) -> dict[str, Any]:
-        if which not in ("inputs", "outputs"):
-            raise _not_found(f"actions have inputs, outputs and logs, not {which!r}")
-        row = _action_or_404(views, name, action)
-        return {"values": json.loads(row[which] or "{}")}
-
-    @app.post("/api/v1/runs/{name}/actions/{action}/abort", response_model=s.ActionModel,
-              responses=ERRORS)  # fmt: skip
-    async def abort_action(name: str, action: str) -> dict[str, Any]:
-        from ..backend import action_view
-
-        _action_or_404(views, name, action)
-        live = backend.runs.get(name)
-        if live is not None and action in live.actions:
-            backend.abort_action(live.actions[action], "aborted by the user")
-        return action_view(_action_or_404(views, name, action))
-
-    @app.get("/api/v1/runs/{name}/logs", response_model=s.LogList, responses=ERRORS)
-    async def run_logs(
-        name: str,
-        action: str | None = None,
-        after: Annotated[int, Query(ge=0)] = 0,
-        limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
-    ) -> dict[str, Any]:
-        _run_or_404(views, name)
-        items = views.logs(name, action, after, limit)
-        return {"items": items, "next_after": items[-1]["id"] if items else after}
-
-    @app.get("/api/v1/runs/{name}/logs/follow", responses=ERRORS)
-    async def follow_logs(name: str, action: str | None = None, after: int = 0) -> Any:
-        """Server-sent events: ``log`` lines as they are written, ``end`` when the run ends."""
-        _run_or_404(views, name)
-        return _sse(_follow(backend, views, name, action, after))
-
-    @app.get("/api/v1/events", responses=ERRORS)
-    async def events(run: str | None = None) -> Any:
-        """Server-sent events of phase changes (``run`` and ``action``) and log lines."""
-        if run is not None:
-            _run_or_404(views, run)
-        return _sse(_event_stream(backend, views, run))
-
-
-def _check_values(text: str) -> str:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BackendError(400, "bad_request", f"inputs is not a JSON document: {exc}") from None
-    if not isinstance(doc, dict):
-        raise BackendError(400, "bad_request", "inputs must encode a JSON object of values")
-    return text
-
-
-def _run_or_404(views: Views, name: str) -> dict[str, Any]:
-    run = views.run(name)
-    if run is None:
-        raise _not_found(f"no run named {name!r}; list runs with GET /api/v1/runs")
-    return run
-
-
-def _action_or_404(views: Views, run: str, action: str) -> dict[str, Any]:
-    _run_or_404(views, run)
-    row = views.action_row(run, action)
-    if row is None:
-        raise _not_found(f"run {run!r} has no action named {action!r}")
-    return row
-
-
-def _sse(stream: AsyncIterator[str]) -> StreamingResponse:
-    return StreamingResponse(
-        stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
-
-
-def _doc_event(row: dict[str, Any]) -> dict[str, Any]:
-    """A docs index row as the ``doc`` event a worker's publish produces."""
-    return {
-        "kind": "doc",
-        "run": row["run_name"],
-        "action": row["action_name"],
-        "attempt": row["attempt"],
-        "doc_kind": row["kind"],
-        "name": row["name"],
-    }
-
-
-def _frame(kind: str, data: Any) -> str:
-    return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
-
-
-async def _event_stream(backend: Backend, views: Views, run: str | None) -> AsyncIterator[str]:
-    async with backend.events.subscribe(run) as queue:
-        if run is not None:
-            # A watcher that subscribes late still learns the state so far: the run, then
-            # each deck or report already published (events before now are not replayed).
-            yield _frame("run", views.run(run))
-            for row in views.docs(run):
-                yield _frame("doc", _doc_event(row))
-        while True:
-            try:
-                event = await asyncio.wait_for(queue.get(), 15)
-            except TimeoutError:
-                event = {"kind": "keep-alive"}
-            # Events may have been dropped (a slow reader): if the run ended meanwhile, say
-            # so now, or a watcher would wait for a terminal event that never comes.
-            quiet = event["kind"] in ("keep-alive", "overflow")
-            if quiet and run is not None and run not in backend.runs:
-                yield _frame("run", views.run(run))
-                return
-            if event["kind"] == "keep-alive":
-                yield ": keep-alive\n\n"
-                continue
-            yield _frame(event["kind"], event)
-
-
-async def _follow(
-    backend: Backend, views: Views, run: str, action: str | None, after: int
-) -> AsyncIterator[str]:
-    async with backend.events.subscribe(run) as queue:
-        while True:
-            for line in views.logs(run, action, after, 10_000):
-                after = line["id"]
-                yield _frame("log", line)
-            if run not in backend.runs:
-                yield _frame("end", views.run(run))
-                return
-            with suppress(TimeoutError):
-                await asyncio.wait_for(queue.get(), 0.5)
 
 
 def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
@@ -423,7 +179,7 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         try:
             data = blobs.get(_digest(digest))
         except FileNotFoundError:
-            raise _not_found(f"no blob {digest}") from None
+            raise not_found(f"no blob {digest}") from None
         return Response(data, media_type="application/octet-stream")
 
     @app.put("/api/v1/blobs/{digest}", status_code=204, responses=ERRORS)

@@ -25,9 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from ..backend import Backend, Views
 from ..store._views import doc_view
 from . import _schemas as s
-
-# ``_app`` imports this module inside ``create_app``, after it is fully loaded.
-from ._app import ERRORS, _action_or_404, _not_found, _run_or_404
+from ._common import ERRORS, action_or_404, not_found, run_or_404
 
 Attempt = Annotated[
     int | None, Query(ge=1, description="which attempt; default: the latest with docs")
@@ -40,14 +38,14 @@ def add_doc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     @app.get("/api/v1/runs/{name}/docs", response_model=s.DocList, responses=ERRORS)
     async def run_docs(name: str, attempt: Attempt = None) -> dict[str, Any]:
         """The decks and reports of every action of the run."""
-        _run_or_404(views, name)
+        run_or_404(views, name)
         return {"items": [doc_view(r) for r in views.docs(name, None, attempt)]}
 
     @app.get("/api/v1/runs/{name}/actions/{action}/docs", response_model=s.DocList,
              responses=ERRORS)  # fmt: skip
     async def action_docs(name: str, action: str, attempt: Attempt = None) -> dict[str, Any]:
         """The decks and reports of one action."""
-        _action_or_404(views, name, action)
+        action_or_404(views, name, action)
         return {"items": [doc_view(r) for r in views.docs(name, action, attempt)]}
 
     # ``:path``: a deck name may hold a slash (sent as %2F, decoded before routing).
@@ -61,18 +59,18 @@ def add_doc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         attempt: Attempt = None,
     ) -> dict[str, Any]:
         """One deck or report with its HTML, as JSON: show it in a sandboxed iframe."""
-        _action_or_404(views, name, action)
+        action_or_404(views, name, action)
         row = views.doc(name, action, kind, doc_name, attempt)
         if row is None:
             which = f"attempt {attempt}" if attempt is not None else "its latest attempt"
-            raise _not_found(
+            raise not_found(
                 f"action {action!r} of run {name!r} has no {kind} named {doc_name!r} in "
                 f"{which}; list its docs with GET /api/v1/runs/{name}/actions/{action}/docs"
             )
         try:
             data = await run_in_threadpool(blobs.get, row["digest"])
         except FileNotFoundError:
-            raise _not_found(
+            raise not_found(
                 f"the HTML of {kind} {doc_name!r} (blob {row['digest']}) is missing from the "
                 "blob store; it may have been pruned"
             ) from None
