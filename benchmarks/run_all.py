@@ -20,6 +20,7 @@ SCRIPTS = (
     "bench_backend.py",
     "bench_report.py",
     "bench_widget.py",
+    "bench_workflow.py",
 )
 
 

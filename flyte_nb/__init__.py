@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import deck, exceptions, models, remote, report
+    from . import deck, exceptions, models, remote, report, union
     from ._run import init, run, with_runcontext
     from .cache import Cache, CachePolicy, VersionParameters
     from .deck import Deck
     from .engine import current_context, group, map
     from .remote import UnionRemote
     from .task import Resources, RetryStrategy, Secret, TaskEnvironment
+    from .union import conditional, kwtypes, map_task, workflow
 
 _LAZY: dict[str, str] = {
     "init": "flyte_nb._run",
@@ -47,8 +48,15 @@ _LAZY: dict[str, str] = {
     "group": "flyte_nb.engine",
     "map": "flyte_nb.engine",
     "UnionRemote": "flyte_nb.remote",
+    # The Union/flytekit layer. ``task`` is not here: ``flyte_nb.task`` is the subpackage of
+    # the Flyte 2 task layer, and a lazy ``task`` would be replaced by that module as soon as
+    # it is imported; ``from flyte_nb.union import task`` is the decorator.
+    "workflow": "flyte_nb.union",
+    "map_task": "flyte_nb.union",
+    "conditional": "flyte_nb.union",
+    "kwtypes": "flyte_nb.union",
 }
-_SUBMODULES = ("deck", "exceptions", "models", "remote", "report")
+_SUBMODULES = ("deck", "exceptions", "models", "remote", "report", "union")
 
 __all__ = [
     "Cache",
@@ -61,17 +69,22 @@ __all__ = [
     "UnionRemote",
     "VersionParameters",
     "__version__",
+    "conditional",
     "current_context",
     "deck",
     "exceptions",
     "group",
     "init",
+    "kwtypes",
     "map",
+    "map_task",
     "models",
     "remote",
     "report",
     "run",
+    "union",
     "with_runcontext",
+    "workflow",
 ]
 
 

@@ -26,6 +26,7 @@ SUBPACKAGES = [
     "flyte_nb.server",
     "flyte_nb.deck",
     "flyte_nb.report",
+    "flyte_nb.union",
 ]
 
 # PRODUCT.md's stable names implemented so far (the list grows with each feature).
@@ -45,6 +46,12 @@ PRODUCT_NAMES = [
     "UnionRemote",
     "Deck",
     "report",
+    "workflow",
+    "map_task",
+    "conditional",
+    "kwtypes",
+    # Not yet: `task` (flyte_nb.task is the Flyte 2 task subpackage; the decorator is
+    # flyte_nb.union.task until the naming conflict is decided).
 ]
 MODEL_NAMES = [
     "ActionID",

@@ -1,0 +1,48 @@
+"""The Union/flytekit API: ``@task``, ``@workflow``, ``conditional``, ``map_task``, ``kwtypes``.
+
+Built on the Flyte 2 layer rather than beside it: a ``@task`` is a ``TaskTemplate``, a
+``@workflow`` is a ``TaskTemplate`` whose body runs its compiled graph, and each graph node
+runs as a child action of the workflow's action. So workflows run with ``fl.run``, locally
+and on the backend, and every node shows in the run's action tree.
+
+``_promise`` holds promises and the compile context, ``_task`` the decorator, ``_workflow``
+the workflow template and compilation, ``_execute`` running a graph, ``_condition`` the
+conditional builder and ``_map`` map tasks.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from ._condition import ConditionalSection, conditional
+from ._execute import ConditionFailedError
+from ._map import MapTask, MapTaskError, map, map_task
+from ._promise import Expression, Promise, PromiseTuple
+from ._task import UnionTask, task
+from ._workflow import CompiledWorkflow, WorkflowFailurePolicy, WorkflowTemplate, workflow
+
+__all__ = [
+    "CompiledWorkflow",
+    "ConditionFailedError",
+    "ConditionalSection",
+    "Expression",
+    "MapTask",
+    "MapTaskError",
+    "Promise",
+    "PromiseTuple",
+    "UnionTask",
+    "WorkflowFailurePolicy",
+    "WorkflowTemplate",
+    "conditional",
+    "kwtypes",
+    "map",
+    "map_task",
+    "task",
+    "workflow",
+]
+
+
+def kwtypes(**kwargs: Any) -> OrderedDict[str, type]:
+    """Named types in order, e.g. ``kwtypes(Name=str, Age=int)`` (flytekit's helper)."""
+    return OrderedDict(kwargs)
