@@ -29,17 +29,17 @@ if TYPE_CHECKING:
     from .deck import Deck
     from .engine import current_context, group, map
     from .remote import UnionRemote
-    from .task import Resources, RetryStrategy, Secret, TaskEnvironment
-    from .union import conditional, kwtypes, map_task, workflow
+    from .tasks import Resources, RetryStrategy, Secret, TaskEnvironment
+    from .union import conditional, kwtypes, map_task, task, workflow
 
 _LAZY: dict[str, str] = {
     "init": "flyte_nb._run",
     "run": "flyte_nb._run",
     "with_runcontext": "flyte_nb._run",
-    "TaskEnvironment": "flyte_nb.task",
-    "Resources": "flyte_nb.task",
-    "RetryStrategy": "flyte_nb.task",
-    "Secret": "flyte_nb.task",
+    "TaskEnvironment": "flyte_nb.tasks",
+    "Resources": "flyte_nb.tasks",
+    "RetryStrategy": "flyte_nb.tasks",
+    "Secret": "flyte_nb.tasks",
     "Cache": "flyte_nb.cache",
     "CachePolicy": "flyte_nb.cache",
     "VersionParameters": "flyte_nb.cache",
@@ -48,9 +48,10 @@ _LAZY: dict[str, str] = {
     "group": "flyte_nb.engine",
     "map": "flyte_nb.engine",
     "UnionRemote": "flyte_nb.remote",
-    # The Union/flytekit layer. ``task`` is not here: ``flyte_nb.task`` is the subpackage of
-    # the Flyte 2 task layer, and a lazy ``task`` would be replaced by that module as soon as
-    # it is imported; ``from flyte_nb.union import task`` is the decorator.
+    # The Union/flytekit layer. The Flyte 2 task layer's subpackage is ``tasks`` (plural) so
+    # that ``fl.task`` can be the decorator, as PRODUCT.md's public names require: a
+    # subpackage named ``task`` would replace this attribute as soon as it was imported.
+    "task": "flyte_nb.union",
     "workflow": "flyte_nb.union",
     "map_task": "flyte_nb.union",
     "conditional": "flyte_nb.union",
@@ -82,6 +83,7 @@ __all__ = [
     "remote",
     "report",
     "run",
+    "task",
     "union",
     "with_runcontext",
     "workflow",

@@ -116,7 +116,7 @@ class RunContext:
     def run(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         __tracebackhide__ = True  # IPython and pytest hide this frame from user tracebacks
         from .engine import execute_run
-        from .task import TaskTemplate
+        from .tasks import TaskTemplate
 
         if not isinstance(task, TaskTemplate):
             raise FlyteValidationException(

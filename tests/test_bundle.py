@@ -40,7 +40,7 @@ from flyte_nb.exceptions import (
     BundleVersionMismatchError,
     UnpicklableCaptureError,
 )
-from flyte_nb.task._template import TaskTemplate
+from flyte_nb.tasks._template import TaskTemplate
 
 TASK_SOURCE = """
 import flyte_nb as fl

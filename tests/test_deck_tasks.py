@@ -14,7 +14,7 @@ from _backend_util import running_server, wait_for
 import flyte_nb as fl
 from flyte_nb.deck import DeckField, MarkdownRenderer
 from flyte_nb.exceptions import FlyteValidationException, NotInTaskContextError
-from flyte_nb.task._template import DECK_FIELDS
+from flyte_nb.tasks._template import DECK_FIELDS
 
 dk = fl.TaskEnvironment("dk")
 

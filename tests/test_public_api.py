@@ -13,7 +13,7 @@ import flyte_nb
 
 SUBPACKAGES = [
     "flyte_nb.models",
-    "flyte_nb.task",
+    "flyte_nb.tasks",
     "flyte_nb.cache",
     "flyte_nb.types",
     "flyte_nb.engine",
@@ -46,11 +46,12 @@ PRODUCT_NAMES = [
     "UnionRemote",
     "Deck",
     "report",
+    "task",
     "workflow",
     "map_task",
     "conditional",
     "kwtypes",
-    # Not yet: `task` (flyte_nb.task is the Flyte 2 task subpackage; the decorator is
+    # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]
 MODEL_NAMES = [
@@ -107,3 +108,13 @@ def test_import_is_lazy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_task_is_the_union_decorator_even_after_the_task_layer_loads() -> None:
+    import flyte_nb.tasks  # the Flyte 2 task layer: a subpackage that must not shadow fl.task
+    from flyte_nb import task
+    from flyte_nb.union import task as union_task
+
+    assert flyte_nb.tasks.TaskEnvironment is flyte_nb.TaskEnvironment
+    assert task is union_task
+    assert flyte_nb.task is union_task

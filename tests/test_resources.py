@@ -5,7 +5,7 @@ import json
 import pytest
 
 from flyte_nb.exceptions import FlyteValidationException
-from flyte_nb.task._resources import Resources, parse_cpu, parse_gpu, parse_memory
+from flyte_nb.tasks._resources import Resources, parse_cpu, parse_gpu, parse_memory
 
 
 @pytest.mark.parametrize(

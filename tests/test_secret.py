@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flyte_nb.exceptions import FlyteValidationException
-from flyte_nb.task._secret import MountType, Secret, normalize_secrets
+from flyte_nb.tasks._secret import MountType, Secret, normalize_secrets
 
 
 @pytest.fixture(autouse=True)

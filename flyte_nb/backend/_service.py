@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import _state as ph
 from ..engine._state import ActionState, RunState
 from ..store import process_identity
-from ..task._retry import MAX_BACKOFF
+from ..tasks._retry import MAX_BACKOFF
 from ._channel import Message
 from ._events import EventBus
 from ._pool import WorkerHandle, WorkerPool

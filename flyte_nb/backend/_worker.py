@@ -42,7 +42,7 @@ from ..types import check_output, decode_values, encode_values
 from ._channel import Channel, Message
 
 if TYPE_CHECKING:
-    from ..task._template import TaskTemplate
+    from ..tasks._template import TaskTemplate
 
 
 class _RunInfo:

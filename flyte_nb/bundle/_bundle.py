@@ -52,7 +52,7 @@ from ..exceptions import (
     FlyteTypeException,
     UnpicklableCaptureError,
 )
-from ..task._template import TaskTemplate
+from ..tasks._template import TaskTemplate
 from . import _capture, _diagnose, _format
 from ._memo import Packed, PackMemo, take_snapshot
 from ._ref import CodeRef

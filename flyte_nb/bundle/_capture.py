@@ -43,8 +43,8 @@ from typing import Any, Literal
 
 import cloudpickle
 
-from ..task._environment import TaskEnvironment
-from ..task._template import TaskTemplate
+from ..tasks._environment import TaskEnvironment
+from ..tasks._template import TaskTemplate
 
 ModuleKind = Literal["flyte_nb", "installed", "local", "dynamic"]
 

@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..task._environment import TaskEnvironment
-from ..task._template import TaskTemplate
+from ..tasks._environment import TaskEnvironment
+from ..tasks._template import TaskTemplate
 from ._ref import CodeRef
 
 _OPAQUE = (types.FunctionType, type, types.ModuleType, TaskTemplate, TaskEnvironment)

@@ -58,7 +58,7 @@ def _parse_value(text: str) -> Any:
 
 def _run(args: argparse.Namespace) -> int:
     import flyte_nb as fl
-    from flyte_nb.task import TaskTemplate
+    from flyte_nb.tasks import TaskTemplate
 
     path = Path(args.file)
     if not path.is_file():

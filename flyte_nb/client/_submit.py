@@ -19,7 +19,7 @@ from ..engine._submit import cache_identity, task_spec
 from ..types import encode_values
 
 if TYPE_CHECKING:
-    from ..task._template import TaskTemplate
+    from ..tasks._template import TaskTemplate
     from ._session import Session
 
 

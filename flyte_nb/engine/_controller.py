@@ -37,7 +37,7 @@ from ._traceback import user_traceback_text
 
 if TYPE_CHECKING:
     from ..store import Recorder
-    from ..task._template import TaskTemplate
+    from ..tasks._template import TaskTemplate
 
 _MISSING: Any = object()
 

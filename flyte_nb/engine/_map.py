@@ -17,7 +17,7 @@ from ._context import _group, current_frame
 from ._loop import block_on
 
 if TYPE_CHECKING:
-    from ..task._template import TaskTemplate
+    from ..tasks._template import TaskTemplate
 
 
 class MapResult(Awaitable[list[Any]]):
@@ -74,7 +74,7 @@ def _join(outer: str | None, name: str) -> str:
 def _validate(
     task: object, iterables: tuple[object, ...], concurrency: object, return_exceptions: object
 ) -> None:
-    from ..task._template import TaskTemplate
+    from ..tasks._template import TaskTemplate
 
     if not isinstance(task, TaskTemplate):
         raise FlyteValidationException(

@@ -28,7 +28,7 @@ from ._traceback import trim_traceback, user_traceback_text
 
 if TYPE_CHECKING:
     from ..store import Recorder
-    from ..task._template import TaskTemplate
+    from ..tasks._template import TaskTemplate
 
 
 class RunOutcome:

@@ -14,7 +14,7 @@ from ..types import digest, encode_values
 from ._context import ActionFrame
 
 if TYPE_CHECKING:
-    from ..task._template import TaskTemplate
+    from ..tasks._template import TaskTemplate
     from ..types._values import PutBlob
 
 

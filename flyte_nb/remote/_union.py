@@ -61,7 +61,7 @@ from ._union_models import (
 
 if TYPE_CHECKING:
     from ..client import BackendClient, Session
-    from ..task import TaskTemplate
+    from ..tasks import TaskTemplate
 
 __all__ = ["UnionRemote"]
 
@@ -266,7 +266,7 @@ class UnionRemote:
     ) -> UnionExecution:  # fmt: skip
         """Refresh the execution's state; with ``sync_nodes`` also ``node_executions`` (its
         actions by name). A run carries its task, so ``entity_definition`` is not needed."""
-        from ..task import TaskTemplate
+        from ..tasks import TaskTemplate
 
         m = "sync_execution"
         ex = self._execution(m, execution)
@@ -377,7 +377,7 @@ class UnionRemote:
         ``serialization_settings`` (a ``flyte_nb.models.SerializationContext``). Versions
         are immutable: registering an existing one returns the stored version unchanged."""
         from ..models import SerializationContext
-        from ..task import TaskTemplate
+        from ..tasks import TaskTemplate
 
         m = "register_task"
         if not isinstance(entity, TaskTemplate):
@@ -435,7 +435,7 @@ class UnionRemote:
     # -- helpers ---------------------------------------------------------------------------
     def _task_of(self, entity: Any) -> tuple[TaskTemplate, RegisteredTask | None]:
         from ..bundle import CodeRef, load_task
-        from ..task import TaskTemplate
+        from ..tasks import TaskTemplate
 
         if isinstance(entity, TaskTemplate):
             return entity, None

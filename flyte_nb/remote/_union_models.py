@@ -33,7 +33,7 @@ from ..exceptions import FlyteValidationException, RunNotFoundError
 
 if TYPE_CHECKING:
     from ..client import BackendClient, Session
-    from ..task import TaskTemplate
+    from ..tasks import TaskTemplate
     from ._run import Action, Run
     from ._sources import RemoteSource
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..engine import block_on, current_frame, group
 from ..exceptions import FlyteNbException, FlyteValidationException
-from ..task import TaskTemplate
+from ..tasks import TaskTemplate
 from ._promise import contains_promise, current_compiler
 
 __all__ = ["MapTask", "MapTaskError", "map", "map_task"]

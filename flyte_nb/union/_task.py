@@ -26,7 +26,7 @@ from typing import Any, overload
 
 from ..cache import Cache
 from ..exceptions import FlyteValidationException
-from ..task import Resources, Secret, TaskEnvironment, TaskTemplate
+from ..tasks import Resources, Secret, TaskEnvironment, TaskTemplate
 from ..types import digest
 from ._promise import current_compiler
 

@@ -33,7 +33,7 @@ from ..exceptions import (
     FlyteValidationException,
     FlyteValueException,
 )
-from ..task import TaskTemplate
+from ..tasks import TaskTemplate
 from ._execute import NodeFailure, execute_graph
 from ._promise import Compiler, Node, Promise, current_compiler
 from ._task import default_environment, rename, stable_name
