@@ -728,3 +728,27 @@ def test_a_workflow_on_the_backend_has_the_same_action_tree(server: Path, home: 
     assert sorted((a.short_name, a.parent is None) for a in local.actions()) == remote_tree
     assert sorted(a.name for a in local.actions()) == sorted(a.name for a in run.actions())
     assert len(remote_tree) == 6
+
+
+class _Tally(typing.NamedTuple):
+    total: int
+    count: int
+
+
+def test_output_fields_named_like_tuple_methods() -> None:
+    """``count`` and ``index`` are tuple methods; as output names they must mean the outputs."""
+
+    @task
+    def tally(xs: list[int]) -> _Tally:
+        return _Tally(total=sum(xs), count=len(xs))
+
+    @task
+    def mean(total: int, count: int) -> float:
+        return total / count
+
+    @workflow
+    def average(xs: list[int]) -> float:
+        t = tally(xs=xs)
+        return mean(total=t.total, count=t.count)
+
+    assert average(xs=[1, 2, 3, 6]) == 3.0

@@ -176,6 +176,15 @@ class PromiseTuple(tuple[Any, ...]):
         self._node = node
         return self
 
+    def __getattribute__(self, name: str) -> Any:
+        # Output names win over tuple methods: a NamedTuple output may well have a field
+        # called ``count`` or ``index`` (``__getattr__`` alone would never see those).
+        if not name.startswith("_"):
+            names = object.__getattribute__(self, "_node").output_names
+            if name in names:
+                return self[names.index(name)]
+        return super().__getattribute__(name)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
