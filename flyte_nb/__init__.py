@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .engine import current_context, group, map
     from .remote import UnionRemote
     from .tasks import Resources, RetryStrategy, Secret, TaskEnvironment
-    from .union import conditional, kwtypes, map_task, task, workflow
+    from .union import LaunchPlan, conditional, kwtypes, map_task, task, workflow
 
 _LAZY: dict[str, str] = {
     "init": "flyte_nb._run",
@@ -56,6 +56,7 @@ _LAZY: dict[str, str] = {
     "map_task": "flyte_nb.union",
     "conditional": "flyte_nb.union",
     "kwtypes": "flyte_nb.union",
+    "LaunchPlan": "flyte_nb.union",
 }
 _SUBMODULES = ("deck", "exceptions", "models", "remote", "report", "union")
 
@@ -63,6 +64,7 @@ __all__ = [
     "Cache",
     "CachePolicy",
     "Deck",
+    "LaunchPlan",
     "Resources",
     "RetryStrategy",
     "Secret",

@@ -118,6 +118,12 @@ class RunContext:
         from .engine import execute_run
         from .tasks import TaskTemplate
 
+        # Run targets that are not tasks (a LaunchPlan) name the task to run and its merged
+        # inputs through ``__flyte_nb_target__(args, kwargs) -> (task, kwargs)``.
+        target = getattr(type(task), "__flyte_nb_target__", None)
+        if target is not None and not isinstance(task, TaskTemplate):
+            task, kwargs = target(task, args, kwargs)
+            args = ()
         if not isinstance(task, TaskTemplate):
             raise FlyteValidationException(
                 f"fl.run needs a task (a function decorated with @env.task), got {task!r}"
@@ -180,7 +186,7 @@ def with_runcontext(
 
 
 def run(task: Any, *args: Any, **kwargs: Any) -> Run:
-    """Run ``task`` with these inputs and return its ``Run`` (local mode: when finished;
-    on a backend: at once)."""
+    """Run ``task`` (or a ``LaunchPlan``) with these inputs and return its ``Run`` (local
+    mode: when finished; on a backend: at once)."""
     __tracebackhide__ = True
     return RunContext().run(task, *args, **kwargs)

@@ -392,3 +392,21 @@ def test_the_recorder_writes_v2_columns(tmp_path: Path) -> None:
     (row,) = rows(db, "runs")
     assert (row["project"], row["domain"], row["mode"]) == ("flytesnacks", "production", "backend")
     assert json.loads(row["spec"]) == {"options": {}}
+
+
+def test_a_0003_database_gets_the_launch_plans_table_and_keeps_its_rows(tmp_path: Path) -> None:
+    db = _v1_upgraded_to(tmp_path / "v3.db", "0003")
+    assert revision(db) == ["0003"]
+    assert "launch_plans" not in tables(db)
+    before = {t: rows(db, t) for t in ("runs", "actions", "logs", "cache_entries", "tasks")}
+
+    _migrate.upgrade(f"sqlite:///{db}")
+
+    assert revision(db) == [_migrate.HEAD] == ["0004"]
+    assert {t: rows(db, t) for t in before} == before
+    assert rows(db, "launch_plans") == []
+    Recorder(tmp_path / "fresh.db", tmp_path / "blobs").close()
+    assert shape(db) == shape(tmp_path / "fresh.db")
+    script = _migrate.upgrade_sql("postgresql://", start="0003")
+    assert "CREATE TABLE launch_plans" in script
+    assert "PRIMARY KEY (project, domain, name, version)" in script

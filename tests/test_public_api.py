@@ -51,6 +51,7 @@ PRODUCT_NAMES = [
     "map_task",
     "conditional",
     "kwtypes",
+    "LaunchPlan",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]

@@ -16,12 +16,21 @@ from ._run import Action, ActionTree, Run
 if TYPE_CHECKING:
     from ._docs import DeckView
     from ._union import UnionRemote
-    from ._union_models import RegisteredTask, UnionExecution
+    from ._union_models import (
+        LaunchPlanId,
+        RegisteredLaunchPlan,
+        RegisteredTask,
+        RegisteredWorkflow,
+        UnionExecution,
+    )
 
 _LAZY = {
     "DeckView": "._docs",
     "UnionRemote": "._union",
+    "LaunchPlanId": "._union_models",
+    "RegisteredLaunchPlan": "._union_models",
     "RegisteredTask": "._union_models",
+    "RegisteredWorkflow": "._union_models",
     "UnionExecution": "._union_models",
 }
 
@@ -29,7 +38,10 @@ __all__ = [
     "Action",
     "ActionTree",
     "DeckView",
+    "LaunchPlanId",
+    "RegisteredLaunchPlan",
     "RegisteredTask",
+    "RegisteredWorkflow",
     "Run",
     "UnionExecution",
     "UnionRemote",

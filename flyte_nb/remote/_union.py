@@ -58,6 +58,7 @@ from ._union_models import (
     required,
     upload_blob,
 )
+from ._union_plans import LaunchPlanMethods
 
 if TYPE_CHECKING:
     from ..client import BackendClient, Session
@@ -66,8 +67,9 @@ if TYPE_CHECKING:
 __all__ = ["UnionRemote"]
 
 
-class UnionRemote:
-    """Run, find and manage executions and registered tasks on the flyte_nb backend.
+class UnionRemote(LaunchPlanMethods):
+    """Run, find and manage executions, registered tasks, workflows and launch plans on the
+    flyte_nb backend (workflow and launch plan methods: ``_union_plans.py``).
 
     ``config`` may be an endpoint URL (same as ``endpoint=``). ``data_upload_location`` is
     accepted for compatibility: uploads always go to the backend's blob store.
@@ -162,9 +164,11 @@ class UnionRemote:
         envs: Mapping[str, str] | None = None,
         **cloud_only: Any,
     ) -> UnionExecution:
-        """Run a task (``@env.task``, or a version from ``fetch_task``) with ``inputs``.
+        """Run a task or workflow (local, or from ``fetch_task``/``fetch_workflow``) or a
+        launch plan (local, or from ``fetch_launch_plan``: its workflow, with its default and
+        fixed inputs applied) with ``inputs``.
 
-        A fetched task runs in its own project/domain unless told otherwise. For a local
+        A fetched entity runs in its own project/domain unless told otherwise. For a local
         task, ``name``/``version`` register it under that name/version first, as the seed
         registers a missing entity. ``wait=True`` returns once the execution ended.
         """
@@ -173,6 +177,7 @@ class UnionRemote:
         from ..models import generate_random_name
 
         m = "execute"
+        entity, inputs, plan = self._launch_target(m, entity, inputs)
         task, registered = self._task_of(entity)
         for param, value in cloud_only.items():
             if param not in CLOUD_ONLY:
@@ -197,8 +202,11 @@ class UnionRemote:
                           "already (pick its version with fetch_task(version=...))")  # fmt: skip
         if name is not None or version is not None:
             self._register(session, task, name or task.name, version)
+        if overwrite_cache is None:
+            overwrite_cache = plan.get("overwrite_cache")
         view = submit_run(session, task, (), values, name=run_name,
-                          overwrite_cache=bool(overwrite_cache), max_action_concurrency=None,
+                          overwrite_cache=bool(overwrite_cache),
+                          max_action_concurrency=plan.get("max_action_concurrency"),
                           env_vars=dict(envs or {}))  # fmt: skip
         execution = self._wrap(view, session.client)
         return self.wait(execution) if wait else execution
@@ -444,8 +452,8 @@ class UnionRemote:
         hint = " (decorate it with @env.task)" if callable(entity) else ""
         raise EntityNotSupportedError(
             f"UnionRemote.execute runs tasks: a function decorated with @env.task, or a task "
-            f"from fetch_task(); got {entity!r}{hint}. Workflows and launch plans are not "
-            "implemented in flyte_nb yet"
+            f"from fetch_task(); got {entity!r}{hint}. Workflows and launch plans run too: pass "
+            "a @workflow, a LaunchPlan, or what fetch_workflow()/fetch_launch_plan() returned"
         )
 
     def _execution(self, method: str, execution: Any) -> UnionExecution:

@@ -314,3 +314,62 @@ def registration(
     spec = task_spec(task, ref.to_dict())
     return {"project": session.project, "domain": session.domain, "name": name,
             "version": version, "spec": spec, "interface": interface}  # fmt: skip
+
+
+# -- workflows and launch plans ----------------------------------------------------------------
+@dataclass(frozen=True)
+class RegisteredWorkflow(RegisteredTask):
+    """A workflow version stored on the backend (``register_workflow``/``fetch_workflow``).
+
+    A workflow is registered exactly as a task is (its code and spec), so this is a
+    ``RegisteredTask`` under the name the Union SDK gives it.
+    """
+
+
+@dataclass(frozen=True)
+class LaunchPlanId:
+    """A registered launch plan version: ``project``/``domain``/``name``/``version``."""
+
+    project: str
+    domain: str
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class RegisteredLaunchPlan:
+    """A launch plan version stored on the backend (``register_launch_plan``/
+    ``fetch_launch_plan``): its workflow version, decoded inputs, schedule and settings.
+
+    Pass it to ``UnionRemote.execute`` to run its workflow with its inputs applied.
+    """
+
+    id: LaunchPlanId
+    workflow_id: TaskId
+    default_inputs: dict[str, Any]
+    fixed_inputs: dict[str, Any]
+    schedule: Any
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    max_parallelism: int | None
+    overwrite_cache: bool | None
+    is_active: bool
+    created_at: float
+
+    @property
+    def name(self) -> str:
+        return self.id.name
+
+    @property
+    def version(self) -> str:
+        return self.id.version
+
+    def merge_inputs(self, inputs: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Defaults, then ``inputs``, then the fixed inputs; passing a fixed one is an error.
+        Missing required inputs are left to the workflow's own input check."""
+        fixed = sorted(set(inputs) & set(self.fixed_inputs))
+        if fixed:
+            values = {k: self.fixed_inputs[k] for k in fixed}
+            raise invalid(where, f"launch plan {self.name!r} fixes {fixed}; they cannot be "
+                          f"passed (fixed values: {values!r})")  # fmt: skip
+        return {**self.default_inputs, **inputs, **self.fixed_inputs}

@@ -4,7 +4,8 @@ Handlers that read or change live runs are ``async``: they run on the backend's 
 loop, the only thread that touches its state. Handlers that only read the store or the
 blob folder are plain functions, which FastAPI runs in its thread pool. Runs and actions
 are routed in ``_run_routes.py``, decks and reports in ``_docs_routes.py``; this module
-builds the app and holds the small routes (health, projects, blobs, tasks).
+builds the app and holds the small routes (health, projects, blobs, tasks); launch plans
+are routed in ``_plan_routes.py``.
 
 Handlers validate (pydantic models in ``_schemas.py``), call the backend or its views,
 and shape the answer; the logic lives in ``flyte_nb.backend`` with its own tests. Every
@@ -34,6 +35,7 @@ from ..backend import Backend, BackendError, Views
 from . import _schemas as s
 from ._common import ERRORS, not_found
 from ._docs_routes import add_doc_routes
+from ._plan_routes import add_plan_routes
 from ._run_routes import add_run_routes
 
 if TYPE_CHECKING:
@@ -132,6 +134,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.add_middleware(_Guard, token=config.token, max_body=config.max_body_bytes)
     _install_error_handlers(app)
     add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
+    add_plan_routes(app, backend, views)
     add_run_routes(app, backend, views)
     _add_misc_routes(app, backend, views)
     return app

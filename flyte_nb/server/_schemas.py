@@ -205,3 +205,51 @@ class DocContent(DocModel):
     html: str = Field(
         description="the document, to be shown in a sandboxed iframe (srcdoc), never as a page"
     )
+
+
+# -- launch plans ------------------------------------------------------------------------------
+class ScheduleModel(Strict):
+    """``cron`` takes ``schedule`` (a 5-field cron expression); ``fixed_rate`` ``seconds``."""
+
+    kind: Literal["cron", "fixed_rate"]
+    schedule: str | None = Field(default=None, min_length=1, max_length=256)
+    seconds: float | None = Field(default=None, gt=0)
+    kickoff_time_input_arg: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class LaunchPlanSpec(Strict):
+    """Inputs are ``flyte_nb.types`` encodings (name → encoded value)."""
+
+    default_inputs: dict[str, Any] = {}
+    fixed_inputs: dict[str, Any] = {}
+    schedule: ScheduleModel | None = None
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    max_parallelism: int | None = Field(default=None, ge=1)
+    overwrite_cache: bool | None = None
+
+
+class RegisterLaunchPlan(Strict):
+    project: str = Field(default="default", pattern=SCOPE)
+    domain: str = Field(default="development", pattern=SCOPE)
+    name: str = Field(min_length=1, max_length=256)
+    version: str = Field(min_length=1, max_length=128)
+    workflow_name: str = Field(min_length=1, max_length=256)
+    workflow_version: str = Field(min_length=1, max_length=128)
+    spec: LaunchPlanSpec
+
+
+class LaunchPlanModel(Out):
+    project: str
+    domain: str
+    name: str
+    version: str
+    workflow_name: str
+    workflow_version: str
+    spec: dict[str, Any]
+    active: bool
+    created_at: float
+
+
+class LaunchPlanList(Out):
+    items: list[LaunchPlanModel]

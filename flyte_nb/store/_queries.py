@@ -24,9 +24,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
 
-from ._schema import actions, cache_entries, docs, logs, runs, tasks
+from ._schema import actions, cache_entries, docs, launch_plans, logs, runs, tasks
 
 LIVE_PHASES = ("QUEUED", "RUNNING")
 
@@ -278,3 +278,87 @@ def list_projects(engine: Engine) -> list[str]:
         names = {r[0] for r in conn.execute(select(runs.c.project).distinct())}
         names |= {r[0] for r in conn.execute(select(tasks.c.project).distinct())}
     return sorted(names | {"default"})
+
+
+# -- launch plans ----------------------------------------------------------------------------
+def _plan_row(row: Any) -> dict[str, Any]:
+    out = dict(row)
+    out["active"] = bool(out["active"])
+    return out
+
+
+def register_launch_plan(engine: Engine, row: dict[str, Any]) -> dict[str, Any]:
+    """Insert a launch plan version (inactive); the same version again returns the stored
+    row. Versions are immutable: the same version with another workflow or spec raises
+    ``ValueError``."""
+    key = (row["project"], row["domain"], row["name"], row["version"])
+    fields = ("workflow_name", "workflow_version", "spec")
+    with engine.begin() as conn:
+        existing = conn.execute(_plan_query(*key)).mappings().first()
+        if existing is not None:
+            if any(existing[f] != row[f] for f in fields):
+                raise ValueError(
+                    f"launch plan {row['name']!r} version {row['version']!r} is already "
+                    "registered with another workflow or other settings; versions are "
+                    "immutable, register under a new version"
+                )
+            return _plan_row(existing)
+        row = {**row, "active": False, "created_at": row.get("created_at") or time.time()}
+        conn.execute(insert(launch_plans).values(**row))
+    return row
+
+
+def _plan_query(project: str, domain: str, name: str, version: str | None = None) -> Any:
+    lp = launch_plans.c
+    query = select(launch_plans).where(lp.project == project, lp.domain == domain, lp.name == name)
+    if version is not None:
+        query = query.where(lp.version == version)
+    return query.order_by(lp.created_at.desc()).limit(1)
+
+
+def get_launch_plan(
+    engine: Engine, project: str, domain: str, name: str, version: str | None = None
+) -> dict[str, Any] | None:
+    """That version, or the latest registered one."""
+    with engine.connect() as conn:
+        row = conn.execute(_plan_query(project, domain, name, version)).mappings().first()
+    return _plan_row(row) if row else None
+
+
+def list_launch_plans(
+    engine: Engine,
+    *,
+    project: str | None = None,
+    domain: str | None = None,
+    name: str | None = None,
+    active: bool | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Launch plan versions, newest first."""
+    query = select(launch_plans).order_by(launch_plans.c.created_at.desc()).limit(limit)
+    for column, value in (("project", project), ("domain", domain), ("name", name)):
+        if value is not None:
+            query = query.where(launch_plans.c[column] == value)
+    if active is not None:
+        query = query.where(launch_plans.c.active == active)
+    with engine.connect() as conn:
+        return [_plan_row(r) for r in conn.execute(query).mappings()]
+
+
+def set_launch_plan_active(
+    engine: Engine, project: str, domain: str, name: str, version: str, active: bool
+) -> dict[str, Any] | None:
+    """Activate (deactivating every other version of the name, in the same transaction,
+    so at most one is ever active) or deactivate one version; None when it does not exist."""
+    lp = launch_plans.c
+    same_name = (lp.project == project, lp.domain == domain, lp.name == name)
+    with engine.begin() as conn:
+        if conn.execute(_plan_query(project, domain, name, version)).first() is None:
+            return None
+        if active:
+            conn.execute(update(launch_plans).where(*same_name).values(active=False))
+        conn.execute(
+            update(launch_plans).where(*same_name, lp.version == version).values(active=active)
+        )
+        row = conn.execute(_plan_query(project, domain, name, version)).mappings().first()
+    return _plan_row(row)

@@ -32,6 +32,8 @@ Shape decisions:
   primary key's prefix (run_name, action_name) serves every read, so no second index.
   A cache hit has no docs of its own: readers follow ``cache_entries`` to the action that
   filled the cache (``_queries.list_docs``).
+- ``launch_plans`` rows point at a registered workflow by (workflow_name,
+  workflow_version) in the same project/domain; versions are immutable like tasks'.
 
 Versions: alembic's ``alembic_version`` table says which schema a database holds (see
 ``_migrate.py``). The recorder creates a fresh database from the DDL below and stamps it
@@ -173,6 +175,24 @@ tasks = Table(
     Column("ref", Text, nullable=False),
     Column("spec", Text),
     Column("interface", Text),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("project", "domain", "name", "version"),
+)
+
+# A launch plan version: a registered workflow (a task row) with bound inputs, a schedule
+# and run settings in ``spec`` (opaque JSON, like the other specs). ``active`` is one flag
+# per version; the backend keeps at most one active version per (project, domain, name).
+launch_plans = Table(
+    "launch_plans",
+    metadata,
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", String(128), nullable=False),
+    Column("workflow_name", String(256), nullable=False),
+    Column("workflow_version", String(128), nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
     Column("created_at", Float, nullable=False),
     PrimaryKeyConstraint("project", "domain", "name", "version"),
 )

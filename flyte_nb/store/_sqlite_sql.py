@@ -4,17 +4,19 @@ Regenerate with ``python -m flyte_nb.store._schema > flyte_nb/store/_sqlite_sql.
 ``tests/test_store_schema.py`` fails when this file and the schema disagree.
 """
 
-HEAD = '0003'
+HEAD = '0004'
 REVISIONS = (
     '0001',
     '0002',
     '0003',
+    '0004',
 )
 DDL = (
     'CREATE TABLE IF NOT EXISTS actions (\n\trun_name VARCHAR(128) NOT NULL, \n\tname VARCHAR(128) NOT NULL, \n\tparent VARCHAR(128), \n\tseq INTEGER NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tshort_name VARCHAR(256) NOT NULL, \n\tgroup_name VARCHAR(256), \n\tphase VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tattempts INTEGER NOT NULL, \n\tcache_hit BOOLEAN NOT NULL, \n\tcache_key VARCHAR(128), \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\ttransitions TEXT NOT NULL, \n\tattempt_log TEXT NOT NULL, \n\tspec TEXT, \n\tPRIMARY KEY (run_name, name)\n)',
     'CREATE TABLE IF NOT EXISTS cache_entries (\n\t"key" VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tversion VARCHAR(128) NOT NULL, \n\toutputs TEXT NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY ("key")\n)',
     'CREATE INDEX IF NOT EXISTS ix_cache_task_version ON cache_entries (task_name, version)',
     'CREATE TABLE IF NOT EXISTS docs (\n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tattempt INTEGER NOT NULL, \n\tkind VARCHAR(16) NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tdigest VARCHAR(64) NOT NULL, \n\tsize INTEGER NOT NULL, \n\tupdated_at FLOAT NOT NULL, \n\tPRIMARY KEY (run_name, action_name, attempt, kind, name)\n)',
+    'CREATE TABLE IF NOT EXISTS launch_plans (\n\tproject VARCHAR(64) NOT NULL, \n\tdomain VARCHAR(64) NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tversion VARCHAR(128) NOT NULL, \n\tworkflow_name VARCHAR(256) NOT NULL, \n\tworkflow_version VARCHAR(128) NOT NULL, \n\tspec TEXT NOT NULL, \n\tactive BOOLEAN NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY (project, domain, name, version)\n)',
     'CREATE TABLE IF NOT EXISTS logs (\n\tid INTEGER NOT NULL, \n\trun_name VARCHAR(128) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tattempt INTEGER NOT NULL, \n\tstream VARCHAR(8) NOT NULL, \n\tts FLOAT NOT NULL, \n\ttext TEXT NOT NULL, \n\tPRIMARY KEY (id)\n)',
     'CREATE INDEX IF NOT EXISTS ix_logs_action ON logs (run_name, action_name, id)',
     "CREATE TABLE IF NOT EXISTS runs (\n\tname VARCHAR(128) NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tphase VARCHAR(16) NOT NULL, \n\tmode VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\taction_count INTEGER NOT NULL, \n\towner_host VARCHAR(256), \n\towner_pid INTEGER, \n\towner_started VARCHAR(64), \n\tenv_vars TEXT, \n\tproject VARCHAR(64) DEFAULT 'default' NOT NULL, \n\tdomain VARCHAR(64) DEFAULT 'development' NOT NULL, \n\tspec TEXT, \n\tPRIMARY KEY (name)\n)",

@@ -7,7 +7,7 @@ and on the backend, and every node shows in the run's action tree.
 
 ``_promise`` holds promises and the compile context, ``_task`` the decorator, ``_workflow``
 the workflow template and compilation, ``_execute`` running a graph, ``_condition`` the
-conditional builder and ``_map`` map tasks.
+conditional builder, ``_map`` map tasks and ``_launch_plan`` launch plans and schedules.
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ from typing import Any
 
 from ._condition import ConditionalSection, conditional
 from ._execute import ConditionFailedError
+from ._launch_plan import (
+    CronSchedule,
+    FixedRate,
+    LaunchPlan,
+    LaunchPlanConflictError,
+    LaunchPlanParameter,
+)
 from ._map import MapTask, MapTaskError, map, map_task
 from ._promise import Expression, Promise, PromiseTuple
 from ._task import UnionTask, task
@@ -26,7 +33,12 @@ __all__ = [
     "CompiledWorkflow",
     "ConditionFailedError",
     "ConditionalSection",
+    "CronSchedule",
     "Expression",
+    "FixedRate",
+    "LaunchPlan",
+    "LaunchPlanConflictError",
+    "LaunchPlanParameter",
     "MapTask",
     "MapTaskError",
     "Promise",

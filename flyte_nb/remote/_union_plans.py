@@ -1,0 +1,272 @@
+"""``UnionRemote``'s workflow and launch plan methods, as a mixin kept out of ``_union.py``.
+
+Decisions:
+
+* A workflow is a task to the backend (``WorkflowTemplate`` is a ``TaskTemplate``), so
+  ``register_workflow``/``fetch_workflow`` are ``register_task``/``fetch_task`` returning
+  ``RegisteredWorkflow``. ``register_launch_plan`` registers its workflow first, under the
+  same version (default: the workflow's source digest), as the seed registers missing
+  entities, then the launch plan naming that workflow version.
+* Default and fixed inputs travel as ``flyte_nb.types`` encodings (opaque values as
+  blobs), like run inputs, and come back decoded in ``RegisteredLaunchPlan``.
+* ``activate_launchplan``/``deactivate_launchplan`` take a ``LaunchPlanId`` (the seed's
+  ``Identifier``), a ``RegisteredLaunchPlan`` or a local ``LaunchPlan`` plus its version
+  through ``fetch_launch_plan``; at most one version per name is active (the backend
+  enforces it). No scheduler fires active plans yet.
+* ``execute`` resolves a launch plan to its workflow and merged inputs here
+  (``_launch_target``); the rest of ``execute`` is the task path unchanged, so a launch
+  plan execution is an ordinary workflow run. Its ``max_parallelism`` and
+  ``overwrite_cache`` become the run's options unless the call overrides them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ..exceptions import RunNotFoundError
+from ._union_models import (
+    LaunchPlanId,
+    RegisteredLaunchPlan,
+    RegisteredTask,
+    RegisteredWorkflow,
+    TaskId,
+    arg,
+    invalid,
+    required,
+)
+
+if TYPE_CHECKING:
+    from ..client import BackendClient, Session
+    from ..tasks import TaskTemplate
+    from ..union import LaunchPlan, WorkflowTemplate
+
+__all__ = ["LaunchPlanMethods"]
+
+
+class LaunchPlanMethods:
+    """Mixed into ``UnionRemote``; relies on its session, registration and task fetching."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def client(self) -> BackendClient: ...
+
+        def _scoped(self, method: str, project: Any, domain: Any, home: Any = None) -> Session: ...
+
+        @staticmethod
+        def _register(
+            session: Session, task: TaskTemplate, name: str, version: str | None
+        ) -> RegisteredTask: ...
+
+        def fetch_task(
+            self, project: str | None = None, domain: str | None = None,
+            name: str | None = None, version: str | None = None,
+        ) -> RegisteredTask: ...  # fmt: skip
+
+    # -- workflows -------------------------------------------------------------------------
+    def register_workflow(
+        self, entity: WorkflowTemplate, serialization_settings: Any = None,
+        version: str | None = None, project: str | None = None, domain: str | None = None,
+    ) -> RegisteredWorkflow:  # fmt: skip
+        """Store the workflow's code and spec as ``version`` (default: its source digest);
+        immutable like a task version."""
+        from ..models import SerializationContext
+
+        m = "register_workflow"
+        workflow = _workflow_arg(m, entity)
+        settings = serialization_settings
+        if settings is not None and not isinstance(settings, SerializationContext):
+            raise invalid(m, "serialization_settings must be a flyte_nb.models."
+                          f"SerializationContext or None, got {settings!r}")  # fmt: skip
+        version = arg(m, "version", version, "str", settings.version if settings else None)
+        session = self._scoped(m, project or (settings and settings.project),
+                               domain or (settings and settings.domain))  # fmt: skip
+        done = self._register(session, workflow, workflow.name, version)
+        return RegisteredWorkflow(done.id, done.ref, done.spec, done.interface, done.created_at)
+
+    def fetch_workflow(
+        self, project: str | None = None, domain: str | None = None, name: str | None = None,
+        version: str | None = None,
+    ) -> RegisteredWorkflow:  # fmt: skip
+        """A registered workflow: that ``version``, or the latest one registered."""
+        required("fetch_workflow", "name", name, "str", "fetch_workflow(name='my_module.my_wf')")
+        done = self.fetch_task(project, domain, name, version)
+        return RegisteredWorkflow(done.id, done.ref, done.spec, done.interface, done.created_at)
+
+    # -- launch plans ----------------------------------------------------------------------
+    def register_launch_plan(
+        self, entity: LaunchPlan, version: str | None = None, project: str | None = None,
+        domain: str | None = None, options: Any = None, serialization_settings: Any = None,
+    ) -> RegisteredLaunchPlan:  # fmt: skip
+        """Register the launch plan's workflow (if that version is not there yet) and then the
+        launch plan itself, both as ``version`` (default: the workflow's source digest).
+        Activated at once when the plan has ``auto_activate=True``."""
+        from ..types import encode_values
+        from ..union import LaunchPlan
+
+        m = "register_launch_plan"
+        if not isinstance(entity, LaunchPlan):
+            raise invalid(m, f"entity must be a LaunchPlan (LaunchPlan.get_or_create(wf, ...)), "
+                          f"got {entity!r}")  # fmt: skip
+        for param, value in (("options", options),
+                             ("serialization_settings", serialization_settings)):  # fmt: skip
+            if value is not None:
+                raise invalid(m, f"{param} is a Union cloud option with no meaning on the "
+                              "flyte_nb backend; leave it out")  # fmt: skip
+        session = self._scoped(m, project, domain)
+        workflow = self._register(session, entity.workflow, entity.workflow.name,
+                                  arg(m, "version", version, "str"))  # fmt: skip
+        client = session.client
+
+        def put(data: bytes) -> str:
+            digest = hashlib.sha256(data).hexdigest()
+            client.put_blob(digest, data)
+            return digest
+
+        import json
+
+        schedule = entity.schedule
+        spec = {
+            "default_inputs": json.loads(encode_values(entity.default_inputs, put)),
+            "fixed_inputs": json.loads(encode_values(entity.fixed_inputs, put)),
+            "schedule": schedule.to_dict() if schedule is not None else None,
+            "labels": entity.labels, "annotations": entity.annotations,
+            "max_parallelism": entity.max_parallelism, "overwrite_cache": entity.overwrite_cache,
+        }  # fmt: skip
+        body = {"project": session.project, "domain": session.domain, "name": entity.name,
+                "version": workflow.version, "workflow_name": workflow.name,
+                "workflow_version": workflow.version, "spec": spec}  # fmt: skip
+        view = client.json("POST", "/launch-plans", json=body)
+        plan = self._plan_from_view(view, client)
+        if entity.should_auto_activate and not plan.is_active:
+            plan = self._set_active(m, plan.id, True)
+        return plan
+
+    def fetch_launch_plan(
+        self, project: str | None = None, domain: str | None = None, name: str | None = None,
+        version: str | None = None,
+    ) -> RegisteredLaunchPlan:  # fmt: skip
+        """A registered launch plan: that ``version``, or the latest one registered."""
+        m = "fetch_launch_plan"
+        session = self._scoped(m, project, domain)
+        name = required(m, "name", name, "str", "fetch_launch_plan(name='nightly')")
+        assert name is not None
+        version = arg(m, "version", version, "str")
+        if version is not None:
+            ident = LaunchPlanId(session.project, session.domain, name, version)
+            try:
+                found = [session.client.json("GET", _path(ident))]
+            except RunNotFoundError:
+                found = []
+        else:
+            params = {"project": session.project, "domain": session.domain, "name": name,
+                      "limit": 1}  # fmt: skip
+            found = session.client.json("GET", "/launch-plans", params=params)["items"]
+        if not found:
+            which = f"version {version!r} of " if version else ""
+            raise RunNotFoundError(
+                f"UnionRemote.fetch_launch_plan: no {which}launch plan {name!r} registered in "
+                f"{session.project}/{session.domain}; register it with "
+                "remote.register_launch_plan"
+            )
+        return self._plan_from_view(found[0], session.client)
+
+    def fetch_active_launchplan(
+        self, project: str | None = None, domain: str | None = None, name: str | None = None
+    ) -> RegisteredLaunchPlan | None:
+        """The active version of launch plan ``name``, or None when none is active."""
+        m = "fetch_active_launchplan"
+        session = self._scoped(m, project, domain)
+        required(m, "name", name, "str", "fetch_active_launchplan(name='nightly')")
+        params = {"project": session.project, "domain": session.domain, "name": name,
+                  "active": "true", "limit": 1}  # fmt: skip
+        items = session.client.json("GET", "/launch-plans", params=params)["items"]
+        return self._plan_from_view(items[0], session.client) if items else None
+
+    def activate_launchplan(
+        self, ident: LaunchPlanId | RegisteredLaunchPlan
+    ) -> RegisteredLaunchPlan:
+        """Make this version the active one of its name; the other versions are deactivated."""
+        return self._set_active("activate_launchplan", _ident("activate_launchplan", ident), True)
+
+    def deactivate_launchplan(
+        self, ident: LaunchPlanId | RegisteredLaunchPlan
+    ) -> RegisteredLaunchPlan:
+        """Deactivate this version; its name then has no active version."""
+        m = "deactivate_launchplan"
+        return self._set_active(m, _ident(m, ident), False)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _set_active(self, method: str, ident: LaunchPlanId, on: bool) -> RegisteredLaunchPlan:
+        try:
+            view = self.client.json("POST", f"{_path(ident)}/{'activate' if on else 'deactivate'}")
+        except RunNotFoundError as exc:
+            raise RunNotFoundError(f"UnionRemote.{method}: {exc}") from None
+        return self._plan_from_view(view, self.client)
+
+    @staticmethod
+    def _plan_from_view(view: dict[str, Any], client: BackendClient) -> RegisteredLaunchPlan:
+        import json
+
+        from ..types import decode_values
+        from ..union._launch_plan import schedule_from_dict
+
+        spec = view["spec"]
+        return RegisteredLaunchPlan(
+            id=LaunchPlanId(view["project"], view["domain"], view["name"], view["version"]),
+            workflow_id=TaskId(view["project"], view["domain"], view["workflow_name"],
+                               view["workflow_version"]),
+            default_inputs=decode_values(json.dumps(spec["default_inputs"]), client.get_blob),
+            fixed_inputs=decode_values(json.dumps(spec["fixed_inputs"]), client.get_blob),
+            schedule=schedule_from_dict(spec.get("schedule")),
+            labels=dict(spec.get("labels") or {}), annotations=dict(spec.get("annotations") or {}),
+            max_parallelism=spec.get("max_parallelism"),
+            overwrite_cache=spec.get("overwrite_cache"),
+            is_active=bool(view["active"]), created_at=view["created_at"],
+        )  # fmt: skip
+
+    def _launch_target(
+        self, method: str, entity: Any, inputs: Any
+    ) -> tuple[Any, Mapping[str, Any] | None, dict[str, Any]]:
+        """For a launch plan: (its workflow, merged inputs, run options); else unchanged."""
+        from ..union import LaunchPlan
+
+        if not isinstance(entity, LaunchPlan | RegisteredLaunchPlan):
+            return entity, inputs, {}
+        given = dict(arg(method, "inputs", inputs, "inputs", {}))
+        options = {"overwrite_cache": entity.overwrite_cache,
+                   "max_action_concurrency": entity.max_parallelism}  # fmt: skip
+        if isinstance(entity, LaunchPlan):
+            try:
+                merged = entity.merge_inputs(given, f"UnionRemote.{method}")
+            except Exception as exc:
+                raise invalid(method, str(exc).removeprefix(f"UnionRemote.{method}: ")) from None
+            return entity.workflow, merged, options
+        wf = entity.workflow_id
+        workflow = self.fetch_task(wf.project, wf.domain, wf.name, wf.version)
+        return workflow, entity.merge_inputs(given, method), options
+
+
+def _path(ident: LaunchPlanId) -> str:
+    parts = (ident.project, ident.domain, ident.name, ident.version)
+    return "/launch-plans/" + "/".join(quote(p, safe="") for p in parts)
+
+
+def _workflow_arg(method: str, entity: Any) -> WorkflowTemplate:
+    from ..union import WorkflowTemplate
+
+    if not isinstance(entity, WorkflowTemplate):
+        raise invalid(method, f"entity must be a @workflow, got {entity!r}")
+    return entity
+
+
+def _ident(method: str, ident: Any) -> LaunchPlanId:
+    if isinstance(ident, RegisteredLaunchPlan):
+        return ident.id
+    if isinstance(ident, LaunchPlanId):
+        return ident
+    raise invalid(method, "ident must be a LaunchPlanId or what fetch_launch_plan()/"
+                  f"register_launch_plan() returned, got {ident!r}")  # fmt: skip

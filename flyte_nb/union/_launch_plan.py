@@ -1,0 +1,570 @@
+"""``LaunchPlan``, ``CronSchedule`` and ``FixedRate``: a workflow with inputs bound.
+
+Decisions:
+
+* A launch plan is a workflow plus a binding of its inputs: ``default_inputs`` (the caller
+  may override them) and ``fixed_inputs`` (the caller may not). Calling one, ``fl.run(lp)``
+  and ``UnionRemote.execute(lp)`` all merge the caller's inputs the same way
+  (``LaunchPlan.merge_inputs``) and then run the workflow itself, so a launch plan run is
+  an ordinary workflow run in the records, the panel and the action tree.
+* ``fl.run`` accepts anything with ``__flyte_nb_target__(args, kwargs)`` returning the
+  task to run and its merged inputs; a launch plan is the one such object today.
+* ``get_or_create`` caches by name, as flytekit does: the same name with the same
+  settings returns the cached object, with other settings it raises
+  ``LaunchPlanConflictError`` (an ``AssertionError`` too, flytekit's type for it).
+  Workflows compare by name, not identity: re-running a notebook cell redefines the
+  workflow, and the launch plan then follows the newest definition instead of refusing.
+* Schedules are validated and stored with a registered launch plan; nothing fires them
+  yet. ``next_after`` computes fire times so notebooks (and the future scheduler) agree
+  on them. Cron expressions use ``croniter`` (five fields, or ``@hourly``-style aliases).
+* Settings that only a Union cloud gives meaning to (notifications, security contexts,
+  auth roles, triggers, raw output locations) are accepted when empty and refused
+  otherwise: silently ignoring them would be worse than saying they do not apply here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..exceptions import FlyteValidationException
+from ._workflow import WorkflowTemplate
+
+__all__ = [
+    "CronSchedule",
+    "FixedRate",
+    "LaunchPlan",
+    "LaunchPlanConflictError",
+    "LaunchPlanParameter",
+    "schedule_from_dict",
+]
+
+_CRON_ALIASES = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"})
+
+
+class LaunchPlanConflictError(FlyteValidationException, AssertionError):
+    """``get_or_create``/``create`` met a launch plan of that name with other settings."""
+
+
+def _check_kickoff(cls: str, arg: Any) -> str | None:
+    if arg is not None and (not isinstance(arg, str) or not arg.isidentifier()):
+        raise FlyteValidationException(
+            f"{cls}: kickoff_time_input_arg must be the name of a datetime input of the "
+            f"workflow (e.g. 'kickoff_time') or None, got {arg!r}"
+        )
+    return arg
+
+
+class CronSchedule:
+    """Run on a cron schedule: ``CronSchedule(schedule="0 * * * *")`` (every hour).
+
+    ``kickoff_time_input_arg`` names the workflow input that receives the fire time.
+    """
+
+    def __init__(self, schedule: str, kickoff_time_input_arg: str | None = None) -> None:
+        from croniter import croniter  # type: ignore[import-untyped]
+
+        text = schedule.strip() if isinstance(schedule, str) else schedule
+        fields = text.split() if isinstance(text, str) else []
+        valid = isinstance(text, str) and (
+            text in _CRON_ALIASES or (len(fields) == 5 and croniter.is_valid(text))
+        )
+        if not valid:
+            raise FlyteValidationException(
+                "CronSchedule: schedule must be a cron expression of 5 fields (minute hour "
+                "day-of-month month day-of-week, e.g. '*/15 * * * *') or one of "
+                f"{sorted(_CRON_ALIASES)}, got {schedule!r}"
+            )
+        self.schedule: str = text
+        self.kickoff_time_input_arg = _check_kickoff("CronSchedule", kickoff_time_input_arg)
+
+    @property
+    def cron_expression(self) -> str:
+        """flytekit's name for the expression."""
+        return self.schedule
+
+    def next_after(self, dt: datetime.datetime) -> datetime.datetime:
+        """The first fire time strictly after ``dt`` (in ``dt``'s time zone, if any)."""
+        from croniter import croniter
+
+        if not isinstance(dt, datetime.datetime):
+            raise FlyteValidationException(f"CronSchedule.next_after takes a datetime, got {dt!r}")
+        result: datetime.datetime = croniter(self.schedule, dt).get_next(datetime.datetime)
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "cron", "schedule": self.schedule,
+                "kickoff_time_input_arg": self.kickoff_time_input_arg}  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CronSchedule) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.schedule, self.kickoff_time_input_arg))
+
+    def __repr__(self) -> str:
+        return (f"CronSchedule(schedule={self.schedule!r}, "
+                f"kickoff_time_input_arg={self.kickoff_time_input_arg!r})")  # fmt: skip
+
+
+class FixedRate:
+    """Run every ``duration`` (a positive ``timedelta``), e.g. ``FixedRate(timedelta(hours=1))``."""
+
+    def __init__(
+        self, duration: datetime.timedelta, kickoff_time_input_arg: str | None = None
+    ) -> None:
+        if not isinstance(duration, datetime.timedelta) or duration <= datetime.timedelta(0):
+            raise FlyteValidationException(
+                "FixedRate: duration must be a positive datetime.timedelta, e.g. "
+                f"timedelta(minutes=10), got {duration!r}"
+            )
+        self.duration = duration
+        self.kickoff_time_input_arg = _check_kickoff("FixedRate", kickoff_time_input_arg)
+
+    def next_after(self, dt: datetime.datetime) -> datetime.datetime:
+        """``dt + duration``: a fixed rate counts from the previous fire time."""
+        if not isinstance(dt, datetime.datetime):
+            raise FlyteValidationException(f"FixedRate.next_after takes a datetime, got {dt!r}")
+        return dt + self.duration
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "fixed_rate", "seconds": self.duration.total_seconds(),
+                "kickoff_time_input_arg": self.kickoff_time_input_arg}  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FixedRate) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.duration, self.kickoff_time_input_arg))
+
+    def __repr__(self) -> str:
+        return (f"FixedRate(duration={self.duration!r}, "
+                f"kickoff_time_input_arg={self.kickoff_time_input_arg!r})")  # fmt: skip
+
+
+Schedule = CronSchedule | FixedRate
+
+
+def schedule_from_dict(data: Mapping[str, Any] | None) -> Schedule | None:
+    """The schedule a ``to_dict()`` described (the stored form); validates it again."""
+    if data is None:
+        return None
+    kickoff = data.get("kickoff_time_input_arg")
+    if data.get("kind") == "cron":
+        return CronSchedule(data.get("schedule"), kickoff)  # type: ignore[arg-type]
+    if data.get("kind") == "fixed_rate":
+        seconds = data.get("seconds")
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+            return FixedRate(datetime.timedelta(seconds=seconds), kickoff)
+    raise FlyteValidationException(
+        "a schedule must be {'kind': 'cron', 'schedule': '<cron>'} or {'kind': 'fixed_rate', "
+        f"'seconds': <number>}} (with optional 'kickoff_time_input_arg'), got {dict(data)!r}"
+    )
+
+
+@dataclass(frozen=True)
+class LaunchPlanParameter:
+    """One input a launch plan still takes: its type, default and whether it is required."""
+
+    type: Any
+    default: Any
+    required: bool
+
+
+def _str_map(what: str, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
+    ):
+        raise FlyteValidationException(
+            f"LaunchPlan: {what} must be a dict of str to str, got {value!r}"
+        )
+    return dict(value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that survives values whose ``==`` is odd (arrays, frames)."""
+    try:
+        return bool(a == b)
+    except Exception:
+        return a is b
+
+
+_CLOUD_ONLY = ("notifications", "raw_output_data_config", "security_context", "auth_role",
+               "trigger")  # fmt: skip
+
+
+class LaunchPlan:
+    """A workflow with default and fixed inputs, an optional schedule and run settings.
+
+    Make one with ``LaunchPlan.get_or_create(wf, name=..., ...)`` or ``LaunchPlan.create``;
+    run it with ``lp(x=1)``, ``fl.run(lp, x=1)`` or ``UnionRemote.execute(lp, {...})``.
+    """
+
+    CACHE: ClassVar[dict[str, LaunchPlan]] = {}
+
+    def __init__(
+        self,
+        name: str,
+        workflow: WorkflowTemplate,
+        *,
+        default_inputs: Mapping[str, Any] | None = None,
+        fixed_inputs: Mapping[str, Any] | None = None,
+        schedule: Schedule | None = None,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        max_parallelism: int | None = None,
+        overwrite_cache: bool | None = None,
+        auto_activate: bool = False,
+        **cloud_only: Any,
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise FlyteValidationException(
+                f"LaunchPlan: name must be a non-empty str, got {name!r}"
+            )
+        if not isinstance(workflow, WorkflowTemplate):
+            raise FlyteValidationException(
+                f"LaunchPlan: workflow must be a @workflow, got {workflow!r}"
+            )
+        for param, value in cloud_only.items():
+            if param not in _CLOUD_ONLY:
+                raise TypeError(f"LaunchPlan got an unexpected argument {param!r}")
+            if value:
+                raise FlyteValidationException(
+                    f"LaunchPlan: {param} is a Union cloud setting with no meaning on flyte_nb; "
+                    "leave it out"
+                )
+        if schedule is not None and not isinstance(schedule, CronSchedule | FixedRate):
+            raise FlyteValidationException(
+                "LaunchPlan: schedule must be a CronSchedule, a FixedRate or None, got "
+                f"{schedule!r}"
+            )
+        if max_parallelism is not None and (
+            type(max_parallelism) is not int or max_parallelism < 1
+        ):
+            raise FlyteValidationException(
+                f"LaunchPlan: max_parallelism must be a whole number >= 1 or None, got "
+                f"{max_parallelism!r}"
+            )
+        for flag, value in (("overwrite_cache", overwrite_cache), ("auto_activate", auto_activate)):
+            if value is not None and not isinstance(value, bool):
+                raise FlyteValidationException(f"LaunchPlan: {flag} must be True or False")
+        self._name = name
+        self._workflow = workflow
+        self._defaults = self._check_inputs("default_inputs", default_inputs)
+        self._fixed = self._check_inputs("fixed_inputs", fixed_inputs)
+        both = sorted(set(self._defaults) & set(self._fixed))
+        if both:
+            raise FlyteValidationException(
+                f"LaunchPlan {name!r}: {both} given both as default and as fixed inputs; "
+                "an input is either overridable (default) or not (fixed)"
+            )
+        self._schedule = schedule
+        self._labels = _str_map("labels", labels)
+        self._annotations = _str_map("annotations", annotations)
+        self._max_parallelism = max_parallelism
+        self._overwrite_cache = overwrite_cache
+        self._auto_activate = auto_activate
+        if schedule is not None:
+            self._check_schedule(schedule)
+
+    def _check_inputs(self, what: str, values: Mapping[str, Any] | None) -> dict[str, Any]:
+        if values is None:
+            return {}
+        if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+            raise FlyteValidationException(
+                f"LaunchPlan {self._name!r}: {what} must be a dict of input name to value, "
+                f"got {values!r}"
+            )
+        unknown = sorted(set(values) - set(self._workflow.input_types))
+        if unknown:
+            raise FlyteValidationException(
+                f"LaunchPlan {self._name!r}: {what} {unknown} are not inputs of workflow "
+                f"'{self._workflow.name}', whose inputs are {list(self._workflow.input_types)}"
+            )
+        return dict(values)
+
+    def _check_schedule(self, schedule: Schedule) -> None:
+        kickoff = schedule.kickoff_time_input_arg
+        types = self._workflow.input_types
+        if kickoff is not None:
+            if kickoff not in types:
+                raise FlyteValidationException(
+                    f"LaunchPlan {self._name!r}: kickoff_time_input_arg {kickoff!r} is not an "
+                    f"input of workflow '{self._workflow.name}' ({list(types)})"
+                )
+            if kickoff in self._fixed:
+                raise FlyteValidationException(
+                    f"LaunchPlan {self._name!r}: the kickoff time input {kickoff!r} cannot be a "
+                    "fixed input; the schedule sets it"
+                )
+        missing = [
+            k for k, p in self.parameters.items() if p.required and k != kickoff
+        ]  # a scheduled run has no caller to supply these
+        if missing:
+            raise FlyteValidationException(
+                f"LaunchPlan {self._name!r} is scheduled, so every input needs a value: give "
+                f"{missing} default or fixed values"
+            )
+
+    # -- constructors ----------------------------------------------------------------------
+    @classmethod
+    def get_or_create(
+        cls,
+        workflow: WorkflowTemplate,
+        name: str | None = None,
+        default_inputs: Mapping[str, Any] | None = None,
+        fixed_inputs: Mapping[str, Any] | None = None,
+        schedule: Schedule | None = None,
+        notifications: Any = None,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        raw_output_data_config: Any = None,
+        max_parallelism: int | None = None,
+        security_context: Any = None,
+        auth_role: Any = None,
+        trigger: Any = None,
+        overwrite_cache: bool | None = None,
+        auto_activate: bool = False,
+    ) -> LaunchPlan:
+        """The launch plan called ``name`` with these settings, made once and then cached.
+
+        Without ``name``: the workflow's default launch plan, which takes no other settings.
+        """
+        settings: dict[str, Any] = {
+            "default_inputs": default_inputs, "fixed_inputs": fixed_inputs,
+            "schedule": schedule, "labels": labels, "annotations": annotations,
+            "max_parallelism": max_parallelism, "overwrite_cache": overwrite_cache,
+            "notifications": notifications, "raw_output_data_config": raw_output_data_config,
+            "security_context": security_context, "auth_role": auth_role, "trigger": trigger,
+        }  # fmt: skip
+        if name is None:
+            given = sorted(k for k, v in settings.items() if v is not None)
+            if given or auto_activate:
+                raise FlyteValidationException(
+                    f"LaunchPlan.get_or_create: {given or ['auto_activate']} need a name: only "
+                    "a named launch plan has settings; without a name you get the workflow's "
+                    "default launch plan"
+                )
+            if not isinstance(workflow, WorkflowTemplate):
+                raise FlyteValidationException(
+                    f"LaunchPlan: workflow must be a @workflow, got {workflow!r}"
+                )
+            return cls.get_default_launch_plan(None, workflow)
+        fresh = cls(name, workflow, auto_activate=auto_activate, **settings)
+        cached = cls.CACHE.get(name)
+        if cached is None:
+            cls.CACHE[name] = fresh
+            return fresh
+        if not cached._same_as(fresh):
+            raise LaunchPlanConflictError(
+                f"LaunchPlan.get_or_create: a launch plan named {name!r} exists with other "
+                "settings (the cached values aren't the same as the current call arguments); "
+                "pick another name"
+            )
+        cached._workflow = workflow  # a re-run cell: follow the newest definition
+        return cached
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        workflow: WorkflowTemplate,
+        default_inputs: Mapping[str, Any] | None = None,
+        fixed_inputs: Mapping[str, Any] | None = None,
+        schedule: Schedule | None = None,
+        notifications: Any = None,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        raw_output_data_config: Any = None,
+        max_parallelism: int | None = None,
+        security_context: Any = None,
+        auth_role: Any = None,
+        trigger: Any = None,
+        overwrite_cache: bool | None = None,
+        auto_activate: bool = False,
+    ) -> LaunchPlan:
+        """A new launch plan called ``name``; an existing name is an error (see
+        ``get_or_create`` for the idempotent form a re-run cell wants)."""
+        lp = cls(
+            name, workflow, default_inputs=default_inputs, fixed_inputs=fixed_inputs,
+            schedule=schedule, notifications=notifications, labels=labels,
+            annotations=annotations, raw_output_data_config=raw_output_data_config,
+            max_parallelism=max_parallelism, security_context=security_context,
+            auth_role=auth_role, trigger=trigger, overwrite_cache=overwrite_cache,
+            auto_activate=auto_activate,
+        )  # fmt: skip
+        if name in cls.CACHE:
+            raise LaunchPlanConflictError(
+                f"LaunchPlan.create: a launch plan named {name!r} exists already; pick "
+                "another name, or use LaunchPlan.get_or_create to reuse it"
+            )
+        cls.CACHE[name] = lp
+        return lp
+
+    @classmethod
+    def get_default_launch_plan(cls, ctx: Any, workflow: WorkflowTemplate) -> LaunchPlan:
+        """The workflow's plain launch plan (named like it; ``ctx`` is unused and may be
+        None): its inputs are the workflow's, with the workflow's own defaults."""
+        cached = cls.CACHE.get(workflow.name)
+        if cached is not None and cached._same_as(cls(workflow.name, workflow)):
+            cached._workflow = workflow
+            return cached
+        lp = cls(workflow.name, workflow)
+        cls.CACHE[workflow.name] = lp
+        return lp
+
+    def clone_with(
+        self,
+        name: str,
+        default_inputs: Mapping[str, Any] | None = None,
+        fixed_inputs: Mapping[str, Any] | None = None,
+        schedule: Schedule | None = None,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        max_parallelism: int | None = None,
+        overwrite_cache: bool | None = None,
+        auto_activate: bool = False,
+        **cloud_only: Any,
+    ) -> LaunchPlan:
+        """A copy named ``name``; each setting given replaces this plan's (not cached)."""
+
+        def pick(value: Any, mine: Any) -> Any:
+            return mine if value is None else value
+
+        return LaunchPlan(
+            name, self._workflow,
+            default_inputs=pick(default_inputs, self._defaults),
+            fixed_inputs=pick(fixed_inputs, self._fixed),
+            schedule=pick(schedule, self._schedule), labels=pick(labels, self._labels),
+            annotations=pick(annotations, self._annotations),
+            max_parallelism=pick(max_parallelism, self._max_parallelism),
+            overwrite_cache=pick(overwrite_cache, self._overwrite_cache),
+            auto_activate=auto_activate, **cloud_only,
+        )  # fmt: skip
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self._workflow.name, self._defaults, self._fixed, self._schedule, self._labels,
+                self._annotations, self._max_parallelism, self._overwrite_cache,
+                self._auto_activate)  # fmt: skip
+
+    def _same_as(self, other: LaunchPlan) -> bool:
+        return all(_same(a, b) for a, b in zip(self._key(), other._key(), strict=True))
+
+    # -- properties ------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def workflow(self) -> WorkflowTemplate:
+        return self._workflow
+
+    @property
+    def default_inputs(self) -> dict[str, Any]:
+        return dict(self._defaults)
+
+    @property
+    def fixed_inputs(self) -> dict[str, Any]:
+        return dict(self._fixed)
+
+    @property
+    def parameters(self) -> dict[str, LaunchPlanParameter]:
+        """The inputs a caller may pass: the workflow's, less the fixed ones, with this
+        plan's defaults over the workflow's own."""
+        out: dict[str, LaunchPlanParameter] = {}
+        for key, (tp, default) in self._workflow.interface.inputs.items():
+            if key in self._fixed:
+                continue
+            if key in self._defaults:
+                out[key] = LaunchPlanParameter(tp, self._defaults[key], False)
+            elif default is not inspect.Parameter.empty:
+                out[key] = LaunchPlanParameter(tp, default, False)
+            else:
+                out[key] = LaunchPlanParameter(tp, None, True)
+        return out
+
+    @property
+    def schedule(self) -> Schedule | None:
+        return self._schedule
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self._schedule is not None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self._labels)
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return dict(self._annotations)
+
+    @property
+    def max_parallelism(self) -> int | None:
+        return self._max_parallelism
+
+    @property
+    def overwrite_cache(self) -> bool | None:
+        return self._overwrite_cache
+
+    @property
+    def should_auto_activate(self) -> bool:
+        return self._auto_activate
+
+    @property
+    def notifications(self) -> list[Any]:
+        return []
+
+    # -- running ---------------------------------------------------------------------------
+    def merge_inputs(self, inputs: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+        """The workflow's inputs for a run given ``inputs``: defaults, then the caller's,
+        then the fixed ones. Passing a fixed input, an unknown one, or leaving out a
+        required one is an error naming the launch plan."""
+        who = f"{where}: launch plan {self._name!r}" if where else f"launch plan {self._name!r}"
+        fixed = sorted(set(inputs) & set(self._fixed))
+        if fixed:
+            values = {k: self._fixed[k] for k in fixed}
+            raise FlyteValidationException(
+                f"{who} fixes {fixed}; they cannot be passed (fixed values: {values!r})"
+            )
+        params = self.parameters
+        unknown = sorted(set(inputs) - set(params))
+        if unknown:
+            raise FlyteValidationException(
+                f"{who} takes inputs {list(params)}; {unknown} are not among them"
+            )
+        missing = [k for k, p in params.items() if p.required and k not in inputs]
+        if missing:
+            raise FlyteValidationException(
+                f"{who} needs input(s) {missing}: they have no default; pass them, e.g. "
+                f"{missing[0]}=..."
+            )
+        return {**self._defaults, **inputs, **self._fixed}
+
+    def __flyte_nb_target__(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[WorkflowTemplate, dict[str, Any]]:
+        """What ``fl.run(lp, ...)`` runs: the workflow with the merged inputs."""
+        if args:
+            raise FlyteValidationException(
+                f"launch plan {self._name!r} takes inputs by name only, e.g. fl.run(lp, x=1)"
+            )
+        return self._workflow, self.merge_inputs(kwargs, "fl.run")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the workflow with this plan's inputs, as calling the workflow would (a local
+        run outside any run; a node inside a workflow; a child action inside a task)."""
+        __tracebackhide__ = True
+        if args:
+            raise FlyteValidationException(
+                f"launch plan {self._name!r} takes inputs by name only, e.g. lp(x=1)"
+            )
+        return self._workflow(**self.merge_inputs(kwargs))
+
+    def __repr__(self) -> str:
+        return f"<LaunchPlan {self._name} of workflow {self._workflow.name}>"
