@@ -212,7 +212,7 @@ class LaunchPlanMethods:
         import json
 
         from ..types import decode_values
-        from ..union._launch_plan import schedule_from_dict
+        from ..union._schedule import schedule_from_dict
 
         spec = view["spec"]
         return RegisteredLaunchPlan(

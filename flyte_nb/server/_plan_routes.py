@@ -109,7 +109,7 @@ def _check_schedule(schedule: dict[str, Any] | None) -> None:
     if schedule is None:
         return
     from ..exceptions import FlyteValidationException
-    from ..union._launch_plan import schedule_from_dict
+    from ..union._schedule import schedule_from_dict
 
     try:
         schedule_from_dict(schedule)

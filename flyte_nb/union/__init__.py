@@ -17,15 +17,10 @@ from typing import Any
 
 from ._condition import ConditionalSection, conditional
 from ._execute import ConditionFailedError
-from ._launch_plan import (
-    CronSchedule,
-    FixedRate,
-    LaunchPlan,
-    LaunchPlanConflictError,
-    LaunchPlanParameter,
-)
+from ._launch_plan import LaunchPlan, LaunchPlanConflictError, LaunchPlanParameter
 from ._map import MapTask, MapTaskError, map, map_task
 from ._promise import Expression, Promise, PromiseTuple
+from ._schedule import CronSchedule, FixedRate
 from ._task import UnionTask, task
 from ._workflow import CompiledWorkflow, WorkflowFailurePolicy, WorkflowTemplate, workflow
 
