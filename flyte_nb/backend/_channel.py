@@ -71,10 +71,6 @@ class Channel(asyncio.Protocol):
             self._loop.call_soon(self._flush)
         self._outbox.append(message)
 
-    def send_threadsafe(self, message: Message) -> None:
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(self.send, message)
-
     def _flush(self) -> None:
         batch, self._outbox = self._outbox, []
         if batch and self._transport is not None and not self.closed:

@@ -33,7 +33,6 @@ from ._channel import Channel, Message
 
 class WorkerHandle:
     __slots__ = (
-        "busy_since",
         "channel",
         "idle_since",
         "job",
@@ -53,7 +52,6 @@ class WorkerHandle:
         self.queued: deque[Any] = deque()  # sent ahead, to start when ``job`` is done
         self.kill_reason: str | None = None
         self.idle_since = time.monotonic()
-        self.busy_since = 0.0
 
     def send(self, message: Message) -> None:
         self.channel.send(message)

@@ -104,11 +104,7 @@ class LocalSource:
         if action is None:
             row = self._run_row(run)
         else:
-            row = next(
-                (r for r in self._reader().list_actions(_config.database_path(), run)
-                 if r["name"] == action),
-                None,
-            )  # fmt: skip
+            row = self._reader().get_action(_config.database_path(), run, action)
         return decode_values(row[which] if row else None, self.blob)
 
     def logs(self, run: str, action: str | None) -> str:

@@ -9,9 +9,9 @@ time a process reads a database it checks the schema revision, one small query, 
 brings an older database (or a file no recorder has created yet) to the head through
 ``_migrate``, so the queries below, written against the live schema, always fit.
 
-Reads whose logic is more than a filter (docs: attempts, cache hits resolved to their
-filler) are the backend's own ``_queries`` functions run on this file's engine, so the
-SDK without a backend and the HTTP API cannot disagree.
+Every read is the backend's own ``_queries`` function run on this file's engine, so the
+SDK without a backend and the HTTP API cannot disagree; this module adds the engine (and
+the upgrade check) for a database file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy import Engine, exc, select
 
 from . import _migrate, _queries
 from ._db import create_engine
-from ._schema import actions, alembic_version, logs, runs
+from ._schema import alembic_version
 
 
 @functools.lru_cache(maxsize=8)
@@ -42,9 +42,7 @@ def _engine(db_path: Path) -> Engine:
 
 
 def get_run(db_path: Path, name: str) -> dict[str, Any] | None:
-    with _engine(db_path).connect() as conn:
-        row = conn.execute(select(runs).where(runs.c.name == name)).mappings().first()
-    return dict(row) if row else None
+    return _queries.get_run(_engine(db_path), name)
 
 
 def list_runs(
@@ -53,35 +51,38 @@ def list_runs(
     phase: str | None = None,
     task_name: str | None = None,
     mode: str | None = None,
-    live: bool = False,
+    live: bool | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Runs, newest first; ``live``: only those still QUEUED or RUNNING."""
-    query = select(runs).order_by(runs.c.created_at.desc()).limit(limit)
-    if phase is not None:
-        query = query.where(runs.c.phase == phase)
-    if task_name is not None:
-        query = query.where(runs.c.task_name == task_name)
-    if mode is not None:
-        query = query.where(runs.c.mode == mode)
-    if live:
-        query = query.where(runs.c.phase.in_(("QUEUED", "RUNNING")))
-    with _engine(db_path).connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+    rows, _total = _queries.list_runs(
+        _engine(db_path),
+        phases=[phase] if phase is not None else None,
+        task_name=task_name,
+        mode=mode,
+        live=live or None,
+        limit=limit,
+    )
+    return rows
 
 
 def list_actions(db_path: Path, run_name: str) -> list[dict[str, Any]]:
-    query = select(actions).where(actions.c.run_name == run_name).order_by(actions.c.seq)
-    with _engine(db_path).connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+    return _queries.list_actions(_engine(db_path), run_name)
+
+
+def get_action(db_path: Path, run_name: str, name: str) -> dict[str, Any] | None:
+    return _queries.get_action(_engine(db_path), run_name, name)
 
 
 def list_logs(db_path: Path, run_name: str, action_name: str | None = None) -> list[dict[str, Any]]:
-    query = select(logs).where(logs.c.run_name == run_name).order_by(logs.c.id)
-    if action_name is not None:
-        query = query.where(logs.c.action_name == action_name)
-    with _engine(db_path).connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+    """Every captured line of a run (or one action), oldest first."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        after = rows[-1]["id"] if rows else 0
+        page = _queries.list_logs(_engine(db_path), run_name, action_name, after_id=after)
+        if not page:
+            return rows
+        rows.extend(page)
 
 
 def list_docs(
