@@ -402,7 +402,7 @@ def test_a_0003_database_gets_the_launch_plans_table_and_keeps_its_rows(tmp_path
 
     _migrate.upgrade(f"sqlite:///{db}")
 
-    assert revision(db) == [_migrate.HEAD] == ["0004"]
+    assert revision(db) == [_migrate.HEAD]
     assert {t: rows(db, t) for t in before} == before
     assert rows(db, "launch_plans") == []
     Recorder(tmp_path / "fresh.db", tmp_path / "blobs").close()
@@ -410,3 +410,19 @@ def test_a_0003_database_gets_the_launch_plans_table_and_keeps_its_rows(tmp_path
     script = _migrate.upgrade_sql("postgresql://", start="0003")
     assert "CREATE TABLE launch_plans" in script
     assert "PRIMARY KEY (project, domain, name, version)" in script
+
+
+def test_a_0004_database_gets_signals_and_schedule_state_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    db = _v1_upgraded_to(tmp_path / "v4.db", "0004")
+    assert {"signals", "schedule_state"}.isdisjoint(tables(db))
+    before = {t: rows(db, t) for t in ("runs", "actions", "launch_plans")}
+
+    _migrate.upgrade(f"sqlite:///{db}")
+
+    assert revision(db) == [_migrate.HEAD]
+    assert {t: rows(db, t) for t in before} == before
+    assert rows(db, "signals") == rows(db, "schedule_state") == []
+    Recorder(tmp_path / "fresh.db", tmp_path / "blobs").close()
+    assert shape(db) == shape(tmp_path / "fresh.db")

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
     from alembic.config import Config
 
-REVISIONS: Final = ("0001", "0002", "0003", "0004")
-HEAD: Final = "0004"
+REVISIONS: Final = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+HEAD: Final = "0007"
 SCRIPT_LOCATION: Final = Path(__file__).with_name("_migrations")
 LEGACY_REVISION: Final = "0001"  # what a ``schema_info`` v1 database holds
 

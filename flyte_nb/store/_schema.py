@@ -197,6 +197,38 @@ launch_plans = Table(
     PrimaryKeyConstraint("project", "domain", "name", "version"),
 )
 
+# A gate node's signal: one row per (run, signal name), created WAITING when the gate
+# starts waiting and SET (``value`` holds the JSON value) or REJECTED when someone answers.
+# ``kind`` is approve | input; ``type`` names the expected Python type for inputs.
+signals = Table(
+    "signals",
+    metadata,
+    Column("run_name", String(128), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("action_name", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # WAITING | SET | REJECTED
+    Column("value", Text),
+    Column("created_at", Float, nullable=False),
+    Column("set_at", Float),
+    Column("set_by", String(256)),
+    PrimaryKeyConstraint("run_name", "name"),
+)
+
+# Where each launch plan's schedule stands: the last time the backend fired it. Written in
+# the same transaction that creates the scheduled run, so a restarted backend neither
+# fires a slot twice nor forgets one it owed (it catches up from ``last_fire_at``).
+schedule_state = Table(
+    "schedule_state",
+    metadata,
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("last_fire_at", Float, nullable=False),
+    PrimaryKeyConstraint("project", "domain", "name"),
+)
+
 
 # Which columns each recorder upsert refreshes on conflict: everything but the key and
 # the facts fixed at creation (which include project, domain and the specs).

@@ -4,12 +4,15 @@ Regenerate with ``python -m flyte_nb.store._schema > flyte_nb/store/_sqlite_sql.
 ``tests/test_store_schema.py`` fails when this file and the schema disagree.
 """
 
-HEAD = '0004'
+HEAD = '0007'
 REVISIONS = (
     '0001',
     '0002',
     '0003',
     '0004',
+    '0005',
+    '0006',
+    '0007',
 )
 DDL = (
     'CREATE TABLE IF NOT EXISTS actions (\n\trun_name VARCHAR(128) NOT NULL, \n\tname VARCHAR(128) NOT NULL, \n\tparent VARCHAR(128), \n\tseq INTEGER NOT NULL, \n\ttask_name VARCHAR(256) NOT NULL, \n\tshort_name VARCHAR(256) NOT NULL, \n\tgroup_name VARCHAR(256), \n\tphase VARCHAR(16) NOT NULL, \n\tcreated_at FLOAT NOT NULL, \n\tstarted_at FLOAT, \n\tended_at FLOAT, \n\tattempts INTEGER NOT NULL, \n\tcache_hit BOOLEAN NOT NULL, \n\tcache_key VARCHAR(128), \n\tinputs TEXT, \n\toutputs TEXT, \n\terror TEXT, \n\ttransitions TEXT NOT NULL, \n\tattempt_log TEXT NOT NULL, \n\tspec TEXT, \n\tPRIMARY KEY (run_name, name)\n)',
@@ -23,6 +26,8 @@ DDL = (
     'CREATE INDEX IF NOT EXISTS ix_runs_created_at ON runs (created_at)',
     'CREATE INDEX IF NOT EXISTS ix_runs_phase ON runs (phase)',
     'CREATE INDEX IF NOT EXISTS ix_runs_project_domain_created_at ON runs (project, domain, created_at)',
+    'CREATE TABLE IF NOT EXISTS schedule_state (\n\tproject VARCHAR(64) NOT NULL, \n\tdomain VARCHAR(64) NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tlast_fire_at FLOAT NOT NULL, \n\tPRIMARY KEY (project, domain, name)\n)',
+    'CREATE TABLE IF NOT EXISTS signals (\n\trun_name VARCHAR(128) NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\taction_name VARCHAR(128) NOT NULL, \n\tkind VARCHAR(16) NOT NULL, \n\ttype VARCHAR(64) NOT NULL, \n\tstate VARCHAR(16) NOT NULL, \n\tvalue TEXT, \n\tcreated_at FLOAT NOT NULL, \n\tset_at FLOAT, \n\tset_by VARCHAR(256), \n\tPRIMARY KEY (run_name, name)\n)',
     'CREATE TABLE IF NOT EXISTS tasks (\n\tproject VARCHAR(64) NOT NULL, \n\tdomain VARCHAR(64) NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tversion VARCHAR(128) NOT NULL, \n\tref TEXT NOT NULL, \n\tspec TEXT, \n\tinterface TEXT, \n\tcreated_at FLOAT NOT NULL, \n\tPRIMARY KEY (project, domain, name, version)\n)',
     'CREATE TABLE IF NOT EXISTS alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)',
 )
