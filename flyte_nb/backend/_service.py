@@ -34,6 +34,7 @@ from ..store import process_identity
 from ..tasks._retry import MAX_BACKOFF
 from ._channel import Message
 from ._events import EventBus
+from ._gates import Gates
 from ._pool import WorkerHandle, WorkerPool
 from ._records import ActionRecord, Reply, RunRecord, load_live_runs
 from ._scheduler import Scheduler
@@ -70,6 +71,7 @@ class Backend:
         self.pool = WorkerPool(workers, blob_url, self._on_message, self._on_exit, self._wake)
         self.scheduler = Scheduler(self.pool, recorder, self.runs, self._publish, self._on_timeout)
         self.identity = process_identity()
+        self.gates = Gates(self)
         self._inflight: dict[str, ActionRecord] = {}  # serialized cache keys being computed
         self._run_waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._spec_texts: dict[tuple[Any, ...], str] = {}
@@ -220,7 +222,10 @@ class Backend:
                 return
         self.recorder.touch(state)
         self._publish(rec)
-        self._enqueue_or_follow(rec)
+        if "gate" in spec:
+            self.gates.start(rec)
+        else:
+            self._enqueue_or_follow(rec)
 
     def _spec_json(self, spec: dict[str, Any], cache: list[str] | None) -> str:
         """The action's ``spec`` column; a task's spec is encoded once, not per action."""
@@ -245,7 +250,10 @@ class Backend:
             rec.state.error = None
             rec.state.set_phase(ph.QUEUED)
             self.recorder.touch(rec.state)
-            self.scheduler.enqueue(rec)
+            if "gate" in rec.spec:
+                self.gates.start(rec)
+            else:
+                self.scheduler.enqueue(rec)
 
     def _serve_hit(self, rec: ActionRecord) -> bool:
         cache = rec.spec.get("cache")
@@ -394,6 +402,7 @@ class Backend:
         self._complete(rec)
 
     def _complete(self, rec: ActionRecord) -> None:
+        self.gates.release(rec)
         self.recorder.touch(rec.state)
         self._publish(rec)
         if rec.cache is not None and self._inflight.get(rec.cache[1]) is rec:

@@ -55,7 +55,7 @@ def task_spec(task: TaskTemplate, ref: dict[str, Any]) -> dict[str, Any]:
     as plain data next to the code reference.
     """
     retries = task.retries
-    return {
+    spec = {
         "task": task.name,
         "short": task.short_name,
         "ref": ref,
@@ -66,3 +66,7 @@ def task_spec(task: TaskTemplate, ref: dict[str, Any]) -> dict[str, Any]:
         else {"behavior": task.cache.behavior, "serialize": task.cache.serialize},
         "env": task.environment_variables(),
     }
+    gate = getattr(task, "gate_spec", None)
+    if gate is not None:  # a workflow gate node: the backend finishes it (backend/_gates.py)
+        spec["gate"] = gate
+    return spec

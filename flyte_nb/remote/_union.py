@@ -59,6 +59,7 @@ from ._union_models import (
     upload_blob,
 )
 from ._union_plans import LaunchPlanMethods
+from ._union_signals import SignalMethods
 
 if TYPE_CHECKING:
     from ..client import BackendClient, Session
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
 __all__ = ["UnionRemote"]
 
 
-class UnionRemote(LaunchPlanMethods):
+class UnionRemote(LaunchPlanMethods, SignalMethods):
     """Run, find and manage executions, registered tasks, workflows and launch plans on the
     flyte_nb backend (workflow and launch plan methods: ``_union_plans.py``).
 

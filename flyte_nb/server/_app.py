@@ -37,6 +37,7 @@ from ._common import ERRORS, not_found
 from ._docs_routes import add_doc_routes
 from ._plan_routes import add_plan_routes
 from ._run_routes import add_run_routes
+from ._signal_routes import add_signal_routes
 
 if TYPE_CHECKING:
     from ._config import ServerConfig
@@ -136,6 +137,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
     add_plan_routes(app, backend, views)
     add_run_routes(app, backend, views)
+    add_signal_routes(app, backend, views)
     _add_misc_routes(app, backend, views)
     return app
 

@@ -7,7 +7,8 @@ and on the backend, and every node shows in the run's action tree.
 
 ``_promise`` holds promises and the compile context, ``_task`` the decorator, ``_workflow``
 the workflow template and compilation, ``_execute`` running a graph, ``_condition`` the
-conditional builder, ``_map`` map tasks and ``_launch_plan`` launch plans and schedules.
+conditional builder, ``_map`` map tasks, ``_gates`` gate nodes (approve, wait_for_input, sleep),
+``_launch_plan`` launch plans and ``_schedule`` schedules.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from ._condition import ConditionalSection, conditional
 from ._execute import ConditionFailedError
+from ._gates import FlyteDisapprovedException, GateNotAnsweredError, approve, sleep, wait_for_input
 from ._launch_plan import LaunchPlan, LaunchPlanConflictError, LaunchPlanParameter
 from ._map import MapTask, MapTaskError, map, map_task
 from ._promise import Expression, Promise, PromiseTuple
@@ -31,6 +33,8 @@ __all__ = [
     "CronSchedule",
     "Expression",
     "FixedRate",
+    "FlyteDisapprovedException",
+    "GateNotAnsweredError",
     "LaunchPlan",
     "LaunchPlanConflictError",
     "LaunchPlanParameter",
@@ -41,11 +45,14 @@ __all__ = [
     "UnionTask",
     "WorkflowFailurePolicy",
     "WorkflowTemplate",
+    "approve",
     "conditional",
     "kwtypes",
     "map",
     "map_task",
+    "sleep",
     "task",
+    "wait_for_input",
     "workflow",
 ]
 
