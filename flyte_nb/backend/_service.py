@@ -34,10 +34,12 @@ from ..store import process_identity
 from ..tasks._retry import MAX_BACKOFF
 from ._channel import Message
 from ._events import EventBus
+from ._apps import AppSupervisor
 from ._gates import Gates
 from ._pool import WorkerHandle, WorkerPool
 from ._records import ActionRecord, Reply, RunRecord, load_live_runs
 from ._scheduler import Scheduler
+from ._schedules import ScheduleRunner
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -72,6 +74,8 @@ class Backend:
         self.scheduler = Scheduler(self.pool, recorder, self.runs, self._publish, self._on_timeout)
         self.identity = process_identity()
         self.gates = Gates(self)
+        self.apps = AppSupervisor(self)
+        self.schedules = ScheduleRunner(self)
         self._inflight: dict[str, ActionRecord] = {}  # serialized cache keys being computed
         self._run_waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._spec_texts: dict[tuple[Any, ...], str] = {}
@@ -94,8 +98,12 @@ class Backend:
         for _ in range(self.pool.size):
             self.pool.spawn()
         self._housekeeping = self._loop.create_task(self._tidy())
+        self.schedules.start()
+        self.apps.start()
 
     async def stop(self) -> None:
+        await self.apps.stop()
+        self.schedules.stop()
         if self._housekeeping is not None:
             self._housekeeping.cancel()
         self.pool.close()

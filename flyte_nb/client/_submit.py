@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._session import Session
 
 
-def _import_path() -> list[str]:
+def import_path() -> list[str]:
     """This kernel's import path, so workers can import the local modules that tasks
     outside interactive mode are shipped by reference from."""
     return [os.path.abspath(p or ".") for p in sys.path if os.path.isdir(p or ".")]
@@ -69,7 +69,7 @@ def submit_run(
             "overwrite_cache": overwrite_cache,
             "max_action_concurrency": max_action_concurrency,
             "env_vars": dict(env_vars),
-            "sys_path": _import_path(),
+            "sys_path": import_path(),
         },
     }
     return client.create_run(body)

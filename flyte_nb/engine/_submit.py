@@ -8,6 +8,7 @@ from the task and the encoded inputs, and the backend only ever receives the res
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from ..types import digest, encode_values
@@ -65,7 +66,48 @@ def task_spec(task: TaskTemplate, ref: dict[str, Any]) -> dict[str, Any]:
         if task.cache.behavior == "disable"
         else {"behavior": task.cache.behavior, "serialize": task.cache.serialize},
         "env": task.environment_variables(),
+        **execution_settings(task),
     }
+    gate = getattr(task, "gate_spec", None)
+    if gate is not None:  # a workflow gate node: the backend finishes it (backend/_gates.py)
+        spec["gate"] = gate
+    return spec
+
+
+def execution_settings(task: TaskTemplate) -> dict[str, Any]:
+    """What the task asks of the machine it runs on, recorded with every action and acted on
+    by the backend: resources (limits enforced in workers), secrets (references only, never
+    values), the pod template, and the actor environment whose warm workers run it."""
+    out: dict[str, Any] = {}
+    if task.resources is not None:
+        out["resources"] = task.resources.to_dict()
+    if task.secrets:
+        out["secrets"] = [s.to_dict() for s in task.secrets]
+    pod = (getattr(task, "union_settings", None) or {}).get("pod_template")
+    if pod is not None:
+        out["pod_template"] = {**pod.to_dict(), "version_hash": pod.version_hash()}
+    config = getattr(task, "task_config", None)
+    if config is not None:
+        out.update(config.execution_settings())
+    return out
+
+
+_local_specs: dict[tuple[Any, ...], str | None] = {}
+
+
+def local_spec(task: TaskTemplate) -> str | None:
+    """The ``spec`` column of an action run in the kernel: its execution settings in the
+    backend's shape (``{"spec": {...}}``), or None when it asks for nothing; built once."""
+    pod = (getattr(task, "union_settings", None) or {}).get("pod_template")
+    key = (task.resources, task.secrets, getattr(task, "task_config", None), pod)
+    if key in _local_specs:
+        return _local_specs[key]
+    settings = execution_settings(task)
+    text = json.dumps({"spec": settings}) if settings else None
+    if len(_local_specs) > 4096:
+        _local_specs.clear()
+    _local_specs[key] = text
+    return text
     gate = getattr(task, "gate_spec", None)
     if gate is not None:  # a workflow gate node: the backend finishes it (backend/_gates.py)
         spec["gate"] = gate

@@ -312,6 +312,10 @@ def registration(
         "outputs": {n: fmt(t) for n, t in task.interface.outputs.items()},
     }
     spec = task_spec(task, ref.to_dict())
+    if ref.kind == "module":  # the backend may start it itself (schedules): say where it is
+        from ..client._submit import import_path
+
+        spec["sys_path"] = import_path()
     return {"project": session.project, "domain": session.domain, "name": name,
             "version": version, "spec": spec, "interface": interface}  # fmt: skip
 

@@ -7,8 +7,9 @@ Decisions:
 - Versions are immutable like tasks': the same version with the same body returns the
   stored row (idempotent re-registration from a re-run cell), with another body a 409.
 - Activation is per version and exclusive per name (``_queries.set_launch_plan_active``
-  does both updates in one transaction). Nothing fires schedules yet; ``active`` is what
-  a scheduler will read.
+  does both updates in one transaction). The backend's ``ScheduleRunner``
+  (``backend/_schedules.py``) fires the active ones; activating resets where a schedule
+  stood, so it counts from the activation.
 - The schedule is validated here too (cron syntax, positive rate), not only by the SDK:
   the HTTP API is public, and a scheduler must never meet a stored schedule it cannot read.
 - The handlers only touch the store, so they are plain functions (thread pool).
@@ -95,6 +96,8 @@ def add_plan_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         row = _queries.set_launch_plan_active(engine, project, domain, name, version, on)
         if row is None:
             raise _missing(project, domain, name, version)
+        if on:  # an activation never fires slots that passed while inactive
+            backend.schedules.reset(project, domain, name)
         return _view(row)
 
 

@@ -53,6 +53,19 @@ class TaskSpec(Strict):
     timeout: float | None = Field(default=None, gt=0)
     cache: dict[str, Any] | None = None
     env: dict[str, str] = {}
+    sys_path: list[str] | None = Field(
+        default=None,
+        description="a registered task's import path, for runs the backend starts itself "
+        "(schedules): where a worker imports a task shipped by module reference from",
+    )
+    resources: dict[str, Any] | None = Field(default=None, description="Resources.to_dict()")
+    secrets: list[dict[str, Any]] | None = Field(
+        default=None, description="Secret references (never values); resolved by the backend"
+    )
+    pod_template: dict[str, Any] | None = None
+    actor: dict[str, Any] | None = Field(
+        default=None, description="the actor environment whose warm workers run the task"
+    )
 
 
 class RunOptions(Strict):
@@ -110,6 +123,9 @@ class ActionModel(Out):
     transitions: list[list[Any]]
     attempt_log: list[dict[str, Any]]
     error: dict[str, Any] | None
+    resources: dict[str, Any] | None = Field(
+        default=None, description="the Resources the action ran with (full views only)"
+    )
 
 
 class ActionList(Out):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from ._schema import schedule_state, signals
 
@@ -109,3 +109,12 @@ def claim_fire(
             .values(last_fire_at=slot)
         )
     return bool(result.rowcount)
+
+
+def reset_schedule(engine: Engine, project: str, domain: str, name: str) -> None:
+    """Forget the schedule's last fire time (the next check counts from then)."""
+    c = schedule_state.c
+    with engine.begin() as conn:
+        conn.execute(
+            delete(schedule_state).where(c.project == project, c.domain == domain, c.name == name)
+        )
