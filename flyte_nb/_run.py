@@ -13,6 +13,7 @@ Two modes, one ``Run`` handle:
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Mapping
@@ -122,8 +123,19 @@ class RunContext:
         # inputs through ``__flyte_nb_target__(args, kwargs) -> (task, kwargs)``.
         target = getattr(type(task), "__flyte_nb_target__", None)
         if target is not None and not isinstance(task, TaskTemplate):
-            task, kwargs = target(task, args, kwargs)
+            plan = task
+            task, kwargs = target(plan, args, kwargs)
             args = ()
+            # The plan's run settings apply unless this context sets its own.
+            if self.max_action_concurrency is None or not self.overwrite_cache:
+                ctx = copy.copy(self)
+                ctx.max_action_concurrency = self.max_action_concurrency or getattr(
+                    plan, "max_parallelism", None
+                )
+                ctx.overwrite_cache = self.overwrite_cache or bool(
+                    getattr(plan, "overwrite_cache", False)
+                )
+                return ctx.run(task, **kwargs)
         if not isinstance(task, TaskTemplate):
             raise FlyteValidationException(
                 f"fl.run needs a task (a function decorated with @env.task), got {task!r}"

@@ -3,6 +3,7 @@ execution) ported to flyte_nb, plus the run tree, conditionals, ordering, failur
 ``on_failure``, promise misuse and one workflow on a real backend."""
 
 # No `from __future__ import annotations`: the seed's tests annotate with local NamedTuples.
+import asyncio
 import threading
 import time
 import typing
@@ -752,3 +753,57 @@ def test_output_fields_named_like_tuple_methods() -> None:
         return mean(total=t.total, count=t.count)
 
     assert average(xs=[1, 2, 3, 6]) == 3.0
+
+
+# -- Flyte 2 tasks as nodes, and fl.run of a launch plan ----------------------------------------
+_f2 = fl.TaskEnvironment("wf-flyte2")
+
+
+@_f2.task
+async def f2_square(x: int) -> int:
+    return x * x
+
+
+def test_a_flyte2_env_task_is_a_workflow_node() -> None:
+    @workflow
+    def mixed(x: int) -> int:
+        return f2_square(x=f2_square(x=x))
+
+    assert mixed(x=3) == 81
+    run = fl.with_runcontext(mode="local").run(mixed, x=2)
+    assert run.outputs() == 16
+    names = [a.task_name for a in run.actions()]
+    assert names.count(f2_square.name) == 2  # each node its own recorded action
+
+
+_running = {"now": 0, "peak": 0}
+
+
+@_f2.task
+async def f2_slow(x: int) -> int:
+    _running["now"] += 1
+    _running["peak"] = max(_running["peak"], _running["now"])
+    await asyncio.sleep(0.05)
+    _running["now"] -= 1
+    return x
+
+
+def test_fl_run_of_a_launch_plan_applies_its_run_settings() -> None:
+    from flyte_nb.union import LaunchPlan
+
+    @workflow
+    def fan(a: int, b: int, c: int) -> list[int]:
+        return [f2_slow(x=a), f2_slow(x=b), f2_slow(x=c)]
+
+    local = fl.with_runcontext(mode="local")
+    _running["peak"] = 0
+    assert local.run(fan, a=1, b=2, c=3).outputs() == [1, 2, 3]
+    assert _running["peak"] == 3  # the three nodes are independent: they run together
+    lp = LaunchPlan.get_or_create(
+        fan, name="fan-lp", default_inputs={"a": 5, "b": 6}, max_parallelism=1
+    )
+    _running["peak"] = 0
+    run = local.run(lp, c=7)
+    assert run.outputs() == [5, 6, 7]
+    assert run.inputs() == {"a": 5, "b": 6, "c": 7}
+    assert _running["peak"] == 1  # the plan's max_parallelism became the run's limit

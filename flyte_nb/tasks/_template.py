@@ -4,7 +4,8 @@ Calling a task does different things depending on where the call happens, like F
 - inside a running task it becomes a child action of that run (recorded, cached, retried);
   from an async body, an async task call is awaitable so ``asyncio.gather`` fans out;
 - outside any run it is the plain function, with its inputs and output type-checked, so
-  tasks stay unit-testable as ordinary Python.
+  tasks stay unit-testable as ordinary Python;
+- inside a ``@workflow`` body being compiled it is a node of the workflow's graph.
 
 Everything the engine needs per call (input types, the task hash, the cache version) is
 computed once here, at decoration, so the per-action cost stays small.
@@ -12,6 +13,7 @@ computed once here, at decoration, so the per-action cost stays small.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import datetime
 import functools
@@ -19,6 +21,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..artifacts import _hooks as artifacts
 from ..cache import Cache, VersionParameters
 from ..exceptions import FlyteValidationException
 from ..models._interface import NativeInterface, is_namedtuple
@@ -31,6 +34,14 @@ if TYPE_CHECKING:
     from ._environment import TaskEnvironment
 
 _EMPTY: Any = inspect.Parameter.empty
+
+# The graph a ``@workflow`` body is building (``flyte_nb.union``), while it is built: a task
+# called then becomes a node of that graph instead of running. Kept here, not in ``union``,
+# so every task (a Flyte 2 ``@env.task`` too) can be a workflow node without this layer
+# importing the Union layer built on it.
+compiling: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "flyte_nb_workflow_compiler", default=None
+)
 
 
 class TaskTemplate:
@@ -78,12 +89,13 @@ class TaskTemplate:
         self.task_hash = digest(self.name)
         self._cache_version: str | None = None
         self._check_defaults()
+        self.output_artifacts: dict[str, Any] = artifacts.declared(self)  # Annotated[T, A]
         functools.update_wrapper(self, func)
 
     # -- decoration-time checks ------------------------------------------------------------
     def _check_defaults(self) -> None:
         for name, (annotation, default) in self.interface.inputs.items():
-            if default is _EMPTY:
+            if default is _EMPTY or artifacts.is_query(default):  # resolved at launch
                 continue
             check_input(self.name, name, annotation, default)
             try:
@@ -131,6 +143,9 @@ class TaskTemplate:
         __tracebackhide__ = True
         from ..engine import current_frame
 
+        compiler = compiling.get()
+        if compiler is not None:  # inside a @workflow body being compiled: a graph node
+            return compiler.add_call(self, args, kwargs)
         frame = current_frame()
         if frame is not None:
             return frame.controller.call(frame, self, args, kwargs)

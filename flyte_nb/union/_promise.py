@@ -13,13 +13,13 @@ unpacks) that also answers its output names as attributes (``out.named1``).
 
 from __future__ import annotations
 
-import contextvars
 import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import FlyteValidationException
+from ..tasks._template import compiling
 
 __all__ = [
     "Compiler",
@@ -30,9 +30,7 @@ __all__ = [
     "current_compiler",
 ]
 
-_compiler: contextvars.ContextVar[Compiler | None] = contextvars.ContextVar(
-    "flyte_nb_union_compiler", default=None
-)
+_compiler = compiling  # shared with every TaskTemplate (tasks/_template.py)
 
 
 def current_compiler() -> Compiler | None:

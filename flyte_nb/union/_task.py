@@ -13,8 +13,6 @@ Decisions:
   ``requests``/``limits``, ``pod_template``, ``accelerator``, ``labels``...) are validated
   here and recorded on ``template.union_settings``; running in the kernel or on this
   backend, they change nothing. ``requests``/``resources`` do become ``template.resources``.
-* ``UnionTask`` differs from ``TaskTemplate`` in one place: called inside a ``@workflow``
-  body being compiled, it returns a promise (a node of the graph) instead of running.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from ..cache import Cache
 from ..exceptions import FlyteValidationException
 from ..tasks import Resources, Secret, TaskEnvironment, TaskTemplate
 from ..types import digest
-from ._promise import current_compiler
 
 __all__ = ["UnionTask", "default_environment", "stable_name", "task"]
 
@@ -65,16 +62,13 @@ def rename(template: TaskTemplate, name: str) -> None:
 
 
 class UnionTask(TaskTemplate):
-    """A flytekit-style task: a ``TaskTemplate`` that becomes a graph node in workflows."""
+    """A flytekit-style task: a ``TaskTemplate`` with its Kubernetes-only settings kept (like
+    every ``TaskTemplate``, it becomes a graph node when called in a workflow body)."""
 
     union_settings: dict[str, Any]
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        __tracebackhide__ = True
-        compiler = current_compiler()
-        if compiler is not None:
-            return compiler.add_call(self, args, kwargs)
-        return super().__call__(*args, **kwargs)
+    # The plugin config (``task_config=``): an ActorEnvironment, whose tasks run on its warm
+    # workers. A config provides ``task_environment`` and ``execution_settings()``.
+    task_config: Any = None
 
 
 _K8S_BOOL = ("interruptible",)
@@ -104,6 +98,15 @@ def _check_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
             raise FlyteValidationException(
                 f"Task '{name}': {key} must be a Resources(...), got {type(value).__qualname__}; "
                 'e.g. requests=Resources(cpu="1", mem="1Gi")'
+            )
+    pod = settings.get("pod_template")
+    if pod is not None:
+        from ..image import PodTemplate
+
+        if not isinstance(pod, PodTemplate):
+            raise FlyteValidationException(
+                f"Task '{name}': pod_template must be a PodTemplate(...), got "
+                f"{type(pod).__qualname__}; e.g. pod_template=PodTemplate(labels={{'team': 'ml'}})"
             )
     image = settings.get("container_image")
     if image is not None and not isinstance(image, str) and not hasattr(image, "image_name"):
@@ -196,16 +199,17 @@ def task(
         raise FlyteValidationException(
             f"@task got unknown setting(s) {sorted(kwargs)}; see the seed's task() parameters"
         )
-    if task_config is not None:
+    plugin_env = getattr(task_config, "task_environment", None)
+    if task_config is not None and not isinstance(plugin_env, TaskEnvironment):
         raise FlyteValidationException(
             f"@task(task_config={task_config!r}): task plugins (Spark, Ray...) are not "
-            "supported; run the code in a plain @task"
+            "supported; run the code in a plain @task (or on an ActorEnvironment's @actor.task)"
         )
 
     def decorate(func: Callable[..., Any]) -> UnionTask:
         if not callable(func) or isinstance(func, type):
             raise FlyteValidationException(f"@task decorates a function, got {func!r}")
-        env = default_environment(getattr(func, "__module__", None))
+        env = plugin_env or default_environment(getattr(func, "__module__", None))
         label = f"{env.name}.{getattr(func, '__name__', '?')}"
         if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
             raise FlyteValidationException(
@@ -247,6 +251,7 @@ def task(
             docs=_docs(docs),
         )
         template.union_settings = settings
+        template.task_config = task_config
         changes: dict[str, Any] = {}
         if resources is not None or requests is not None:
             changes["resources"] = resources if resources is not None else requests
