@@ -136,6 +136,7 @@ def test_bad_answers(remote: UnionRemote) -> None:
 def test_gates_only_inside_workflows_and_checked() -> None:
     with pytest.raises(FlyteValidationException, match="inside a @workflow body"):
         approve(1, name="x", timeout=HOUR)
+
     @workflow
     def bad_type() -> list[int]:
         return wait_for_input(name="xs", timeout=HOUR, expected_type=list)

@@ -98,7 +98,9 @@ def test_the_backend_fires_an_active_fixed_rate_plan_and_stops_when_deactivated(
     fl.init(home=home)
     wait_for(lambda: any(k > restarted for k in _kickoffs("rate")), 30, "a fire after restart")
     remote.deactivate_launchplan(plan)
-    missed = [k for k in _kickoffs("rate") if stopped < k < restarted - datetime.timedelta(seconds=1)]
+    missed = [
+        k for k in _kickoffs("rate") if stopped < k < restarted - datetime.timedelta(seconds=1)
+    ]
     assert len(missed) <= 1, missed  # ~3 slots were missed; at most the newest one ran
 
 
@@ -153,7 +155,7 @@ def test_cron_fires_each_slot_once_and_never_past_ones(maker: _RunMaker) -> None
     runner = ScheduleRunner(maker)  # type: ignore[arg-type]
     assert runner.fire_due(_at(10, 30)) == []  # first seen: counts from now
     assert runner.fire_due(_at(10, 59)) == []
-    (first,) = runner.fire_due(_at(11, 0, ))
+    (first,) = runner.fire_due(_at(11, 0))
     assert first == slot_run_name("default", "development", "hourly", _at(11))
     assert runner.fire_due(_at(11, 0)) == []  # the same moment again: nothing
     made = maker.runs[first]
