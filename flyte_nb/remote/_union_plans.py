@@ -12,7 +12,7 @@ Decisions:
 * ``activate_launchplan``/``deactivate_launchplan`` take a ``LaunchPlanId`` (the seed's
   ``Identifier``), a ``RegisteredLaunchPlan`` or a local ``LaunchPlan`` plus its version
   through ``fetch_launch_plan``; at most one version per name is active (the backend
-  enforces it). No scheduler fires active plans yet.
+  enforces it), and the backend fires the active one's schedule (``backend/_schedules.py``).
 * ``execute`` resolves a launch plan to its workflow and merged inputs here
   (``_launch_target``); the rest of ``execute`` is the task path unchanged, so a launch
   plan execution is an ordinary workflow run. Its ``max_parallelism`` and
