@@ -78,7 +78,8 @@ def test_the_backend_fires_an_active_fixed_rate_plan_and_stops_when_deactivated(
     assert len(set(kicks)) == len(kicks)  # one run per slot
     assert all(k.tzinfo is not None for k in kicks)
     gaps = [(b - a).total_seconds() for a, b in zip(kicks, kicks[1:], strict=False)]
-    assert all(g == pytest.approx(1.0, abs=1e-3) for g in gaps), gaps
+    # Slots lie on the 1 s grid; a loaded machine may skip some (newest missed slot only).
+    assert all(g >= 1 and abs(g - round(g)) < 1e-3 for g in gaps), gaps
 
     remote.deactivate_launchplan(plan)
     time.sleep(1.5)  # a tick that saw it active may still finish
