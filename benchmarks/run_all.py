@@ -21,6 +21,10 @@ SCRIPTS = (
     "bench_report.py",
     "bench_widget.py",
     "bench_workflow.py",
+    "bench_actors.py",
+    "bench_apps.py",
+    "bench_data.py",
+    "bench_panel.py",
 )
 
 

@@ -23,11 +23,16 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import deck, exceptions, models, remote, report, union
+    from . import app, deck, exceptions, models, remote, report, union
     from ._run import init, run, with_runcontext
+    from .actors import ActorEnvironment, actor_cache
+    from .artifacts import Artifact
     from .cache import Cache, CachePolicy, VersionParameters
+    from .container import ContainerTask
     from .deck import Deck
     from .engine import current_context, group, map
+    from .image import ImageSpec, PodTemplate
+    from .io import FlyteDirectory, FlyteFile, StructuredDataset
     from .remote import UnionRemote
     from .tasks import Resources, RetryStrategy, Secret, TaskEnvironment
     from .union import LaunchPlan, conditional, kwtypes, map_task, task, workflow
@@ -57,21 +62,40 @@ _LAZY: dict[str, str] = {
     "conditional": "flyte_nb.union",
     "kwtypes": "flyte_nb.union",
     "LaunchPlan": "flyte_nb.union",
+    "Artifact": "flyte_nb.artifacts",
+    "FlyteFile": "flyte_nb.io",
+    "FlyteDirectory": "flyte_nb.io",
+    "StructuredDataset": "flyte_nb.io",
+    "ActorEnvironment": "flyte_nb.actors",
+    "actor_cache": "flyte_nb.actors",
+    "ContainerTask": "flyte_nb.container",
+    "ImageSpec": "flyte_nb.image",
+    "PodTemplate": "flyte_nb.image",
 }
-_SUBMODULES = ("deck", "exceptions", "models", "remote", "report", "union")
+_SUBMODULES = ("app", "deck", "exceptions", "models", "remote", "report", "union")
 
 __all__ = [
+    "ActorEnvironment",
+    "Artifact",
     "Cache",
     "CachePolicy",
+    "ContainerTask",
     "Deck",
+    "FlyteDirectory",
+    "FlyteFile",
+    "ImageSpec",
     "LaunchPlan",
+    "PodTemplate",
     "Resources",
     "RetryStrategy",
     "Secret",
+    "StructuredDataset",
     "TaskEnvironment",
     "UnionRemote",
     "VersionParameters",
     "__version__",
+    "actor_cache",
+    "app",
     "conditional",
     "current_context",
     "deck",

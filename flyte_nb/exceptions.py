@@ -17,6 +17,8 @@ __all__ = [
     "ActionAbortedError",
     "ActionFailedError",
     "ActionTimeoutError",
+    "AppFailedError",
+    "ArtifactNotFoundError",
     "BackendAuthError",
     "BackendUnavailableError",
     "BundleError",
@@ -31,6 +33,7 @@ __all__ = [
     "NotInTaskContextError",
     "RunFailedError",
     "RunNotFoundError",
+    "SecretNotFoundError",
     "TaskNameClashError",
     "UnpicklableCaptureError",
 ]
@@ -93,6 +96,19 @@ class BackendAuthError(FlyteNbException, PermissionError):
 
 class RunNotFoundError(FlyteNbException, LookupError):
     """No recorded run has the requested name."""
+
+
+class ArtifactNotFoundError(FlyteNbException, LookupError):
+    """No artifact version matches a query, a name or a URI."""
+
+
+class SecretNotFoundError(FlyteNbException, LookupError):
+    """A task asks for a secret that is not set; raised before the task body starts."""
+
+
+class AppFailedError(FlyteNbException, RuntimeError):
+    """A deployed app went FAILED (or STOPPED) while someone waited for it to be ACTIVE; the
+    message carries the supervisor's reason."""
 
 
 class NotInTaskContextError(FlyteNbException, RuntimeError):

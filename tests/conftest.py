@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# Session fixtures: one private PostgreSQL and one Ray cluster, started when a test asks.
+from _postgres import postgres_url  # noqa: F401
+from _ray import ray_address  # noqa: F401
+
 import flyte_nb as fl
 from flyte_nb import _config
 

@@ -1,5 +1,6 @@
 """The backend against a real server process: runs, fan-out, retries, timeouts, cache,
-abort, concurrency limits and logs behave as in local mode."""
+abort, concurrency limits and logs behave as in local mode, on both backend stacks
+({SQLite, local workers} and {PostgreSQL, Ray}: ``_stacks.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from _backend_util import alive, running_server, wait_for, wait_for_file
+from _stacks import STACKS, stack_settings
 
 import flyte_nb as fl
 from flyte_nb.exceptions import ActionTimeoutError, FlyteValidationException
@@ -120,10 +122,12 @@ async def nested(n: int) -> int:
     return sum(await asyncio.gather(*[middle(n) for _ in range(3)]))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
+@pytest.fixture(scope="module", params=STACKS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
     home = tmp_path_factory.mktemp("backend-home")
-    with running_server(home) as info:
+    with running_server(home, **stack_settings(request)) as info:
         yield home, info
 
 

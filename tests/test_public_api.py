@@ -27,6 +27,13 @@ SUBPACKAGES = [
     "flyte_nb.deck",
     "flyte_nb.report",
     "flyte_nb.union",
+    "flyte_nb.app",
+    "flyte_nb.actors",
+    "flyte_nb.container",
+    "flyte_nb.image",
+    "flyte_nb.secrets",
+    "flyte_nb.artifacts",
+    "flyte_nb.jupyter",
 ]
 
 # PRODUCT.md's stable names implemented so far (the list grows with each feature).
@@ -52,6 +59,12 @@ PRODUCT_NAMES = [
     "conditional",
     "kwtypes",
     "LaunchPlan",
+    "ActorEnvironment",
+    "actor_cache",
+    "ContainerTask",
+    "ImageSpec",
+    "PodTemplate",
+    "Artifact",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]

@@ -38,12 +38,14 @@ class WorkerHandle:
         "job",
         "kill_reason",
         "pid",
+        "pool",
         "proc",
         "queued",
         "ready",
     )
 
-    def __init__(self, proc: subprocess.Popen[bytes], channel: Channel) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], channel: Channel, pool: WorkerPool) -> None:
+        self.pool = pool  # whose capacity this worker counts against (plain or an actor's)
         self.proc = proc
         self.pid = proc.pid
         self.channel = channel
@@ -55,6 +57,11 @@ class WorkerHandle:
 
     def send(self, message: Message) -> None:
         self.channel.send(message)
+
+    def describe_exit(self, code: int | None) -> str:
+        """What died and how, for the action's error (an executor's handle says more)."""
+        how = f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
+        return f"the worker process (pid {self.pid}) running this action died ({how})"
 
 
 class WorkerPool:
@@ -77,21 +84,33 @@ class WorkerPool:
         self.idle: list[WorkerHandle] = []
         self.starting = 0
         self.executing = 0  # busy workers whose action is not waiting on children
+        self.env: dict[str, str] | None = None  # extra environment for spawned workers
         self._closed = False
         self._tasks: set[asyncio.Task[Any]] = set()  # held so they are not collected mid-run
+
+    def handlers(
+        self,
+    ) -> tuple[
+        Callable[[WorkerHandle, Message], None],
+        Callable[[WorkerHandle, int | None], None],
+        Callable[[], None],
+    ]:
+        """(on_message, on_exit, on_ready): what another pool of the same backend calls."""
+        return self._on_message, self._on_exit, self._on_ready
 
     # -- capacity ------------------------------------------------------------------------
     def can_execute(self) -> bool:
         return self.executing < self.size
 
-    def take_idle(self) -> WorkerHandle | None:
+    def take_idle(self, rec: Any = None) -> WorkerHandle | None:
+        """An idle worker for ``rec`` (any worker here; the Ray executor matches shapes)."""
         while self.idle:
             worker = self.idle.pop()
             if worker.pid in self.workers and worker.ready:
                 return worker
         return None
 
-    def take_prefetch(self) -> WorkerHandle | None:
+    def take_prefetch(self, rec: Any = None) -> WorkerHandle | None:
         """A busy worker that can take one job ahead: its action is not waiting on children
         (a job queued behind a waiting parent would wait for the whole subtree)."""
         for worker in self.workers.values():
@@ -100,7 +119,7 @@ class WorkerPool:
                 return worker
         return None
 
-    def want_more(self, queued: int) -> None:
+    def want_more(self, queued: int, rec: Any = None) -> None:
         """Start workers so that ``queued`` waiting actions have somewhere to run."""
         room = self.size - self.executing - len(self.idle) - self.starting
         for _ in range(max(0, min(queued, room))):
@@ -113,6 +132,26 @@ class WorkerPool:
             self.idle.append(worker)
 
     # -- processes -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Warm the pool when the backend starts (on its event loop)."""
+        for _ in range(self.size):
+            self.spawn()
+
+    def replica_pool(
+        self,
+        size: int,
+        on_message: Callable[[WorkerHandle, Message], None],
+        on_exit: Callable[[WorkerHandle, int | None], None],
+        on_ready: Callable[[], None],
+        idle_ttl: float,
+        resources: dict[str, Any] | None = None,
+    ) -> WorkerPool:
+        """The pool of one actor environment's replicas, on this executor's kind of worker
+        (``resources``: what each replica asks of the executor)."""
+        from ._actors import ActorPool
+
+        return ActorPool(size, self.blob_url, on_message, on_exit, on_ready, idle_ttl=idle_ttl)
+
     def spawn(self) -> None:
         if self._closed:
             return
@@ -130,6 +169,7 @@ class WorkerPool:
                 start_new_session=True,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
+                env={**os.environ, **self.env} if self.env else None,
             )
         finally:
             child.close()
@@ -138,7 +178,7 @@ class WorkerPool:
         channel = Channel(
             lambda msgs: self._messages(holder[0], msgs), lambda _exc: self._lost(holder[0])
         )
-        worker = WorkerHandle(proc, channel)
+        worker = WorkerHandle(proc, channel, self)
         holder.append(worker)
         self.workers[worker.pid] = worker
         loop = asyncio.get_running_loop()

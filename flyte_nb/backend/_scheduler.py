@@ -5,7 +5,9 @@ fan-out does not starve a one-task run submitted after it. ``max_action_concurre
 counts a run's dispatched actions except the root and parents waiting on children (they
 lend their place, as in local mode; see ``_pool.py`` for the pool-wide rule). When every
 worker is busy, one job may be sent ahead to a worker whose action is not waiting on
-children; it is taken back if that action starts waiting.
+children; it is taken back if that action starts waiting. Actions of an actor environment
+skip the run queues: ``_actors`` queues them for the actor's own replicas (pumped from
+here), and each worker counts against the capacity of the pool it belongs to.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from ..engine import _state as ph
+from ._actors import ActorLanes
 from ._pool import WorkerHandle, WorkerPool
 from ._records import ActionRecord, RunRecord
+from ._secrets import job_secrets
 
 if TYPE_CHECKING:
     from ..store import BatchRecorder
@@ -43,6 +47,7 @@ class Scheduler:
         self._pump_scheduled = False
         self._dispatch_ids = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.actors = ActorLanes(self)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -50,6 +55,8 @@ class Scheduler:
     def enqueue(self, rec: ActionRecord) -> None:
         run = rec.run
         if run.name not in self.runs or rec.state.phase != ph.QUEUED:
+            return
+        if self.actors.take(rec):
             return
         run.ready.append(rec)
         self.mark_ready(run)
@@ -67,6 +74,7 @@ class Scheduler:
 
     def pump(self) -> None:
         self._pump_scheduled = False
+        self.actors.pump()
         pool = self.pool
         ready = self._ready
         while ready:
@@ -77,14 +85,14 @@ class Scheduler:
             if not run.ready or not run.has_room(run.ready[0]):
                 continue  # _release_worker marks it ready again when room frees up
             rec = run.ready[0]
-            worker = pool.take_idle() if pool.can_execute() else None
+            worker = pool.take_idle(rec) if pool.can_execute() else None
             if worker is None and not rec.spec.get("timeout"):
-                worker = pool.take_prefetch()
+                worker = pool.take_prefetch(rec)
             if worker is None:
                 self._ready_set.add(run.name)
                 ready.appendleft(run)
                 if pool.can_execute():
-                    pool.want_more(sum(len(r.ready) for r in ready))
+                    pool.want_more(sum(len(r.ready) for r in ready), rec)
                 return
             self.dispatch(run.ready.popleft(), worker)
             self.mark_ready(run)
@@ -101,28 +109,29 @@ class Scheduler:
             self.start(rec)
         else:
             worker.queued.append(rec)
-        worker.send(
-            {
-                "op": "run",
-                "dispatch": rec.dispatch_id,
-                "run": run.name,
-                "action": state.name,
-                "parent": state.parent,
-                "attempt": state.attempts + (worker.job is not rec),
-                "spec": spec,
-                "inputs": state.inputs,
-                "group": state.group_name,
-                "raw_dir": run.raw_dir,
-                "sys_path": run.sys_path,
-                "env": {**spec.get("env", {}), **run.env},
-            }
-        )
+        job = {
+            "op": "run",
+            "dispatch": rec.dispatch_id,
+            "run": run.name,
+            "action": state.name,
+            "parent": state.parent,
+            "attempt": state.attempts + (worker.job is not rec),
+            "spec": spec,
+            "inputs": state.inputs,
+            "group": state.group_name,
+            "raw_dir": run.raw_dir,
+            "sys_path": run.sys_path,
+            "env": {**spec.get("env", {}), **run.env},
+        }
+        if "secrets" in spec:  # values only in the job message, never in a record
+            job["secrets"] = job_secrets(spec)
+        worker.send(job)
 
     def start(self, rec: ActionRecord) -> None:
         """The worker starts ``rec`` now: a new attempt, with its timeout running."""
         state = rec.state
         state.start_attempt()
-        self.pool.executing += 1
+        self._pool_of(rec).executing += 1
         timeout = rec.spec.get("timeout")
         if timeout and self._loop is not None:
             rec.timer = self._loop.call_later(timeout, self.on_timeout, rec, state.attempts)
@@ -139,6 +148,8 @@ class Scheduler:
             if cancel:
                 worker.send({"op": "cancel", "dispatch": rec.dispatch_id})
             if rec.state.phase == ph.QUEUED and rec.run.name in self.runs:
+                if self.actors.take(rec, front=True):
+                    continue
                 rec.run.ready.appendleft(rec)
                 self.mark_ready(rec.run)
 
@@ -148,7 +159,7 @@ class Scheduler:
             rec.timer.cancel()
             rec.timer = None
         if rec.pending == 0:
-            self.pool.executing -= 1
+            worker.pool.executing -= 1
             if rec.state.parent is not None:
                 rec.run.executing -= 1
         rec.pending = 0
@@ -159,7 +170,7 @@ class Scheduler:
                 worker.job = worker.queued.popleft()
                 self.start(worker.job)
             else:
-                self.pool.release(worker)
+                worker.pool.release(worker)
         self.mark_ready(rec.run)
 
     def lend(self, rec: ActionRecord) -> None:
@@ -167,7 +178,11 @@ class Scheduler:
         if rec.pending == 1:
             if rec.worker is not None and rec.worker.queued:
                 self.requeue_ahead(rec.worker, cancel=True)
-            self.pool.executing -= 1
+            self._pool_of(rec).executing -= 1
             if rec.state.parent is not None:
                 rec.run.executing -= 1
             self.mark_ready(rec.run)
+
+    def _pool_of(self, rec: ActionRecord) -> WorkerPool:
+        """The pool whose capacity ``rec``'s worker counts against (plain or an actor's)."""
+        return rec.worker.pool if rec.worker is not None else self.pool

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,14 +31,17 @@ from ..engine import _state as ph
 from ..engine._state import ActionState, RunState
 from ..store import process_identity
 from ..tasks._retry import MAX_BACKOFF
+from . import _artifacts
+from ._apps import AppSupervisor
 from ._channel import Message
 from ._events import EventBus
-from ._apps import AppSupervisor
+from ._executor import ExecutorSettings, create_executor
 from ._gates import Gates
-from ._pool import WorkerHandle, WorkerPool
+from ._pool import WorkerHandle
 from ._records import ActionRecord, Reply, RunRecord, load_live_runs
 from ._scheduler import Scheduler
 from ._schedules import ScheduleRunner
+from ._secrets import missing_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -63,14 +65,23 @@ def _error(kind: str, message: str) -> str:
 
 class Backend:
     def __init__(
-        self, recorder: BatchRecorder, db_url: str, *, blob_url: str, raw_root: Path, workers: int
+        self,
+        recorder: BatchRecorder,
+        db_url: str,
+        *,
+        blob_url: str,
+        raw_root: Path,
+        workers: int,
+        executor: ExecutorSettings | None = None,
     ) -> None:
         self.recorder = recorder
         self.db_url = db_url
         self.raw_root = raw_root
         self.events = EventBus()
         self.runs: dict[str, RunRecord] = {}
-        self.pool = WorkerPool(workers, blob_url, self._on_message, self._on_exit, self._wake)
+        self.pool = create_executor(
+            executor, workers, blob_url, self._on_message, self._on_exit, self._wake
+        )
         self.scheduler = Scheduler(self.pool, recorder, self.runs, self._publish, self._on_timeout)
         self.identity = process_identity()
         self.gates = Gates(self)
@@ -95,8 +106,7 @@ class Backend:
         self._loop = asyncio.get_running_loop()
         self.scheduler.bind(self._loop)
         self.recover()
-        for _ in range(self.pool.size):
-            self.pool.spawn()
+        self.pool.start()
         self._housekeeping = self._loop.create_task(self._tidy())
         self.schedules.start()
         self.apps.start()
@@ -107,6 +117,7 @@ class Backend:
         if self._housekeeping is not None:
             self._housekeeping.cancel()
         self.pool.close()
+        self.scheduler.actors.close()
         self.recorder.flush()
 
     async def _tidy(self) -> None:
@@ -131,6 +142,9 @@ class Backend:
     ) -> RunState:
         if name in self.runs or self.recorder.run_exists(name):
             raise BackendError(409, "conflict", f"a run named {name!r} already exists")
+        missing = missing_secrets(spec) if spec.get("secrets") else None
+        if missing is not None:  # before the run exists: the caller gets the error
+            raise BackendError(400, "secret_not_found", missing)
         env = {**spec.get("env", {}), **(options.get("env_vars") or {})}
         state = RunState(
             name,
@@ -146,6 +160,7 @@ class Backend:
         run = RunRecord(state, options, str(self.raw_root / name))
         self.runs[name] = run
         self.recorder.write_run(state)
+        _artifacts.record_consumed(self, state, options)  # lineage: versions it reads
         self._submit(run, None, "a0", spec, inputs, None, cache, None)
         self._publish_run(run.state)
         return state
@@ -189,7 +204,7 @@ class Backend:
             worker.send({"op": "cancel", "dispatch": rec.dispatch_id})
         elif worker is not None:
             self.scheduler.release_worker(rec, worker, reuse=False)
-            self.pool.kill(worker, "abort")
+            worker.pool.kill(worker, "abort")
         if state.attempt_log and "ended_at" not in state.attempt_log[-1]:
             state.end_attempt(ph.ABORTED, error)
         state.error = error
@@ -228,6 +243,12 @@ class Backend:
             state.cache_key = cache[1]
             if self._serve_hit(rec):
                 return
+        missing = missing_secrets(spec) if spec.get("secrets") else None
+        if missing is not None:  # fails before it is queued; the parent gets the error
+            state.error = _error("SecretNotFoundError", missing)
+            state.set_phase(ph.FAILED)
+            self._complete(rec)
+            return
         self.recorder.touch(state)
         self._publish(rec)
         if "gate" in spec:
@@ -327,6 +348,7 @@ class Backend:
         elif op == "done" and m["attempt"] == rec.state.attempts:
             self.scheduler.release_worker(rec, worker, reuse=True)
             if m["phase"] == ph.SUCCEEDED:
+                _artifacts.record_produced(self, rec, m.get("artifacts"))  # before: see there
                 self._succeed(rec, m["outputs"])
             else:
                 self._attempt_failed(rec, ph.FAILED, m["error"])
@@ -347,7 +369,7 @@ class Backend:
         )
         parent.pending -= 1
         if parent.pending == 0:
-            self.pool.executing += 1
+            worker.pool.executing += 1
             if parent.state.parent is not None:
                 parent.run.executing += 1
 
@@ -366,17 +388,13 @@ class Backend:
             )
             self._attempt_failed(rec, ph.TIMED_OUT, _error("ActionTimeoutError", message))
             return
-        how = f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
-        message = (
-            f"the worker process (pid {worker.pid}) running this action died ({how}); "
-            "it is retried if the task has retries left"
-        )
+        message = f"{worker.describe_exit(code)}; it is retried if the task has retries left"
         self._attempt_failed(rec, ph.FAILED, _error("WorkerDied", message))
 
     def _on_timeout(self, rec: ActionRecord, attempt: int) -> None:
         rec.timer = None
         if rec.worker is not None and rec.state.attempts == attempt:
-            self.pool.kill(rec.worker, "timeout")
+            rec.worker.pool.kill(rec.worker, "timeout")
 
     # -- outcomes ------------------------------------------------------------------------
     def _succeed(self, rec: ActionRecord, outputs: str) -> None:

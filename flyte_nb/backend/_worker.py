@@ -10,6 +10,9 @@ Why it is built this way:
 - A body's task calls go through ``WorkerController``, which gives each child the same
   deterministic name and cache key as local mode and submits it to the backend, which
   schedules it on any worker; the parent waits for the result message.
+- Each job runs under its task's resource limits and with its secrets (``_limits``,
+  ``flyte_nb.secrets``), both undone when it ends, so a reused worker (an actor replica
+  serving many tasks and runs) starts every job clean.
 - The worker dies with the backend: ``PR_SET_PDEATHSIG`` where Linux offers it, and a lost
   channel kills the whole process group in any case.
 """
@@ -29,6 +32,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..artifacts import _hooks as artifacts
 from ..engine import _capture
 from ..engine._context import ActionFrame, current_group, enter, leave
 from ..engine._controller import RunController
@@ -37,9 +41,11 @@ from ..engine._errors import pack_error, rebuild_error
 from ..engine._runner import _environ
 from ..engine._state import ActionState
 from ..engine._submit import cache_identity, child_name, task_spec
+from ..secrets._inject import received
 from ..store import BlobStore
 from ..types import check_output, decode_values, encode_values
 from ._channel import Channel, Message
+from ._limits import enforced
 
 if TYPE_CHECKING:
     from ..tasks._template import TaskTemplate
@@ -141,12 +147,19 @@ class Worker:
         self._channel = Channel(self._on_messages, self._on_lost)
         self._body_loop = asyncio.new_event_loop()
         self._cancelled: set[int] = set()
+        self._closing = False
 
     # -- I/O thread ----------------------------------------------------------------------
     def _io(self, ready: threading.Event) -> None:
         loop = self._io_loop
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(loop.create_unix_connection(lambda: self._channel, sock=self._sock))
+        # A socketpair from the local pool, or TCP back to the backend (a Ray worker).
+        connect = (
+            loop.create_unix_connection
+            if self._sock.family == socket.AF_UNIX
+            else loop.create_connection
+        )
+        loop.run_until_complete(connect(lambda: self._channel, sock=self._sock))
         ready.set()
         loop.run_forever()
 
@@ -166,7 +179,21 @@ class Worker:
 
     def _on_lost(self, _exc: Exception | None) -> None:
         # The backend is gone: nobody will read our results. Take our process group along.
-        os.killpg(os.getpgrp(), signal.SIGKILL)
+        if not self._closing:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    def close(self) -> None:
+        """Say goodbye after ``serve`` returned, for a process that lives on (a Ray actor):
+        the backend sees the channel close, and this process is not killed for it."""
+        self._closing = True
+        done = threading.Event()
+
+        def close() -> None:
+            self._channel.close()
+            done.set()
+
+        self._io_loop.call_soon_threadsafe(close)
+        done.wait(5)
 
     def send(self, message: Message) -> None:
         """Thread-safe: batched into one channel write per I/O loop turn."""
@@ -246,12 +273,16 @@ class Worker:
             tokens = enter(frame)
             try:
                 start_docs(frame, task)
-                if task.is_async:
-                    result = self._body_loop.run_until_complete(task.func(**values))
-                else:
-                    result = task.func(**values)
-                check_output(task.name, task.return_type, result)
+                limits = enforced(job["spec"].get("resources"))
+                with limits, received(job.get("secrets"), task.name):
+                    if task.is_async:
+                        result = self._body_loop.run_until_complete(task.func(**values))
+                    else:
+                        result = task.func(**values)
+                result = check_output(task.name, task.return_type, result)
                 outputs = encode_values(task.pack_outputs(result), self.blobs.put)
+                if task.output_artifacts:  # Annotated[T, MyArtifact]: sent with the result
+                    done["artifacts"] = artifacts.claims(task, state, outputs, self.blobs.get)
             except BaseException as exc:
                 close_docs(frame, task, values, None, exc)
                 done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))

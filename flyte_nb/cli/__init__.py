@@ -1,4 +1,5 @@
-"""The ``flyte-nb`` command: ``demo``, ``run``, ``runs``, ``server start|stop|status``.
+"""The ``flyte-nb`` command: ``demo``, ``run``, ``runs``, ``server start|stop|status``, ``apps``,
+``artifacts``, ``secrets set|list|delete``, ``image dockerfile|name|exists``.
 
 Kept to argparse so the command starts as fast as the library imports; each subcommand
 imports only what it uses.
@@ -7,14 +8,17 @@ imports only what it uses.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from ._apps import add_apps_parser
+from ._artifacts import add_artifacts_parser
+from ._image import add_image_parser
+from ._load import load_object
+from ._secrets import add_secrets_parser
 from ._server import add_server_parser
 
 __all__ = ["main"]
@@ -60,22 +64,8 @@ def _run(args: argparse.Namespace) -> int:
     import flyte_nb as fl
     from flyte_nb.tasks import TaskTemplate
 
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"flyte-nb run: no such file {path}", file=sys.stderr)
-        return 2
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    task = getattr(module, args.task, None)
-    if not isinstance(task, TaskTemplate):
-        tasks = sorted(n for n, v in vars(module).items() if isinstance(v, TaskTemplate))
-        print(
-            f"flyte-nb run: {args.task!r} is not a task in {path}; tasks: {tasks}", file=sys.stderr
-        )
+    task = load_object("run", args.file, args.task, TaskTemplate, "a task")
+    if task is None:
         return 2
     inputs: dict[str, Any] = {}
     for item in args.inputs:
@@ -126,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--limit", type=int, default=20)
     runs.set_defaults(func=_runs)
     add_server_parser(sub)
+    add_secrets_parser(sub)
+    add_image_parser(sub)
+    add_artifacts_parser(sub)
+    add_apps_parser(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from ..exceptions import (
     FlyteNbException,
     FlyteValidationException,
     RunNotFoundError,
+    SecretNotFoundError,
 )
 
 
@@ -174,6 +175,8 @@ def _error(response: httpx.Response) -> FlyteNbException:
         return BackendAuthError(f"the backend refused our token: {message}")
     if status == 404:
         return RunNotFoundError(message)
+    if code == "secret_not_found":
+        return SecretNotFoundError(message)
     if status in (400, 409, 413, 422):
         return FlyteValidationException(message)
     return FlyteNbException(f"backend error {status} ({code}): {message}")

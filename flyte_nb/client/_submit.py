@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..artifacts import _hooks as artifacts
 from ..engine._controller import RunController
 from ..engine._submit import cache_identity, task_spec
 from ..types import encode_values
@@ -44,6 +45,9 @@ def submit_run(
     from ..bundle import pack_task
 
     client = session.client
+    args, kwargs, consumed = artifacts.resolve_remote(
+        task, args, kwargs, client, session.project, session.domain
+    )  # artifact queries and versions -> their values; ``consumed`` is the run's lineage
     values = RunController.bind(task, args, kwargs)
 
     def put(data: bytes) -> str:
@@ -70,6 +74,7 @@ def submit_run(
             "max_action_concurrency": max_action_concurrency,
             "env_vars": dict(env_vars),
             "sys_path": import_path(),
+            "artifacts": consumed,
         },
     }
     return client.create_run(body)

@@ -4,7 +4,8 @@
 run in several threads. A thin tee replaces each stream once: every write still goes to
 the original stream (the notebook shows it as usual) and, when an action is running in
 the writing context, is also recorded against that action and attempt. Outside actions
-the tee costs one context-variable read per write.
+the tee costs one context-variable read per write. Recorded text has the values of the
+secrets running tasks hold masked (``flyte_nb.secrets``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from ..secrets._inject import redact
 from ._context import current_frame
 
 
@@ -32,7 +34,7 @@ class _Tee:
                     "attempt": frame.attempt,
                     "stream": self._name,
                     "ts": time.time(),
-                    "text": text,
+                    "text": redact(text),  # a running task's secret values masked
                 }
             )
         return self._stream.write(text)

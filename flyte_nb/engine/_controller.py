@@ -23,7 +23,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..artifacts import _hooks as artifacts
 from ..exceptions import ActionTimeoutError, FlyteTypeException
+from ..secrets._inject import require as require_secrets
+from ..secrets._inject import task_scope as secrets_scope
 from ..types import check_input, check_output, encode_values
 from ..types._values import decode_values
 from . import _state as ph
@@ -32,7 +35,7 @@ from ._deadline import sync_deadline
 from ._docs import ActionDocs, close_docs, start_docs
 from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
-from ._submit import cache_identity, child_name
+from ._submit import cache_identity, child_name, local_spec
 from ._traceback import user_traceback_text
 
 if TYPE_CHECKING:
@@ -85,7 +88,7 @@ class RunController:
         except FlyteTypeException as exc:
             raise FlyteTypeException(f"Task '{task.name}': {exc}") from None
         for name, annotation in task.input_types.items():
-            check_input(task.name, name, annotation, values[name])
+            values[name] = check_input(task.name, name, annotation, values[name])
         return values
 
     # -- bookkeeping shared by both attempt loops ----------------------------------------
@@ -111,6 +114,7 @@ class RunController:
             group,
             inputs,
         )
+        state.spec = local_spec(task)  # resources, secrets (by name), actor: recorded
         self.run.action_count += 1
         cache_id = cache_identity(task, values, inputs, put)
         if cache_id is not None:
@@ -124,8 +128,10 @@ class RunController:
     def _succeeded(
         self, state: ActionState, task: TaskTemplate, result: Any, cache_id: tuple[str, str] | None
     ) -> Any:
-        check_output(task.name, task.return_type, result)
+        result = check_output(task.name, task.return_type, result)
         state.outputs = encode_values(task.pack_outputs(result), self.recorder.blobs.put)
+        if task.output_artifacts:  # Annotated[T, MyArtifact]: versions of this run
+            artifacts.record_local(self, state, task)
         state.end_attempt(ph.SUCCEEDED)
         state.set_phase(ph.SUCCEEDED)
         if cache_id is not None:
@@ -164,6 +170,7 @@ class RunController:
     async def run_async(
         self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]
     ) -> Any:
+        require_secrets(task)  # a missing secret fails the call before the action starts
         state, cached, cache_id = self._prepare(parent, task, values)
         if cached is not _MISSING:
             return cached
@@ -187,7 +194,8 @@ class RunController:
                 state.start_attempt()
                 self.recorder.touch(state)
                 try:
-                    result = await self._attempt_async(state, task, values, slot)
+                    with secrets_scope(task):
+                        result = await self._attempt_async(state, task, values, slot)
                 except BaseException as exc:
                     delay = self._attempt_failed(state, task, exc)
                     if delay is None:
@@ -243,6 +251,7 @@ class RunController:
     def run_sync(
         self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]
     ) -> Any:
+        require_secrets(task)
         state, cached, cache_id = self._prepare(parent, task, values)
         if cached is not _MISSING:
             return cached
@@ -258,7 +267,8 @@ class RunController:
                 state.start_attempt()
                 self.recorder.touch(state)
                 try:
-                    result = self._attempt_sync(state, task, values)
+                    with secrets_scope(task):
+                        result = self._attempt_sync(state, task, values)
                 except BaseException as exc:
                     delay = self._attempt_failed(state, task, exc)
                     if delay is None:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import _config
+from ..artifacts import _hooks as artifacts
 from ..models._action import generate_random_name
 from ..store import get_recorder, process_identity
 from ..types import encode_values
@@ -64,6 +65,7 @@ def execute_run(
             "(it becomes a child action of this run)"
         )
     rec = recorder()
+    args, kwargs, consumed = artifacts.resolve_local(task, args, kwargs)  # queries -> values
     values = RunController.bind(task, args, kwargs)
     run_name = name or generate_random_name()
     if rec.run_exists(run_name):
@@ -85,6 +87,7 @@ def execute_run(
     )
     _capture.install()
     rec.write_run(state)
+    artifacts.consumed_local(run_name, consumed)  # lineage: the versions it reads
     value: Any = None
     error: BaseException | None = None
     with _environ(environment):

@@ -31,7 +31,10 @@ def error_record(exc: BaseException, traceback_text: str | None = None) -> str:
 
 
 class ActionState:
+    # ``artifacts``: (attempt, notes) set by ``Artifact.create_from`` in the body, else unset.
+    artifacts: Any
     __slots__ = (
+        "artifacts",
         "attempt_log",
         "attempts",
         "cache_hit",
@@ -75,7 +78,7 @@ class ActionState:
         self.short_name = short_name
         self.group_name = group_name
         self.inputs = inputs
-        self.spec = spec  # JSON the backend writes (code ref, retries, ...); None in-kernel
+        self.spec = spec  # JSON: the backend's task spec; in-kernel the settings or None
         self.phase = QUEUED
         self.created_at = now
         self.started_at: float | None = None

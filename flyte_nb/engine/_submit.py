@@ -108,7 +108,3 @@ def local_spec(task: TaskTemplate) -> str | None:
         _local_specs.clear()
     _local_specs[key] = text
     return text
-    gate = getattr(task, "gate_spec", None)
-    if gate is not None:  # a workflow gate node: the backend finishes it (backend/_gates.py)
-        spec["gate"] = gate
-    return spec

@@ -14,6 +14,7 @@ from .._lazy import lazy_getattr
 from ._run import Action, ActionTree, Run
 
 if TYPE_CHECKING:
+    from ._app import App
     from ._docs import DeckView
     from ._union import UnionRemote
     from ._union_models import (
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
+    "App": "._app",
     "DeckView": "._docs",
     "UnionRemote": "._union",
     "LaunchPlanId": "._union_models",
@@ -37,6 +39,7 @@ _LAZY = {
 __all__ = [
     "Action",
     "ActionTree",
+    "App",
     "DeckView",
     "LaunchPlanId",
     "RegisteredLaunchPlan",

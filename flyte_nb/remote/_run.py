@@ -92,6 +92,8 @@ class Action:
         self.transitions: list[list[Any]] = view["transitions"]
         self.attempt_log: list[dict[str, Any]] = view["attempt_log"]
         self.error: dict[str, Any] | None = view["error"]
+        # The Resources the action ran with, as the task declared them (None: none asked).
+        self.resources: dict[str, Any] | None = view.get("resources")
         self.children: list[Action] = []
 
     @classmethod

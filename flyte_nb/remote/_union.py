@@ -42,6 +42,8 @@ from urllib.parse import urlencode
 
 from ..exceptions import RunNotFoundError
 from ._run import Run
+from ._union_apps import AppMethods
+from ._union_artifacts import ArtifactMethods
 from ._union_backfill import BackfillMethods
 from ._union_models import (
     CLOUD_ONLY,
@@ -69,7 +71,7 @@ if TYPE_CHECKING:
 __all__ = ["UnionRemote"]
 
 
-class UnionRemote(LaunchPlanMethods, SignalMethods, BackfillMethods):
+class UnionRemote(LaunchPlanMethods, SignalMethods, BackfillMethods, AppMethods, ArtifactMethods):
     """Run, find and manage executions, registered tasks, workflows and launch plans on the
     flyte_nb backend (workflow and launch plan methods: ``_union_plans.py``).
 

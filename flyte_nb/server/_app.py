@@ -32,7 +32,10 @@ from starlette.exceptions import HTTPException
 
 from .._version import __version__
 from ..backend import Backend, BackendError, Views
+from ..backend._executor import ExecutorSettings
 from . import _schemas as s
+from ._apps_routes import add_app_routes
+from ._artifact_routes import add_artifact_routes
 from ._common import ERRORS, not_found
 from ._docs_routes import add_doc_routes
 from ._plan_routes import add_plan_routes
@@ -108,7 +111,10 @@ class _BodyTooLarge(Exception):
 
 
 def create_app(config: ServerConfig) -> FastAPI:
+    from .. import _config
     from ..store import open_recorder
+
+    _config.set_home(config.home)  # this process serves that home: its secrets store too
 
     # A SQLite file gets the stdlib Recorder, any other URL (PostgreSQL) a SqlRecorder.
     recorder = open_recorder(config.db_url, config.blob_url)
@@ -118,6 +124,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         blob_url=str(config.blob_url),
         raw_root=config.home / "raw",
         workers=config.workers,
+        executor=ExecutorSettings(config.executor, config.ray_address),
     )
     views = Views(backend)
 
@@ -135,9 +142,11 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.add_middleware(_Guard, token=config.token, max_body=config.max_body_bytes)
     _install_error_handlers(app)
     add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
+    add_artifact_routes(app, backend, views)  # before runs: /runs/{n}/{which} takes /artifacts
     add_plan_routes(app, backend, views)
     add_run_routes(app, backend, views)
     add_signal_routes(app, backend, views)
+    add_app_routes(app, backend)
     _add_misc_routes(app, backend, views)
     return app
 

@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+EXECUTORS = ("local", "ray")  # backend/_executor.py's kinds (importing it here costs ~1 s)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _TRUE = {"1", "true", "yes", "on"}
@@ -63,7 +64,8 @@ Parser = Callable[[Any, str, str], Any]
 @dataclass(frozen=True, kw_only=True)
 class ServerConfig:
     """Everything the backend server needs. Empty ``db_url``/``blob_url`` and ``workers=0``
-    mean "the default": a SQLite file and a blob folder under ``home``, one worker per CPU."""
+    mean "the default": a SQLite file and a blob folder under ``home``, one worker per CPU
+    (per CPU of the Ray cluster with ``executor="ray"``, counted when the server starts)."""
 
     home: Path
     token: str
@@ -75,6 +77,8 @@ class ServerConfig:
     max_body_bytes: int = 64 * 1024 * 1024
     allow_remote: bool = False
     log_level: str = "warning"
+    executor: str = "local"
+    ray_address: str = ""
 
     def __post_init__(self) -> None:
         home = Path(self.home).expanduser().resolve()
@@ -83,7 +87,7 @@ class ServerConfig:
             object.__setattr__(self, "db_url", f"sqlite:///{home / 'flyte_nb.db'}")
         if not self.blob_url:
             object.__setattr__(self, "blob_url", str(home / "blobs"))
-        if not self.workers:
+        if not self.workers and self.executor == "local":
             object.__setattr__(self, "workers", os.cpu_count() or 1)
 
 
@@ -155,6 +159,20 @@ def _log_level(raw: Any, name: str, source: str) -> str:
     raise _invalid(name, source, f"one of {', '.join(LOG_LEVELS)}", raw)
 
 
+def _executor(raw: Any, name: str, source: str) -> str:
+    if isinstance(raw, str) and raw.strip().lower() in EXECUTORS:
+        return raw.strip().lower()
+    raise _invalid(name, source, f"one of {', '.join(EXECUTORS)}", raw)
+
+
+def _ray_address(raw: Any, name: str, source: str) -> str:
+    address = _text(raw, name, source)
+    if address.startswith("ray://") or any(c.isspace() for c in address):
+        expected = "a Ray cluster address such as 127.0.0.1:6379 or auto (not a ray:// client URL)"
+        raise _invalid(name, source, expected, raw)
+    return address
+
+
 def _endpoint(raw: Any, name: str, source: str) -> str:
     expected = "http(s)://host[:port], e.g. http://127.0.0.1:8000"
     url = _text(raw, name, source).rstrip("/")
@@ -199,6 +217,8 @@ _SERVER: dict[str, tuple[str | None, Parser]] = {
     "max_body_bytes": ("FLYTE_NB_MAX_BODY_BYTES", _integer(1, None, "a byte count >= 1")),
     "allow_remote": ("FLYTE_NB_ALLOW_REMOTE", _boolean),
     "log_level": ("FLYTE_NB_SERVER_LOG_LEVEL", _log_level),
+    "executor": ("FLYTE_NB_EXECUTOR", _executor),
+    "ray_address": ("FLYTE_NB_RAY_ADDRESS", _ray_address),
 }
 _CLIENT: dict[str, tuple[str | None, Parser]] = {
     "endpoint": ("FLYTE_NB_ENDPOINT", _endpoint),
@@ -312,9 +332,27 @@ def load_server_config(
     if blob_url is not None and not _URL_SCHEME.match(blob_url):
         local = Path(blob_url).expanduser()
         values["blob_url"] = str(local if local.is_absolute() else path / local)
+    _check_executor(values, found)
     if token is not None:
         token = _token(token, "token", "argument token=")
     return ServerConfig(home=path, token=token or read_or_create_token(path), **values)
+
+
+def _check_executor(values: dict[str, Any], found: dict[str, tuple[Any, str]]) -> None:
+    """A Ray address without the Ray executor is a mistake; Ray must be installed to use it."""
+    import importlib.util
+
+    executor = values.get("executor", "local")
+    if "ray_address" in values and executor != "ray":
+        raise FlyteValidationException(
+            f"{found['ray_address'][1]}: ray_address is only used by the Ray executor; also "
+            "set executor = 'ray' (--executor ray, FLYTE_NB_EXECUTOR=ray), or drop the address"
+        )
+    if executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise FlyteValidationException(
+            f"{found['executor'][1]}: the Ray executor needs Ray, which is not installed here; "
+            'pip install "flyte_nb[ray]"'
+        )
 
 
 def load_client_config(
@@ -395,6 +433,8 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     add("--blob-url", default=None, help="blob folder or fsspec URL (default: home/blobs)")
     add("--max-body-bytes", type=int, default=None, help="largest request body (default 64 MiB)")
     add("--log-level", default=None, choices=LOG_LEVELS, help="server log level (default warning)")
+    add("--executor", default=None, choices=EXECUTORS, help="where actions run (default local)")
+    add("--ray-address", default=None, help="Ray cluster address for --executor ray (default auto)")
     add(
         "--allow-remote",
         action=ap.BooleanOptionalAction,

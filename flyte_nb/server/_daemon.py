@@ -237,7 +237,11 @@ def _open_log(home: Path) -> int:
 # -- starting and stopping ---------------------------------------------------------------
 def _command(config: ServerConfig, ready_fd: int) -> list[str]:
     args = [sys.executable, "-P", "-m", "flyte_nb.server", "serve", "--home", str(config.home)]
-    args += ["--host", config.host, "--port", str(config.port), "--workers", str(config.workers)]
+    args += ["--host", config.host, "--port", str(config.port), "--executor", config.executor]
+    if config.workers:  # 0 on Ray: the cluster's CPUs, counted by the server
+        args += ["--workers", str(config.workers)]
+    if config.ray_address:
+        args += ["--ray-address", config.ray_address]
     # db_url travels in the environment (see _child_env): it may carry a password.
     args += ["--blob-url", config.blob_url]
     args += ["--max-body-bytes", str(config.max_body_bytes), "--log-level", config.log_level]
@@ -325,6 +329,8 @@ def start(config: ServerConfig, timeout: float = 15.0) -> ServerInfo:
     """The server for ``config.home``: the running one if it answers, else a new daemon."""
     check_bind_host(config.host, config.allow_remote, "ServerConfig.host")
     config.home.mkdir(parents=True, exist_ok=True)
+    if config.executor == "ray":  # importing Ray and joining its cluster take seconds more
+        timeout = max(timeout, 60.0)
     deadline = time.monotonic() + timeout
     with _locked(config.home):
         info, record, why = _probe(config.home, config.token)

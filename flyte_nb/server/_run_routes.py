@@ -17,7 +17,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import StreamingResponse
 
 from ..backend import Backend, BackendError, Views
-from ..store._views import SORT_KEYS
+from ..store._views import SORT_KEYS, run_view
 from . import _schemas as s
 from ._common import ERRORS, action_or_404, not_found, run_or_404
 
@@ -64,7 +64,8 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
             views.engine, project=project, domain=domain, phases=phase, task_name=task,
             text=q, since=since, until=until, sort=sort, limit=limit, offset=offset,
         )  # fmt: skip
-        items = [views.run(r["name"]) or r for r in rows]  # live runs: newest state
+        live = backend.runs  # a live run's newest state is in memory; the rest: the row read
+        items = [run_view(live[r["name"]].state.row() if r["name"] in live else r) for r in rows]
         return {"items": items, "total": total, "offset": offset, "limit": limit}
 
     @app.get("/api/v1/runs/{name}", response_model=s.RunModel, responses=ERRORS)

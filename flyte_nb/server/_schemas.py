@@ -68,11 +68,24 @@ class TaskSpec(Strict):
     )
 
 
+class ConsumedArtifact(Strict):
+    """An artifact version one input of a new run was read from (its lineage)."""
+
+    input: str = Field(min_length=1, max_length=128)
+    project: str = Field(pattern=SCOPE)
+    domain: str = Field(pattern=SCOPE)
+    name: str = Field(min_length=1, max_length=256)
+    version: str = Field(min_length=1, max_length=128)
+
+
 class RunOptions(Strict):
     overwrite_cache: bool = False
     max_action_concurrency: int | None = Field(default=None, ge=1)
     env_vars: dict[str, str] = {}
     sys_path: list[str] = Field(default=[], description="import path entries workers add")
+    artifacts: list[ConsumedArtifact] = Field(
+        default=[], description="artifact versions the run's inputs were resolved from"
+    )
 
 
 class CreateRun(Strict):

@@ -20,6 +20,17 @@ Why it looks like this:
   they arrive over HTTP) are checked to be exactly 64 lowercase hex characters *before* a
   path is built from them, so no value can name a file outside the store (``..``, ``/``,
   a temporary file). Every bad digest raises ``ValueError``, whatever its type.
+- Files (``put_file``, ``adopt_file``, ``fetch``; used by ``flyte_nb.io`` for FlyteFile,
+  FlyteDirectory and dataframes) never pass through memory whole, and are named by the
+  BLAKE3 hash of their content instead of SHA-256: same length, same strength, but
+  multi-threaded and SIMD, so hashing 1 GiB takes a fraction of copying it (SHA-256 took
+  2-3 times as long as the copy here). Blobs written from bytes keep SHA-256, which
+  ``put_with_digest`` checks for uploads; the same content stored both ways is merely
+  stored twice. A local ``put_file`` clones the file when the filesystem can (reflink: no
+  bytes copied) and otherwise copies it in the kernel (``shutil.copyfile``) while a second
+  thread hashes it, so a 1 GiB file costs about one copy. ``fetch`` hard-links a local
+  blob to where a task wants it, so receiving a file costs nothing; blobs handed out that
+  way are made read-only (mode 0444), because writing through the link would change them.
 """
 
 from __future__ import annotations
@@ -27,12 +38,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import unquote, urlsplit  # already loaded by pathlib
 
 _HEX = frozenset("0123456789abcdef")
+_CHUNK = 1 << 22
+_FICLONE = 0x40049409  # linux/fs.h: clone a file's extents (btrfs, xfs, ...)
 
 
 def check_digest(digest: object) -> str:
@@ -58,6 +73,8 @@ class BlobStore:
 
             self.url = str(location)
             self._fs, base = url_to_fs(self.url)
+            if getattr(self._fs, "auto_mkdir", None) is False:  # local:// etc. (shard folders)
+                self._fs.auto_mkdir = True
             self._base = str(base).rstrip("/")
 
     def __repr__(self) -> str:
@@ -102,6 +119,114 @@ class BlobStore:
             return os.path.exists(path)
         return bool(self._fs.exists(path))
 
+    # -- files ---------------------------------------------------------------------------
+    def put_file(self, path: str | os.PathLike[str]) -> str:
+        """Store the file at ``path`` (it is left in place); returns its digest."""
+        src = os.fspath(path)
+        if self._fs is not None:
+            digest = file_digest(src)
+            dest = self._path(digest)
+            if not self._fs.exists(dest):
+                self._fs.put_file(src, dest)
+            return digest
+        tmp = self._incoming()
+        try:
+            digest = _copy_hashing(src, tmp)
+            self._settle(tmp, digest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return digest
+
+    def adopt_file(self, path: str | os.PathLike[str]) -> str:
+        """Move a file nobody else holds (written by ``new_file_path``) into the store."""
+        src = os.fspath(path)
+        digest = file_digest(src)
+        if self._fs is not None:
+            dest = self._path(digest)
+            if not self._fs.exists(dest):
+                self._fs.put_file(src, dest)
+            os.unlink(src)
+            return digest
+        self._settle(src, digest)
+        return digest
+
+    def new_file_path(self) -> str:
+        """A fresh path to write a file to before ``adopt_file``: inside a local store, so
+        adopting it is a rename; in the temp folder for a remote one."""
+        if self._fs is None:
+            return self._incoming()
+        import tempfile
+
+        fd, path = tempfile.mkstemp(prefix="flyte-nb-")
+        os.close(fd)
+        return path
+
+    def local_path(self, digest: str) -> str | None:
+        """The blob's file on this machine, None for a remote store."""
+        return self._path(check_digest(digest)) if self._fs is None else None
+
+    def blob_url(self, digest: str) -> str:
+        """Where the blob lives, as an fsspec URL."""
+        path = self._path(check_digest(digest))
+        if self._fs is None:
+            return Path(path).as_uri()
+        protocol = self._fs.protocol
+        scheme = protocol[0] if isinstance(protocol, (tuple, list)) else protocol
+        return f"{scheme}://{path}" if "://" not in path else path
+
+    def open(self, digest: str, mode: str = "rb", **kwargs: Any) -> IO[Any]:
+        """Stream the blob (``kwargs`` go to fsspec's ``open`` for remote stores)."""
+        if mode not in ("rb", "r"):
+            raise ValueError(f"blobs are read-only; cannot open one with mode {mode!r}")
+        path = self._path(check_digest(digest))
+        try:
+            if self._fs is None:
+                return open(path, mode)
+            return self._fs.open(path, mode, **kwargs)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"blob {digest} is missing from {self.url}") from None
+
+    def fetch(self, digest: str, dest: str | os.PathLike[str]) -> None:
+        """Put the blob's content at ``dest``: a read-only hard link when the store is a
+        local folder on the same filesystem, else a copy or a download."""
+        path = self._path(check_digest(digest))
+        target = os.fspath(dest)
+        if self._fs is not None:
+            self._fs.get_file(path, target)
+            return
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"blob {digest} is missing from {self.url}")
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o444)
+        try:
+            os.link(path, target)
+        except OSError:  # another filesystem, or links not allowed: copy
+            shutil.copyfile(path, target)
+
+    def size(self, digest: str) -> int:
+        path = self._path(check_digest(digest))
+        if self._fs is None:
+            return os.path.getsize(path)
+        return int(self._fs.size(path))
+
+    def _incoming(self) -> str:
+        assert self.root is not None
+        os.makedirs(self.root, exist_ok=True)
+        return os.path.join(
+            self._base, f".tmp-{os.getpid()}-{threading.get_ident()}-{os.urandom(4).hex()}"
+        )
+
+    def _settle(self, tmp: str, digest: str) -> None:
+        """Rename a finished local temp file to its digest (or drop it: already stored)."""
+        path = self._path(digest)
+        if os.path.exists(path):
+            os.unlink(tmp)
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.replace(tmp, path)
+
     # -- writing -------------------------------------------------------------------------
     def _write(self, digest: str, data: bytes) -> None:
         path = self._path(digest)
@@ -122,6 +247,35 @@ class BlobStore:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def file_digest(path: str) -> str:
+    """The BLAKE3 hex digest of a file's content (memory-mapped, on all cores)."""
+    import blake3
+
+    h = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    if os.path.getsize(path) < _CHUNK:
+        with open(path, "rb") as f:
+            h.update(f.read())
+    else:
+        h.update_mmap(path)
+    return str(h.hexdigest())
+
+
+def _copy_hashing(src: str, dest: str) -> str:
+    """Copy ``src`` to ``dest`` and return its digest, in about the time of the copy alone."""
+    with open(src, "rb") as s, open(dest, "wb") as d:
+        try:
+            import fcntl
+
+            fcntl.ioctl(d.fileno(), _FICLONE, s.fileno())
+            return file_digest(src)  # cloned: no bytes were copied
+        except (ImportError, OSError):
+            pass
+    with ThreadPoolExecutor(1) as pool:  # hashlib releases the GIL on large chunks
+        hashed = pool.submit(file_digest, src)
+        shutil.copyfile(src, dest)
+        return hashed.result()
 
 
 def _local_path(location: str | os.PathLike[str]) -> Path | None:

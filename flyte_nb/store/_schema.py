@@ -229,6 +229,112 @@ schedule_state = Table(
     PrimaryKeyConstraint("project", "domain", "name"),
 )
 
+# Artifact versions (``flyte_nb.artifacts``): one row per (project, domain, name, version),
+# immutable once written. ``value`` is the ``flyte_nb.types`` encoding of one value (a blob
+# reference for anything large), ``partitions`` a sorted JSON object of str -> str kept for
+# reading; ``artifact_partitions`` holds the same pairs one per row, for filtering with a
+# primary-key probe instead of parsing JSON in SQL (SQLite and PostgreSQL differ there).
+# ``time_partition`` is epoch seconds, already truncated to ``granularity``. A version made
+# by a task names its run, action and output; one created by hand has none.
+# ``artifact_consumptions`` is lineage: which run read which version, through which input.
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", String(128), nullable=False),
+    Column("partitions", Text, nullable=False),
+    Column("time_partition", Float),
+    Column("granularity", String(8)),
+    Column("value", Text, nullable=False),
+    Column("type", String(256), nullable=False),
+    Column("run_name", String(128)),
+    Column("action_name", String(128)),
+    Column("output", String(128)),
+    Column("created_at", Float, nullable=False),
+    Column("short_description", Text),
+    Column("card", Text),
+    PrimaryKeyConstraint("project", "domain", "name", "version"),
+    Index("ix_artifacts_key_created_at", "project", "domain", "name", "created_at"),
+    Index("ix_artifacts_run_name", "run_name"),
+)
+
+artifact_partitions = Table(
+    "artifact_partitions",
+    metadata,
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", String(128), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("value", String(256), nullable=False),
+    PrimaryKeyConstraint("project", "domain", "name", "version", "key"),
+    Index("ix_artifact_partitions_value", "project", "domain", "name", "key", "value"),
+)
+
+artifact_consumptions = Table(
+    "artifact_consumptions",
+    metadata,
+    Column("run_name", String(128), nullable=False),
+    Column("input", String(128), nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", String(128), nullable=False),
+    Column("consumed_at", Float, nullable=False),
+    PrimaryKeyConstraint("run_name", "input"),
+    Index("ix_artifact_consumptions_version", "project", "domain", "name", "version"),
+)
+
+
+# An app deployment (``flyte_nb.app``), one row per (project, domain, name): the spec as
+# last deployed (opaque JSON, like the other specs), the supervisor's view of its process
+# (``state``: PENDING | DEPLOYING | ACTIVE | FAILED | STOPPED, with ``reason``) and what the
+# user asked for (``desired``: ACTIVE | STOPPED), which is what a restarted backend acts on.
+# ``resolved`` is the JSON list of materialized parameters (values, and the run each
+# ``RunOutput`` resolved to); ``revision`` counts deployments. ``owner_*`` identify the
+# process so a backend that died cannot leave an orphan holding the port.
+apps = Table(
+    "apps",
+    metadata,
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", Text),
+    Column("desired", String(16), nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("version", String(128)),
+    Column("resolved", Text),
+    Column("port", Integer, nullable=False),
+    Column("restarts", Integer, nullable=False),
+    Column("owner_host", String(256)),
+    Column("owner_pid", Integer),
+    Column("owner_started", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("deployed_at", Float, nullable=False),
+    Column("active_at", Float),
+    PrimaryKeyConstraint("project", "domain", "name"),
+)
+
+# The captured stdout/stderr of app processes, per revision; read by id after a cursor,
+# like run logs. The index's prefix serves every read (one app's lines in order).
+app_logs = Table(
+    "app_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(64), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("stream", String(8), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_app_logs_app", "project", "domain", "name", "id"),
+)
 
 # Which columns each recorder upsert refreshes on conflict: everything but the key and
 # the facts fixed at creation (which include project, domain and the specs).

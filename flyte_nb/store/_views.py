@@ -50,7 +50,16 @@ def action_view(row: dict[str, Any]) -> dict[str, Any]:
     view = action_summary_view(row)
     view["transitions"] = _json(row["transitions"]) or []
     view["attempt_log"] = attempt_log
+    view["resources"] = _resources(row.get("spec"))
     return view
+
+
+def _resources(spec: str | None) -> dict[str, Any] | None:
+    """The ``Resources`` an action ran with (the user's values), from its ``spec`` column."""
+    if not spec or '"resources"' not in spec:
+        return None
+    resources = (json.loads(spec).get("spec") or {}).get("resources")
+    return resources if isinstance(resources, dict) else None
 
 
 def doc_view(row: dict[str, Any]) -> dict[str, Any]:

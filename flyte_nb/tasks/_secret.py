@@ -11,9 +11,13 @@ Local lookup order of ``Secret.resolve()`` (the first hit wins, ``None`` when no
 2. ``FLYTE_NB_SECRET_<GROUP>_<KEY>`` (with both group and key), then ``FLYTE_NB_SECRET_<KEY>``
    (or ``FLYTE_NB_SECRET_<GROUP>`` when there is only a group), names uppercased with every
    character that is not a letter or digit replaced by ``_``;
-3. the file ``$FLYTE_NB_HOME/secrets/<group>/<key>``, then ``$FLYTE_NB_HOME/secrets/<key>`` (or
-   ``secrets/<group>``), with ``FLYTE_NB_HOME`` defaulting to ``~/.flyte_nb``. Trailing newlines
-   are stripped, since ``echo value > file`` is how most people write them.
+3. a file mounted for the running task (``mount_requirement=MountType.FILE``):
+   ``$FLYTE_NB_SECRETS_DIR/<group>/<key>`` (see ``flyte_nb.secrets``);
+4. the file ``$FLYTE_NB_HOME/secrets/<group>/<key>``, then ``$FLYTE_NB_HOME/secrets/<key>`` (or
+   ``secrets/<group>``), with ``FLYTE_NB_HOME`` defaulting to ``~/.flyte_nb`` (``resolve(home=)``
+   names another home). This folder is the local secrets store that ``flyte-nb secrets set``
+   writes. Trailing newlines are stripped, since ``echo value > file`` is how most people write
+   them.
 
 Environment beats files so a one-off ``FLYTE_NB_SECRET_X=... jupyter lab`` overrides a stored one.
 """
@@ -165,6 +169,11 @@ class Secret:
         """Stable JSON (sorted keys, no spaces): usable as a cache or dedup key."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
+    def env_name(self) -> str:
+        """The environment variable a running task finds the secret in: ``env_var`` when
+        given, else ``FLYTE_NB_SECRET_<GROUP>_<KEY>`` (the first name ``resolve`` tries)."""
+        return self._env_candidates()[0]
+
     def _env_candidates(self) -> list[str]:
         names = [self.env_var] if self.env_var else []
         if self.group and self.key:
@@ -174,24 +183,34 @@ class Secret:
             names.append(f"FLYTE_NB_SECRET_{_env_part(last)}")
         return names
 
-    def _file_candidates(self) -> list[Path]:
-        home = Path(os.environ.get("FLYTE_NB_HOME") or "~/.flyte_nb").expanduser()
-        root = home / "secrets"
+    def relative_path(self) -> Path:
+        """``<group>/<key>`` (or the one that is set): where the secret sits under a secrets
+        folder, the local store's or a task's mounted one."""
+        return Path(*[p for p in (self.group, self.key) if p is not None])
+
+    def _file_candidates(self, home: Path | None = None) -> list[Path]:
+        if home is None:
+            home = Path(os.environ.get("FLYTE_NB_HOME") or "~/.flyte_nb").expanduser()
+        roots = [home / "secrets"]
+        mounted = os.environ.get("FLYTE_NB_SECRETS_DIR")
+        if mounted:
+            roots.insert(0, Path(mounted))
         paths = []
-        if self.group and self.key:
-            paths.append(root / self.group / self.key)
-        last = self.key or self.group
-        if last:
-            paths.append(root / last)
+        for root in roots:
+            if self.group and self.key:
+                paths.append(root / self.group / self.key)
+            last = self.key or self.group
+            if last:
+                paths.append(root / last)
         return paths
 
-    def resolve(self) -> str | None:
+    def resolve(self, home: Path | None = None) -> str | None:
         """The secret's value for local execution (lookup order in the module docstring)."""
         for name in self._env_candidates():
             value = os.environ.get(name)
             if value is not None:
                 return value
-        for path in self._file_candidates():
+        for path in self._file_candidates(home):
             if path.is_file():
                 return path.read_text(encoding="utf-8").rstrip("\r\n")
         return None

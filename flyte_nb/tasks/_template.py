@@ -153,8 +153,7 @@ class TaskTemplate:
         if self.is_async:
             return self._checked_async(values)
         result = self.func(**values)
-        check_output(self.name, self.return_type, result)
-        return result
+        return check_output(self.name, self.return_type, result)
 
     def aio(self, *args: Any, **kwargs: Any) -> Any:
         """An awaitable of this task, sync or async: ``await t.aio(x)``, or gather many."""
@@ -176,15 +175,13 @@ class TaskTemplate:
 
     async def _checked_async(self, values: dict[str, Any]) -> Any:
         result = await self.func(**values)
-        check_output(self.name, self.return_type, result)
-        return result
+        return check_output(self.name, self.return_type, result)
 
     async def _sync_in_thread(self, values: dict[str, Any]) -> Any:
         import asyncio
 
         result = await asyncio.to_thread(self.func, **values)
-        check_output(self.name, self.return_type, result)
-        return result
+        return check_output(self.name, self.return_type, result)
 
     # -- overrides ---------------------------------------------------------------------
     _OVERRIDABLE = (

@@ -9,23 +9,44 @@ through a fan-out and a pydantic call costs more than the rest of the action. An
 else (containers, unions, dataclasses, pydantic models, ``Literal``...) is checked by a
 pydantic ``TypeAdapter`` in strict mode, built on first use and cached per annotation, so
 pydantic is imported only by programs that need it.
+
+Files, folders and dataframes are not just checked but *fitted* to their annotation
+(``converter_for``; the converters live in ``flyte_nb.io._adapt``): a path becomes a
+``FlyteFile``, a ``StructuredDataset`` read as the ``pd.DataFrame`` a task declares,
+``Annotated[pd.DataFrame, kwtypes(...)]`` selects its columns. So ``check_input`` and
+``check_output`` return the value the task should see. Annotations are recognised as
+such by module name, so nothing of pandas, pyarrow or ``flyte_nb.io`` is imported for
+tasks that do not use them.
+
+``untyped_part`` says which part of an annotation can only travel pickled; the Union-style
+``@task`` refuses those unless ``pickle_untyped=True`` (flytekit's rule).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime
+import decimal
+import enum
+import sys
 import typing
 from collections.abc import Callable
 from typing import Any
 
-from ..exceptions import FlyteTypeException
+from ..exceptions import FlyteError, FlyteTypeException, FlyteValidationException
 from ..models._interface import type_name
 
 Checker = Callable[[Any], "str | None"]
 """Returns None when the value fits, else a short description of the mismatch."""
 
+Converter = Callable[[Any], Any]
+"""Returns the value fitted to an annotation; raises TypeError or ValueError if it cannot."""
+
 _NoneType = type(None)
 _cache: dict[Any, Checker] = {}
+_converters: dict[Any, Converter | None] = {}
+_IO_PACKAGES = frozenset({"pandas", "pyarrow"})
 
 
 def value_type_name(value: Any) -> str:
@@ -108,8 +129,57 @@ def checker_for(annotation: Any) -> Checker:
     return checker
 
 
-def check_input(task: str, name: str, annotation: Any, value: Any) -> None:
+def _mentions_io(annotation: Any, depth: int = 0) -> bool:
+    if depth > 6:
+        return False
+    if isinstance(annotation, type):
+        module = annotation.__module__
+        if module.startswith("flyte_nb.io.") or module.partition(".")[0] in _IO_PACKAGES:
+            return True
+        if issubclass(annotation, tuple) and hasattr(annotation, "_fields"):
+            hints = getattr(annotation, "__annotations__", {})
+            return any(_mentions_io(h, depth + 1) for h in hints.values())
+        return False
+    return any(_mentions_io(a, depth + 1) for a in typing.get_args(annotation))
+
+
+def converter_for(annotation: Any) -> Converter | None:
+    """The converter for an annotation that mentions files, folders or dataframes, else
+    None (cached per annotation where it can be)."""
+    try:
+        return _converters[annotation]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable, e.g. Annotated[pd.DataFrame, kwtypes(...)]
+        return _io_converter(annotation)
+    converter = _converters[annotation] = _io_converter(annotation)
+    return converter
+
+
+def _io_converter(annotation: Any) -> Converter | None:
+    if not _mentions_io(annotation):
+        return None
+    from ..io._adapt import converter_for as io_converter_for
+
+    return io_converter_for(annotation, converter_for)
+
+
+def _fit(convert: Converter, value: Any, where: str) -> Any:
+    __tracebackhide__ = True
+    try:
+        return convert(value)
+    except TypeError as exc:
+        raise FlyteTypeException(f"{where}: {exc}") from None
+    except ValueError as exc:
+        raise FlyteValidationException(f"{where}: {exc}") from None
+
+
+def check_input(task: str, name: str, annotation: Any, value: Any) -> Any:
+    """Check ``value`` against the argument's annotation; returns it, fitted (see above)."""
     __tracebackhide__ = True  # IPython and pytest show the user's call, not this frame
+    convert = converter_for(annotation)
+    if convert is not None:
+        return _fit(convert, value, f"Task '{task}': argument '{name}'")
     problem = checker_for(annotation)(value)
     if problem is not None:
         raise FlyteTypeException(
@@ -119,10 +189,16 @@ def check_input(task: str, name: str, annotation: Any, value: Any) -> None:
             + f". Pass a value of type {type_name(annotation)}, "
             f"or change the annotation of '{name}'."
         )
+    return value
 
 
-def check_output(task: str, annotation: Any, value: Any) -> None:
+def check_output(task: str, annotation: Any, value: Any) -> Any:
+    """Check a task's result against its return annotation; returns it, fitted."""
     __tracebackhide__ = True
+    convert = converter_for(annotation)
+    if convert is not None:
+        return _fit(convert, value, f"Task '{task}' returned a value that does not fit its "
+                    f"return annotation {type_name(annotation)}")  # fmt: skip
     problem = checker_for(annotation)(value)
     if problem is not None:
         raise FlyteTypeException(
@@ -131,6 +207,68 @@ def check_output(task: str, annotation: Any, value: Any) -> None:
             + (f": {problem}" if problem else "")
             + ". Return a value of that type, or change the return annotation."
         )
+    return value
+
+
+# -- what can only travel pickled --------------------------------------------------------------
+_TYPED_LEAVES = (
+    int, float, str, bool, bytes, _NoneType, datetime.datetime, datetime.date, datetime.time,
+    datetime.timedelta, decimal.Decimal, list, dict, set, frozenset, tuple, FlyteError,
+)  # fmt: skip
+_TYPED_ORIGINS = (list, dict, set, frozenset, tuple, typing.Union, typing.Literal)
+
+
+def untyped_part(annotation: Any, depth: int = 0) -> str | None:
+    """The part of ``annotation`` that flyte_nb can only store by pickling, or None.
+
+    ``Any`` inside a container (``dict[str, Any]``) counts as typed, as a bare ``dict``
+    does: flytekit passes such containers as JSON. ``Any`` on its own does not."""
+    if annotation is None or annotation is _NoneType or depth > 8:
+        return None
+    if depth > 0 and annotation in (Any, object):
+        return None
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return untyped_part(typing.get_args(annotation)[0], depth + 1)
+    if origin is typing.Literal:
+        return None
+    if origin in _TYPED_ORIGINS or type(annotation).__name__ == "UnionType":
+        for arg in typing.get_args(annotation):
+            if arg is not Ellipsis and (part := untyped_part(arg, depth + 1)) is not None:
+                return part
+        return None
+    if not isinstance(annotation, type):
+        return type_name(annotation)
+    if annotation in _TYPED_LEAVES or _mentions_io(annotation):
+        return None
+    if issubclass(annotation, enum.Enum) or dataclasses.is_dataclass(annotation):
+        return None
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and issubclass(annotation, pydantic.BaseModel):
+        return None
+    if issubclass(annotation, tuple) and hasattr(annotation, "_fields"):
+        for hint in getattr(annotation, "__annotations__", {}).values():
+            if (part := untyped_part(hint, depth + 1)) is not None:
+                return part
+        return None
+    if f"{annotation.__module__}.{annotation.__qualname__}" == "numpy.ndarray":
+        return None
+    return type_name(annotation)
+
+
+def require_typed(task: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+    """Refuse annotations whose values could only be pickled (``pickle_untyped=False``)."""
+    for kind, declared in (("input", inputs), ("output", outputs)):
+        for name, annotation in declared.items():
+            part = untyped_part(annotation)
+            if part is not None:
+                raise FlyteValidationException(
+                    f"Task '{task}': {kind} '{name}' is annotated {type_name(annotation)}, "
+                    f"and {part} values can only be passed between tasks by pickling them. "
+                    "Annotate it with a type flyte_nb stores (int, str, list[...], a dataclass, "
+                    "a pydantic model, FlyteFile, pd.DataFrame, ...), or allow pickling with "
+                    "@task(pickle_untyped=True)"
+                )
 
 
 def _preview(value: Any) -> str:

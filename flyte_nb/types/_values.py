@@ -3,9 +3,11 @@
 A value is stored as JSON. Scalars (int, finite float, str, bool, None) are stored as
 themselves; lists and str-keyed dicts of plain JSON values under ``INLINE_LIMIT`` bytes
 are stored inline under ``{"$json": ..., "type": ...}`` so tuples come back as tuples;
-everything else is cloudpickled into a content-addressed blob and stored as
-``{"$blob": <sha256>, "type": ..., "repr": ...}``. Scalars never look like dicts, so a
-dict in the encoding is always one of our tags and decoding needs no guessing.
+files, folders, dataframes, dataclasses and pydantic models (and containers of them) get
+a structured form of their own (``_codecs.py``); everything else is cloudpickled into a
+content-addressed blob and stored as ``{"$blob": <sha256>, "type": ..., "repr": ...}``.
+Scalars never look like dicts, so a dict in the encoding is always one of our tags and
+decoding needs no guessing.
 
 The encoded JSON text doubles as the input hash: encoding happens once per call and the
 same bytes feed the action name, the cache key and the record.
@@ -16,14 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from ._codecs import GetBlob as GetBlob
+from ._codecs import PutBlob as PutBlob
+from ._codecs import decode_structured, encode_structured
 
 INLINE_LIMIT = 4096
 _SCALARS = (int, str, bool, type(None))
-
-PutBlob = Callable[[bytes], str]
-GetBlob = Callable[[str], bytes]
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
@@ -60,6 +63,9 @@ def encode_value(value: Any, put_blob: PutBlob) -> Any:
         text = _dumps(list(value) if t is tuple else value)
         if len(text) <= INLINE_LIMIT:
             return {"$json": value if t is not tuple else list(value), "type": t.__name__}
+    structured = encode_structured(value, put_blob, encode_value)
+    if structured is not None:
+        return structured
     import cloudpickle
 
     blob = cloudpickle.dumps(value, protocol=5)
@@ -81,7 +87,7 @@ def decode_value(encoded: Any, get_blob: GetBlob) -> Any:
         import cloudpickle
 
         return cloudpickle.loads(get_blob(encoded["$blob"]))
-    raise ValueError(f"not a flyte_nb value encoding: {encoded!r}")
+    return decode_structured(encoded, get_blob, decode_value)
 
 
 def encode_values(values: Mapping[str, Any], put_blob: PutBlob) -> str:

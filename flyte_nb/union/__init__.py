@@ -8,7 +8,8 @@ and on the backend, and every node shows in the run's action tree.
 ``_promise`` holds promises and the compile context, ``_task`` the decorator, ``_workflow``
 the workflow template and compilation, ``_execute`` running a graph, ``_condition`` the
 conditional builder, ``_map`` map tasks, ``_gates`` gate nodes (approve, wait_for_input, sleep),
-``_launch_plan`` launch plans and ``_schedule`` schedules.
+``_launch_plan`` launch plans and ``_schedule`` schedules. ``Artifact`` is
+``flyte_nb.artifacts``' (re-exported here, as ``union.Artifact`` is in the Union SDK).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from .._lazy import lazy_getattr
+from ..artifacts import Artifact
+from ..io import FlyteDirectory, FlyteFile, StructuredDataset
 from ._condition import ConditionalSection, conditional
 from ._execute import ConditionFailedError
 from ._gates import FlyteDisapprovedException, GateNotAnsweredError, approve, sleep, wait_for_input
@@ -26,25 +30,51 @@ from ._schedule import CronSchedule, FixedRate
 from ._task import UnionTask, task
 from ._workflow import CompiledWorkflow, WorkflowFailurePolicy, WorkflowTemplate, workflow
 
+# More of the Union SDK's names, defined in their own packages and imported on first use
+# (``flyte_nb.container`` builds on this package, so an eager import would be circular).
+__getattr__ = lazy_getattr(
+    __name__,
+    {
+        "ActorEnvironment": "..actors",
+        "actor_cache": "..actors",
+        "ContainerTask": "..container",
+        "ImageSpec": "..image",
+        "PodTemplate": "..image",
+        "Resources": "..tasks",
+        "Secret": "..tasks",
+    },
+)
+
 __all__ = [
+    "ActorEnvironment",
+    "Artifact",
     "CompiledWorkflow",
     "ConditionFailedError",
     "ConditionalSection",
+    "ContainerTask",
     "CronSchedule",
     "Expression",
     "FixedRate",
+    "FlyteDirectory",
     "FlyteDisapprovedException",
+    "FlyteFile",
     "GateNotAnsweredError",
+    "ImageSpec",
     "LaunchPlan",
     "LaunchPlanConflictError",
     "LaunchPlanParameter",
     "MapTask",
     "MapTaskError",
+    "PodTemplate",
     "Promise",
     "PromiseTuple",
+    "Resources",
+    "Secret",
+    "StructuredDataset",
     "UnionTask",
     "WorkflowFailurePolicy",
     "WorkflowTemplate",
+    "actor_cache",
     "approve",
     "conditional",
     "kwtypes",

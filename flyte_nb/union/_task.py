@@ -26,6 +26,7 @@ from ..cache import Cache
 from ..exceptions import FlyteValidationException
 from ..tasks import Resources, Secret, TaskEnvironment, TaskTemplate
 from ..types import digest
+from ..types._check import require_typed
 
 __all__ = ["UnionTask", "default_environment", "stable_name", "task"]
 
@@ -251,6 +252,8 @@ def task(
             docs=_docs(docs),
         )
         template.union_settings = settings
+        if not pickle_untyped:  # flytekit: untyped values are pickled only when asked for
+            require_typed(label, template.input_types, template.interface.outputs)
         template.task_config = task_config
         changes: dict[str, Any] = {}
         if resources is not None or requests is not None:

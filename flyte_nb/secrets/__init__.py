@@ -1,0 +1,27 @@
+"""Secrets: the local store (``flyte-nb secrets set/list/delete``) and how tasks receive them.
+
+``_store`` keeps values in files only you can read under ``<home>/secrets/``; ``_inject``
+exposes the secrets a task asks for (``secrets=``/``secret_requests=``) while it runs, as
+environment variables or mounted files, and masks their values in captured logs. In the
+kernel the engine resolves them (environment first, then the store); on the backend the
+server resolves them and hands the values to the worker with the job, never to the records.
+A task whose secret is not set fails before its body starts, with ``SecretNotFoundError``.
+"""
+
+from ..exceptions import SecretNotFoundError
+from ..tasks._secret import MountType, Secret
+from ._inject import injected, redact, require, resolve_all, resolve_values, task_scope
+from ._store import SecretsStore
+
+__all__ = [
+    "MountType",
+    "Secret",
+    "SecretNotFoundError",
+    "SecretsStore",
+    "injected",
+    "redact",
+    "require",
+    "resolve_all",
+    "resolve_values",
+    "task_scope",
+]

@@ -1,0 +1,230 @@
+/**
+ * Pieces of the run view that only draw: the action tree, the timeline, value tables and
+ * an error box. Each takes API shapes and returns DOM; the view owns loading and live state.
+ */
+import { elapsed, formatDuration, formatTime, h, phaseBadge } from './dom';
+import type { Action, ActionTree, Run } from './types';
+
+/** Depth of each shown action (items come parents first). */
+function depths(items: Action[]): Map<string, number> {
+  const depth = new Map<string, number>();
+  for (const a of items) {
+    depth.set(a.name, a.parent && depth.has(a.parent) ? depth.get(a.parent)! + 1 : 0);
+  }
+  return depth;
+}
+
+function hiddenNote(counts: Record<string, number>, depth: number): HTMLElement {
+  const n = Object.values(counts).reduce((a, b) => a + b, 0);
+  const phases = Object.entries(counts)
+    .map(([p, c]) => `${c} ${p}`)
+    .join(', ');
+  return h(
+    'div',
+    { class: 'fnb-ActionRow fnb-ActionRow-hidden', style: `padding-left:${8 + depth * 16}px` },
+    `+ ${n.toLocaleString()} more not shown (${phases})`
+  );
+}
+
+/** The action tree: one row per shown action, indented under its parent, and a line per
+ * parent whose children past the cut were only counted. */
+export function renderTree(
+  tree: ActionTree,
+  selected: string | null,
+  onSelect: (name: string) => void
+): HTMLElement {
+  const depth = depths(tree.items);
+  const box = h('div', { class: 'fnb-Tree', role: 'tree' });
+  const open: [string, number][] = []; // parents with hidden children, innermost last
+  const close = (level: number) => {
+    while (open.length && open[open.length - 1][1] >= level) {
+      const [parent, d] = open.pop()!;
+      box.appendChild(hiddenNote(tree.hidden[parent], d + 1));
+    }
+  };
+  for (const a of tree.items) {
+    const d = depth.get(a.name) ?? 0;
+    close(d);
+    const row = h(
+      'div',
+      {
+        class: `fnb-ActionRow${a.name === selected ? ' fnb-mod-selected' : ''}`,
+        role: 'treeitem',
+        tabindex: 0,
+        'data-action': a.name,
+        style: `padding-left:${8 + d * 16}px`
+      },
+      phaseBadge(a.phase),
+      h('span', { class: 'fnb-ActionRow-name' }, a.short_name || a.task_name),
+      h('span', { class: 'fnb-Muted' }, a.name),
+      a.group ? h('span', { class: 'fnb-Chip' }, a.group) : null,
+      a.attempts > 1
+        ? h('span', { class: 'fnb-Chip fnb-Chip-warn' }, `${a.attempts} attempts`)
+        : null,
+      a.cache_hit ? h('span', { class: 'fnb-Chip' }, 'cache hit') : null,
+      h(
+        'span',
+        { class: 'fnb-ActionRow-duration' },
+        formatDuration(elapsed(a.started_at, a.ended_at))
+      )
+    );
+    row.addEventListener('click', () => onSelect(a.name));
+    row.addEventListener('keydown', e => e.key === 'Enter' && onSelect(a.name));
+    box.appendChild(row);
+    if (tree.hidden[a.name]) {
+      open.push([a.name, d]);
+    }
+  }
+  close(0);
+  return box;
+}
+
+/** Per phase counts over the whole run (the tree may show only part of it). */
+export function renderCounts(tree: ActionTree): HTMLElement {
+  return h(
+    'div',
+    { class: 'fnb-Counts' },
+    `${tree.total.toLocaleString()} action${tree.total === 1 ? '' : 's'}: `,
+    ...Object.entries(tree.counts).map(([phase, n]) =>
+      h('span', { class: `fnb-Count fnb-Phase-${phase}` }, `${n.toLocaleString()} ${phase}`)
+    )
+  );
+}
+
+/** A Gantt chart of the shown actions: queued time pale, running time in the phase colour. */
+export function renderTimeline(run: Run, tree: ActionTree): HTMLElement {
+  const now = Date.now() / 1000;
+  const t0 = run.created_at;
+  const t1 = Math.max(
+    run.ended_at ?? now,
+    ...tree.items.map(a => a.ended_at ?? (a.started_at ? now : a.created_at))
+  );
+  const span = Math.max(t1 - t0, 1e-3);
+  const pct = (t: number) => `${(((t - t0) / span) * 100).toFixed(3)}%`;
+  const box = h(
+    'div',
+    { class: 'fnb-Timeline' },
+    h(
+      'div',
+      { class: 'fnb-Timeline-axis' },
+      h('span', {}, formatTime(t0)),
+      h('span', {}, `${formatDuration(span)} in all`)
+    )
+  );
+  for (const a of tree.items) {
+    const track = h('div', { class: 'fnb-Timeline-track' });
+    const start = a.started_at ?? now;
+    track.appendChild(
+      h('div', {
+        class: 'fnb-Timeline-queued',
+        style: `left:${pct(a.created_at)};width:calc(${pct(start)} - ${pct(a.created_at)})`
+      })
+    );
+    if (a.started_at !== null) {
+      const end = a.ended_at ?? now;
+      track.appendChild(
+        h('div', {
+          class: `fnb-Timeline-bar fnb-Phase-${a.phase}`,
+          style: `left:${pct(a.started_at)};width:max(2px, calc(${pct(end)} - ${pct(a.started_at)}))`,
+          title: `${a.name} ${a.phase}: ${formatDuration(end - a.started_at)}`
+        })
+      );
+    }
+    box.appendChild(
+      h(
+        'div',
+        { class: 'fnb-Timeline-row', 'data-action': a.name },
+        h('span', { class: 'fnb-Timeline-label', title: a.name }, a.short_name || a.name),
+        track
+      )
+    );
+  }
+  return box;
+}
+
+/** The Python type name of a scalar as JSON carries it. */
+function pythonType(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return 'str';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(v) ? 'int' : 'float';
+    default:
+      return v === null ? 'None' : 'object';
+  }
+}
+
+/** Encoded values (flyte_nb.types): scalars, `{"$json", "type"}` and `{"$blob", "type", "repr"}`. */
+export function renderValues(values: Record<string, any>, empty: string): HTMLElement {
+  const names = Object.keys(values);
+  if (!names.length) {
+    return h('p', { class: 'fnb-Muted' }, empty);
+  }
+  const table = h('table', { class: 'fnb-Table' });
+  table.appendChild(h('tr', {}, h('th', {}, 'name'), h('th', {}, 'type'), h('th', {}, 'value')));
+  for (const name of names) {
+    const v = values[name];
+    let type: string;
+    let shown: HTMLElement;
+    if (v && typeof v === 'object' && '$json' in v) {
+      type = String(v.type ?? 'json');
+      shown = h('pre', { class: 'fnb-Value' }, JSON.stringify(v.$json, null, 2));
+    } else if (v && typeof v === 'object' && '$blob' in v) {
+      type = String(v.type ?? 'object');
+      shown = h(
+        'div',
+        {},
+        h('pre', { class: 'fnb-Value' }, String(v.repr ?? '')),
+        h(
+          'div',
+          { class: 'fnb-Muted' },
+          'stored as a blob: load it in a notebook with the snippet above'
+        )
+      );
+    } else {
+      type = pythonType(v);
+      shown = h('pre', { class: 'fnb-Value' }, JSON.stringify(v));
+    }
+    table.appendChild(
+      h('tr', {}, h('td', {}, name), h('td', { class: 'fnb-Muted' }, type), h('td', {}, shown))
+    );
+  }
+  return table;
+}
+
+export function renderError(error: Record<string, any> | null | undefined): HTMLElement | null {
+  if (!error) {
+    return null;
+  }
+  return h(
+    'div',
+    { class: 'fnb-ErrorBox', role: 'alert' },
+    h('div', { class: 'fnb-ErrorBox-title' }, `${error.type ?? 'Error'}: ${error.message ?? ''}`),
+    error.traceback ? h('pre', { class: 'fnb-Value' }, String(error.traceback)) : null
+  );
+}
+
+/** One action's attempts: when each ran, how it ended, and why. */
+export function renderAttempts(action: Action): HTMLElement {
+  const table = h('table', { class: 'fnb-Table' });
+  table.appendChild(
+    h('tr', {}, ...['attempt', 'phase', 'started', 'duration', 'error'].map(t => h('th', {}, t)))
+  );
+  for (const entry of action.attempt_log) {
+    const e = entry as Record<string, any>;
+    table.appendChild(
+      h(
+        'tr',
+        {},
+        h('td', {}, String(e.attempt)),
+        h('td', {}, e.phase ? phaseBadge(String(e.phase)) : phaseBadge('RUNNING')),
+        h('td', {}, formatTime(e.started_at)),
+        h('td', {}, formatDuration(elapsed(e.started_at, e.ended_at))),
+        h('td', {}, e.error ? `${e.error.type ?? ''}: ${e.error.message ?? ''}` : '')
+      )
+    );
+  }
+  return table;
+}

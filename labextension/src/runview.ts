@@ -1,0 +1,498 @@
+/**
+ * The main-area view of one run: header (phase, times, abort, copy to notebook), and tabs
+ * for the action tree, the timeline, inputs and outputs, logs, and decks and reports.
+ *
+ * Live while the run is live *and* the view is visible: the run's event stream (phase,
+ * action and doc events; the proxy leaves log lines out, the Logs tab follows its own
+ * stream) triggers throttled re-reads of what changed, and a slower poll with back-off covers
+ * a lost stream. A finished run, or a hidden view, holds no connection.
+ */
+import { showDialog, Dialog } from '@jupyterlab/apputils';
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { ApiError, EventFeed, PanelClient, Poller } from './client';
+import {
+  button,
+  clear,
+  elapsed,
+  formatDuration,
+  formatTime,
+  h,
+  listOr,
+  metaList,
+  notice,
+  phaseBadge,
+  richText
+} from './dom';
+import {
+  renderAttempts,
+  renderCounts,
+  renderError,
+  renderTimeline,
+  renderTree,
+  renderValues
+} from './runparts';
+import { DocsPane, LogsPane } from './runpanes';
+import { asApiError, errorNotice, loadingNotice } from './states';
+import { artifactLink } from './artifacts';
+import { Action, ActionTree, isLive, Key, Run, RunArtifacts, Values } from './types';
+
+type Tab = 'actions' | 'timeline' | 'values' | 'logs' | 'docs' | 'artifacts';
+const TABS: [Tab, string][] = [
+  ['actions', 'Actions'],
+  ['timeline', 'Timeline'],
+  ['values', 'Inputs & outputs'],
+  ['logs', 'Logs'],
+  ['docs', 'Decks & reports'],
+  ['artifacts', 'Artifacts']
+];
+
+export function snippet(name: string): string {
+  return `import flyte_nb as fl\n\nfl.init()\nrun = fl.remote.Run.get(${JSON.stringify(name)})\nrun`;
+}
+
+export interface RunViewOptions {
+  client: PanelClient;
+  name: string;
+  refreshInterval: number;
+  /** Put code into the user's notebook; resolves to where it went, or null if nowhere. */
+  insertCode: (code: string) => Promise<string | null>;
+  /** Open an artifact's view (lineage links). */
+  openArtifact: (key: Key) => void;
+}
+
+export class RunView extends Widget {
+  readonly runName: string;
+  private client: PanelClient;
+  private run: Run | null = null;
+  private tree: ActionTree | null = null;
+  private tab: Tab = 'actions';
+  private selected: string | null = null;
+  private header: HTMLElement;
+  private tabs: HTMLElement;
+  private body: HTMLElement;
+  private logs: LogsPane;
+  private docs: DocsPane;
+  private feed: EventFeed;
+  private poller: Poller;
+  private timers = new Map<string, number>();
+  private ticker = 0;
+  private insertCode: RunViewOptions['insertCode'];
+  private openArtifact: RunViewOptions['openArtifact'];
+  private dirty = new Set<Tab>();
+
+  constructor(options: RunViewOptions) {
+    super();
+    this.runName = options.name;
+    this.client = options.client;
+    this.insertCode = options.insertCode;
+    this.openArtifact = options.openArtifact;
+    this.addClass('fnb-RunView');
+    this.title.label = options.name;
+    this.title.caption = `flyte_nb run ${options.name}`;
+    this.title.closable = true;
+    this.header = h('div', { class: 'fnb-RunHeader' }, loadingNotice(`run ${options.name}`));
+    this.tabs = h('div', { class: 'fnb-Tabs', role: 'tablist' });
+    this.body = h('div', { class: 'fnb-RunBody' });
+    this.node.append(this.header, this.tabs, this.body);
+    this.logs = new LogsPane(this.client, this.runName);
+    this.docs = new DocsPane(this.client, this.runName);
+    this.feed = new EventFeed(
+      this.client,
+      'events',
+      () => ({ run: this.runName, kinds: 'run,action,doc' }),
+      (kind, data) => this.onEvent(kind, data)
+    );
+    this.poller = new Poller(() => this.refresh(), options.refreshInterval);
+    this.renderTabs();
+    void this.refresh().catch(() => undefined);
+  }
+
+  set refreshInterval(seconds: number) {
+    this.poller.interval = seconds;
+  }
+
+  get live(): boolean {
+    return this.run !== null && isLive(this.run.phase);
+  }
+
+  /** Show one tab (also used by the tests' and users' deep links). */
+  selectTab(tab: Tab): void {
+    if (tab !== 'logs') {
+      this.logs.stop();
+    }
+    this.tab = tab;
+    this.renderTabs();
+    void this.renderBody(true);
+  }
+
+  protected onAfterShow(_msg: Message): void {
+    this.updateActivity();
+  }
+
+  protected onBeforeHide(_msg: Message): void {
+    this.feed.stop();
+    this.poller.stop();
+    window.clearInterval(this.ticker);
+    this.ticker = 0;
+  }
+
+  protected onAfterAttach(_msg: Message): void {
+    this.updateActivity();
+  }
+
+  protected onBeforeDetach(_msg: Message): void {
+    this.onBeforeHide(_msg);
+    this.logs.stop();
+  }
+
+  dispose(): void {
+    this.feed.stop();
+    this.poller.stop();
+    this.logs.stop();
+    window.clearInterval(this.ticker);
+    this.timers.forEach(t => window.clearTimeout(t));
+    super.dispose();
+  }
+
+  /** Start or stop live updates to match: visible and the run still live. */
+  private updateActivity(): void {
+    if (this.isVisible && this.live) {
+      this.feed.start();
+      this.poller.start(false);
+      if (!this.ticker) {
+        this.ticker = window.setInterval(() => this.renderHeader(), 1000);
+      }
+    } else {
+      this.feed.stop();
+      this.poller.stop();
+      window.clearInterval(this.ticker);
+      this.ticker = 0;
+    }
+  }
+
+  /** Re-read the run, then what the current tab shows. */
+  async refresh(): Promise<void> {
+    try {
+      this.run = await this.client.get<Run>(`runs/${encodeURIComponent(this.runName)}`);
+    } catch (err) {
+      this.showFailure(asApiError(err));
+      throw err;
+    }
+    this.title.className = `fnb-RunTab-${this.run.phase}`;
+    this.renderHeader();
+    await this.renderBody(false);
+    this.updateActivity();
+  }
+
+  private showFailure(err: ApiError): void {
+    clear(this.header);
+    clear(this.body);
+    if (err.status === 404 && err.code === 'not_found') {
+      this.header.appendChild(
+        notice(
+          'error',
+          `No run named ${this.runName}`,
+          richText(
+            'This backend has no such run: it may be recorded under another home folder ' +
+              '(`FLYTE_NB_HOME`) or on another backend.'
+          )
+        )
+      );
+      return;
+    }
+    this.header.appendChild(
+      errorNotice(this.client, err, () => void this.refresh().catch(() => undefined))
+    );
+  }
+
+  private later(key: string, ms: number, fn: () => void): void {
+    if (this.timers.has(key)) {
+      return;
+    }
+    this.timers.set(
+      key,
+      window.setTimeout(() => {
+        this.timers.delete(key);
+        fn();
+      }, ms)
+    );
+  }
+
+  private onEvent(kind: string, data: any): void {
+    if (kind === 'run') {
+      if (this.run && data?.phase) {
+        this.run.phase = data.phase;
+        this.renderHeader();
+      }
+      this.later('run', 250, () => void this.refresh().catch(() => undefined));
+    } else if (kind === 'action') {
+      this.dirty.add('actions').add('timeline');
+      if (this.tab === 'actions' || this.tab === 'timeline') {
+        this.later('tree', 500, () => void this.renderBody(false));
+      }
+    } else if (kind === 'doc') {
+      this.dirty.add('docs');
+      if (this.tab === 'docs') {
+        this.later('docs', 300, () => void this.docs.load());
+      }
+    }
+  }
+
+  private renderTabs(): void {
+    clear(this.tabs);
+    for (const [tab, label] of TABS) {
+      const el = button(label, () => this.selectTab(tab), {
+        class: `fnb-Tab${tab === this.tab ? ' fnb-mod-selected' : ''}`,
+        role: 'tab',
+        'aria-selected': String(tab === this.tab),
+        'data-tab': tab
+      });
+      this.tabs.appendChild(el);
+    }
+  }
+
+  private renderHeader(): void {
+    const run = this.run;
+    if (!run) {
+      return;
+    }
+    clear(this.header);
+    const actions = h('div', { class: 'fnb-RunHeader-actions' });
+    if (isLive(run.phase)) {
+      const abort = button('Abort', () => void this.abort(), {
+        class: 'fnb-Button fnb-Button-danger'
+      });
+      actions.appendChild(abort);
+    }
+    actions.appendChild(
+      button('Copy to notebook', () => void this.copy(), { title: snippet(run.name) })
+    );
+    actions.appendChild(button('Refresh', () => void this.refresh().catch(() => undefined)));
+    const meta: [string, string][] = [
+      ['task', run.task_name],
+      ['project', `${run.project} / ${run.domain}`],
+      ['created', formatTime(run.created_at)],
+      ['started', formatTime(run.started_at)],
+      ['ended', formatTime(run.ended_at)],
+      ['duration', formatDuration(run.duration ?? elapsed(run.started_at, run.ended_at))],
+      ['actions', run.action_count.toLocaleString()],
+      ['mode', run.mode]
+    ];
+    this.header.append(
+      h(
+        'div',
+        { class: 'fnb-RunHeader-title' },
+        h('h2', {}, run.name),
+        phaseBadge(run.phase),
+        actions
+      ),
+      metaList(meta),
+      h(
+        'code',
+        { class: 'fnb-Snippet', title: 'Find this run again from any notebook' },
+        `fl.remote.Run.get(${JSON.stringify(run.name)})`
+      ),
+      renderError(run.error) ?? ''
+    );
+  }
+
+  private async renderBody(switched: boolean): Promise<void> {
+    const run = this.run;
+    if (!run) {
+      return;
+    }
+    const tab = this.tab;
+    if (switched) {
+      clear(this.body);
+      this.body.appendChild(loadingNotice(TABS.find(t => t[0] === tab)![1].toLowerCase()));
+    }
+    try {
+      if (tab === 'actions' || tab === 'timeline') {
+        this.tree = await this.client.get<ActionTree>(`runs/${encodeURIComponent(run.name)}/tree`);
+        this.logs.setActions(this.tree.items.map(a => a.name));
+        if (this.tab !== tab) {
+          return;
+        }
+        clear(this.body);
+        if (tab === 'timeline') {
+          this.body.append(renderCounts(this.tree), renderTimeline(run, this.tree));
+        } else {
+          const detail = h('div', { class: 'fnb-ActionDetail' });
+          this.body.append(
+            renderCounts(this.tree),
+            renderTree(this.tree, this.selected, name => void this.selectAction(name)),
+            detail
+          );
+          if (this.selected) {
+            await this.renderAction(this.selected, detail);
+          }
+        }
+      } else if (tab === 'values') {
+        await this.renderValues(run);
+      } else if (tab === 'artifacts') {
+        await this.renderArtifacts(run);
+      } else if (tab === 'logs') {
+        if (switched || !this.body.contains(this.logs.node)) {
+          clear(this.body);
+          this.body.appendChild(this.logs.node);
+          void this.logs.open(isLive(run.phase));
+        }
+      } else if (tab === 'docs') {
+        if (!this.body.contains(this.docs.node)) {
+          clear(this.body);
+          this.body.appendChild(this.docs.node);
+        }
+        if (switched || this.dirty.has('docs') || !isLive(run.phase)) {
+          await this.docs.load();
+        }
+      }
+      this.dirty.delete(tab);
+    } catch (err) {
+      clear(this.body);
+      this.body.appendChild(
+        errorNotice(this.client, asApiError(err), () => void this.renderBody(true))
+      );
+    }
+  }
+
+  private async selectAction(name: string): Promise<void> {
+    this.selected = name;
+    await this.renderBody(false);
+  }
+
+  private async renderAction(name: string, box: HTMLElement): Promise<void> {
+    const base = `runs/${encodeURIComponent(this.runName)}/actions/${encodeURIComponent(name)}`;
+    const action = await this.client.get<Action>(base);
+    const [inputs, outputs] = await Promise.all([
+      this.client.get<Values>(`${base}/inputs`),
+      this.client.get<Values>(`${base}/outputs`)
+    ]);
+    clear(box);
+    box.append(
+      h(
+        'div',
+        { class: 'fnb-RunHeader-title' },
+        h('h3', {}, `${action.short_name || action.task_name} (${action.name})`),
+        phaseBadge(action.phase),
+        button('Logs', () => {
+          this.logs.showAction(name);
+          this.selectTab('logs');
+        }),
+        button('Decks', () => {
+          this.docs.setAction(name);
+          this.selectTab('docs');
+        })
+      ),
+      h(
+        'div',
+        { class: 'fnb-Muted' },
+        `task ${action.task_name}${action.cache_hit ? ' · cache hit' : ''}`
+      ),
+      renderError(action.error) ?? '',
+      h('h4', {}, 'Attempts'),
+      renderAttempts(action),
+      h('h4', {}, 'Inputs'),
+      renderValues(inputs.values, 'no inputs'),
+      h('h4', {}, 'Outputs'),
+      renderValues(outputs.values, isLive(action.phase) ? 'not yet' : 'no outputs')
+    );
+  }
+
+  private async renderValues(run: Run): Promise<void> {
+    const name = encodeURIComponent(run.name);
+    const inputs = await this.client.get<Values>(`runs/${name}/inputs`);
+    let outputs: HTMLElement;
+    if (run.phase === 'SUCCEEDED') {
+      const values = await this.client.get<Values>(`runs/${name}/outputs`);
+      outputs = renderValues(values.values, 'the run returned nothing');
+    } else {
+      outputs = h(
+        'p',
+        { class: 'fnb-Muted' },
+        isLive(run.phase)
+          ? 'Outputs appear when the run succeeds.'
+          : `The run is ${run.phase}: it has no outputs.`
+      );
+    }
+    if (this.tab !== 'values') {
+      return;
+    }
+    clear(this.body);
+    this.body.append(
+      h('h3', {}, 'Inputs'),
+      renderValues(inputs.values, 'no inputs'),
+      h('h3', {}, 'Outputs'),
+      outputs
+    );
+  }
+
+  /** Lineage from the run's side: the artifact versions it made and the ones it read. */
+  private async renderArtifacts(run: Run): Promise<void> {
+    const found = await this.client.get<RunArtifacts>(
+      `runs/${encodeURIComponent(run.name)}/artifacts`
+    );
+    if (this.tab !== 'artifacts') {
+      return;
+    }
+    clear(this.body);
+    const open = this.openArtifact;
+    this.body.append(
+      h('h3', {}, 'Produced'),
+      listOr(
+        'fnb-Lineage-produced',
+        found.produced.map(v =>
+          h(
+            'li',
+            {},
+            artifactLink(v, open),
+            ` (${v.output ?? ''} of ${v.action ?? ''}) ${v.preview}`
+          )
+        ),
+        'This run made no artifact versions.'
+      ),
+      h('h3', {}, 'Consumed'),
+      listOr(
+        'fnb-Lineage-consumed',
+        found.consumed.map(c => h('li', {}, `input ${c.input}: `, artifactLink(c.artifact, open))),
+        'No input of this run was read from an artifact.'
+      )
+    );
+  }
+
+  private async abort(): Promise<void> {
+    const answer = await showDialog({
+      title: `Abort run ${this.runName}?`,
+      body: 'Its running actions are stopped and it ends ABORTED.',
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Abort' })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      await this.client.post<Run>(`runs/${encodeURIComponent(this.runName)}/abort`, {
+        reason: 'aborted from the JupyterLab panel'
+      });
+    } catch (err) {
+      await showDialog({
+        title: 'Could not abort',
+        body: asApiError(err).message,
+        buttons: [Dialog.okButton()]
+      });
+    }
+    await this.refresh().catch(() => undefined);
+  }
+
+  private async copy(): Promise<void> {
+    const code = snippet(this.runName);
+    const where = await this.insertCode(code);
+    const note = h(
+      'div',
+      { class: 'fnb-Toast', role: 'status' },
+      where ? `Added to ${where} (and copied)` : 'Copied to the clipboard: paste it into a notebook'
+    );
+    this.header.appendChild(note);
+    window.setTimeout(() => note.remove(), 4000);
+  }
+}
