@@ -37,7 +37,7 @@ def main() -> None:
                 "single": lambda: run(single_fan_out),
                 "plain": lambda: run(plain_fan_out),
             },
-            opts.reps(7, 2),
+            opts.reps(7, 1),
             warmup=1,
         )
     finally:

@@ -84,9 +84,10 @@ def timed_ms(fns: list[Callable[[], object]], reps: int) -> list[list[float]]:
     return out
 
 
+# The ORDER BY of flyte_nb/store/_queries.py on SQLite.
 SORT_SQL = {
     "-created_at": "created_at DESC",
-    "-duration": "(ended_at - started_at) IS NULL, (ended_at - started_at) DESC",
+    "-duration": "(ended_at - started_at) IS NULL, (ended_at - started_at) DESC, name",
 }
 
 
@@ -102,8 +103,7 @@ def bare_page(db: sqlite3.Connection, params: dict[str, Any]) -> Callable[[], ob
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     order = SORT_SQL[params.get("sort", "-created_at")]
     page = (
-        f"SELECT * FROM runs{clause} ORDER BY {order}, name LIMIT {PAGE} "
-        f"OFFSET {params.get('offset', 0)}"
+        f"SELECT * FROM runs{clause} ORDER BY {order} LIMIT {PAGE} OFFSET {params.get('offset', 0)}"
     )
     count = f"SELECT count(*) FROM runs{clause}"
 
@@ -184,6 +184,14 @@ FETCH_JS = """async () => {
   return performance.now() - t0;
 }"""
 
+# Scroll to a fraction of the list; resolve after two frames, when the scroll event has
+# been handled and the rows drawn.
+SCROLL_JS = """f => new Promise(resolve => {
+  const l = document.querySelector('.fnb-RunList');
+  l.scrollTop = f * (l.scrollHeight - l.clientHeight);
+  requestAnimationFrame(() => requestAnimationFrame(() => resolve(l.scrollTop)));
+})"""
+
 # Rows in the DOM, and rows whose box intersects the list's visible box.
 COUNT_JS = """() => {
   const list = document.querySelector('.fnb-RunList').getBoundingClientRect();
@@ -211,11 +219,7 @@ def browser_figures(lab: Any, browser: Any, reps: int) -> list[Row]:
     worst_extra, most_rows, positions = 0, 0, 0
     total = 0.0
     for fraction in [i / 40 for i in range(41)]:
-        total = page.evaluate(
-            """f => { const l = document.querySelector('.fnb-RunList');
-                      l.scrollTop = f * (l.scrollHeight - l.clientHeight); return l.scrollTop; }""",
-            fraction,
-        )
+        total = page.evaluate(SCROLL_JS, fraction)
         page.wait_for_function(
             "() => !document.querySelector('.fnb-RunRow-loading')", timeout=30_000
         )

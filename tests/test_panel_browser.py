@@ -210,7 +210,13 @@ def test_a_kernel_run_appears_and_its_phase_changes_live(
     expect(row.locator(".fnb-Phase")).to_have_text(re.compile("QUEUED|RUNNING"))
     expect(row).to_contain_text("gated")
     screenshot(page, "03-run-live")
+    row.click()
+    view = page.locator(f"#flyte-nb-run-{name}")
+    view.locator('.fnb-Tab[data-tab="logs"]').click()
+    expect(view.locator(".fnb-Logs")).to_contain_text("waiting for the gate")
     gate.touch()
+    expect(view.locator(".fnb-Logs")).to_contain_text("released")  # followed, not re-read
+    expect(view.locator(".fnb-RunHeader .fnb-Phase")).to_have_text("SUCCEEDED")
     expect(row.locator(".fnb-Phase")).to_have_text("SUCCEEDED")
     expect(row).to_contain_text("1 action")
     screenshot(page, "04-run-succeeded")

@@ -254,6 +254,8 @@ def test_resolve_backend_checks_its_arguments(home: Path, monkeypatch: pytest.Mo
 
     with pytest.raises(FlyteValidationException, match="URL string"):
         resolve_backend(8000)  # type: ignore[arg-type]
+    with pytest.raises(FlyteValidationException, match="folder path"):
+        resolve_backend(home=3)  # type: ignore[arg-type]
     with pytest.raises(FlyteValidationException, match="argument endpoint="):
         resolve_backend("ftp://127.0.0.1:1")
     monkeypatch.delenv("FLYTE_NB_TOKEN", raising=False)
@@ -261,3 +263,62 @@ def test_resolve_backend_checks_its_arguments(home: Path, monkeypatch: pytest.Mo
         resolve_backend("http://127.0.0.1:9", home=home)
     with pytest.raises(BackendUnavailableError, match="flyte-nb server start"):
         resolve_backend(home=home)
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "created_at", "-duration", "name"])
+def test_the_runs_pages_the_panel_reads_cover_every_run_once(tmp_path: Path, sort: str) -> None:
+    """Pages of the runs list, even through runs created at the same instant (SQLite keeps
+    equal times in index order instead of a name tie-break, for deep pages' speed)."""
+    import sqlite3
+
+    from flyte_nb.store import _db, _migrate, _queries
+
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    _migrate.upgrade(url)
+    db = sqlite3.connect(tmp_path / "runs.db")
+    with db:
+        db.executemany(
+            "INSERT INTO runs (name, task_name, phase, mode, created_at, started_at, ended_at,"
+            " action_count) VALUES (?, 't', 'SUCCEEDED', 'local', ?, ?, ?, 1)",
+            [(f"r{i:03d}", 100.0 + i // 7, 100.0, 101.0 + i % 3) for i in range(95)],
+        )
+    db.close()
+    engine = _db.create_engine(url)
+    seen = []
+    for offset in range(0, 95, 10):
+        rows, total = _queries.list_runs(engine, sort=sort, limit=10, offset=offset)
+        assert total == 95
+        seen += [r["name"] for r in rows]
+    engine.dispose()
+    assert sorted(seen) == [f"r{i:03d}" for i in range(95)]
+    if sort.lstrip("-") == "created_at":
+        times = [100.0 + int(n[1:]) // 7 for n in seen]
+        assert times == sorted(times, reverse=sort.startswith("-"))
+
+
+def test_an_open_event_stream_ends_when_the_backend_stops(
+    fetch: Any, home: Path, jp_fetch: Any, jp_asyncio_loop: asyncio.AbstractEventLoop
+) -> None:
+    """The relay ends the browser's stream (which then reconnects) instead of hanging on a
+    backend that is gone."""
+    _daemon.ensure_server(home, workers=1)
+    chunks: list[bytes] = []
+
+    async def watch_then_stop() -> Any:
+        opened = asyncio.Event()
+        stream = asyncio.ensure_future(
+            jp_fetch(
+                "flyte-nb", "api", "v1", "events",
+                header_callback=lambda line: line.startswith("HTTP/") and opened.set(),
+                streaming_callback=chunks.append, request_timeout=60, raise_error=False,
+            )
+        )  # fmt: skip
+        await asyncio.wait_for(opened.wait(), 30)  # the relay sent its headers: it is open
+        await asyncio.to_thread(_daemon.stop, home)
+        return await stream
+
+    try:
+        response = jp_asyncio_loop.run_until_complete(watch_then_stop())
+    finally:
+        _daemon.stop(home)
+    assert response.code == 200

@@ -128,7 +128,8 @@ def _to_path_value(value: Any, cls: type[PathValue]) -> PathValue:
     if value._is_local():
         path = value.path
         if not os.path.exists(path):
-            raise ValueError(f"{noun} {path!r} does not exist; create it first, or fix the path")
+            verb = "write" if is_file else "create"
+            raise ValueError(f"{noun} {path!r} does not exist; {verb} it first, or fix the path")
         if os.path.isdir(path) != (not is_file):
             raise TypeError(
                 f"{path!r} is a {other_noun}, not a {noun}; pass {other.__name__}({path!r}) and "

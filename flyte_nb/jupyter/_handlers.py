@@ -115,7 +115,9 @@ class StatusHandler(_Base):
     @web.authenticated
     async def get(self) -> None:
         """Which backend the panel uses, or why none: 200 either way, for the panel's
-        empty state (``connected`` false and ``message`` saying what to do)."""
+        empty state (``connected`` false and ``message`` saying what to do). Resolved
+        afresh (one health request): the answer must not be a stale cache entry."""
+        self.targets.forget(self.endpoint())
         try:
             target = await self.targets.get(self.endpoint())
         except (BackendUnavailableError, FlyteValidationException) as exc:
@@ -259,6 +261,8 @@ class ProxyHandler(_Base):
                 await self._pump
             except (asyncio.CancelledError, StreamClosedError):
                 self._gone = True
+            except httpx.TransportError:  # the backend went away: end the stream, the
+                self.targets.forget(endpoint)  # panel reconnects (and re-resolves) itself
             if not self._gone:  # the backend ended the stream (a followed run ended)
                 self.finish(set_content_type="text/event-stream")
             return
@@ -269,7 +273,7 @@ class ProxyHandler(_Base):
         self.finish(body, set_content_type=kind)
 
     async def _stream(self, response: httpx.Response, wanted: set[str] | None) -> None:
-        self.flush()  # headers now: the browser sees the stream open before any event
+        await self.flush()  # headers now: the browser sees the stream open before any event
         pending = ""
         async for chunk in response.aiter_text():
             pending += chunk

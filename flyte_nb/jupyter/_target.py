@@ -51,7 +51,13 @@ class BackendTarget:
 def _home(home: str | os.PathLike[str] | None) -> Path:
     from .. import _config
 
-    return Path(home).expanduser().resolve() if home is not None else _config.home()
+    if home is None:
+        return _config.home()
+    if not isinstance(home, (str, os.PathLike)):
+        raise FlyteValidationException(
+            f"home must be a folder path (str or Path), got {type(home).__name__}"
+        )
+    return Path(home).expanduser().resolve()
 
 
 def _local(home: Path) -> BackendTarget | None:
