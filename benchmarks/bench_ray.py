@@ -48,12 +48,13 @@ def _ray_dispatch(n: int) -> Callable[[], object]:
 
 
 def figures(n: int, reps: int) -> list[Row]:
-    import ray
     from _postgres import postgres_server
     from _ray import ray_cluster
 
     workers = os.cpu_count() or 2
     with ray_cluster(num_cpus=workers, num_gpus=0) as address, postgres_server() as pg_url:
+        import ray  # now: Ray reads its settings (ray_cluster's RAY_* variables) on import
+
         ray.init(address=address, log_to_driver=False, logging_level="WARNING")
         homes = {"sqlite": str(temp_home("ray-sqlite")), "postgres": str(temp_home("ray-pg"))}
         settings = {"executor": "ray", "ray_address": address, "workers": workers}

@@ -25,6 +25,7 @@ SCRIPTS = (
     "bench_apps.py",
     "bench_data.py",
     "bench_panel.py",
+    "bench_ray.py",
 )
 
 

@@ -2,7 +2,8 @@
 
 Tasks here are built in a fresh ``__main__``-like module (as a notebook cell defines them)
 and run on a real server: bad captures fail before anything is submitted, unchanged code
-uploads nothing, and logs stream while the action runs.
+uploads nothing, and logs stream while the action runs; on both backend stacks
+({SQLite, local workers} and {PostgreSQL, Ray}: ``_stacks.py``).
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from typing import Any
 import httpx
 import pytest
 from _backend_util import alive, running_server, wait_for, wait_for_file
+from _stacks import STACKS, stack_settings
 
 import flyte_nb as fl
 from flyte_nb.client import current
 from flyte_nb.exceptions import BundleTooLargeError, UnpicklableCaptureError
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@pytest.fixture(scope="module", params=STACKS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("interactive-home")
-    with running_server(home):
+    with running_server(home, **stack_settings(request)):
         yield home
 
 

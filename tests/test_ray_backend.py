@@ -11,14 +11,16 @@ on Ray (fan-out, retries, timeouts, abort, cache, limits, logs) is ``test_backen
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _backend_util import alive, wait_for
+from _backend_util import alive, wait_for, wait_for_file
 
 import flyte_nb as fl
 from flyte_nb.actors import ActorEnvironment
@@ -105,6 +107,14 @@ def reverse(text: str) -> str:
     return text[::-1]
 
 
+@plain.task
+def blocks(folder: str) -> int:
+    Path(folder, "pid").write_text(str(os.getpid()))
+    while not Path(folder, "gate").exists():
+        time.sleep(0.05)
+    return 7
+
+
 @pytest.fixture(scope="module")
 def server(
     tmp_path_factory: pytest.TempPathFactory, ray_address: str
@@ -184,6 +194,31 @@ def test_the_blob_store_is_an_fsspec_url_every_worker_uses(remote: tuple[Path, P
     stored = {p.name for p in remote[1].rglob("*") if p.is_file()}
     assert len(stored) >= 2  # the input and the output, written through fsspec
     assert not (remote[0] / "blobs").exists()
+
+
+def test_ray_workers_die_with_a_killed_server_and_its_restart_resumes_the_run(
+    home: Path, tmp_path: Path, ray_address: str
+) -> None:
+    server_home = tmp_path / "server-home"
+    settings = {"executor": "ray", "ray_address": ray_address, "workers": 1}
+    _daemon.ensure_server(server_home, **settings)
+    try:
+        fl.init(home=server_home)
+        run = fl.run(blocks, str(tmp_path))
+        pid = int(wait_for_file(tmp_path / "pid"))
+        server = json.loads((server_home / "server.json").read_text())["pid"]
+        os.killpg(server, signal.SIGKILL)  # the Ray worker is not in the server's group
+        wait_for(lambda: not alive(pid), 30, "Ray to end the actors of its dead driver")
+
+        (tmp_path / "pid").unlink()
+        (tmp_path / "gate").touch()
+        _daemon.ensure_server(server_home, **settings)
+        fl.init(home=server_home)
+        resumed = fl.remote.Run.get(run.name).wait(timeout=120)
+        assert (resumed.phase, resumed.outputs()) == ("SUCCEEDED", 7)
+        assert resumed.action("a0").attempt_log[0]["error"]["type"] == "BackendRestarted"
+    finally:
+        _daemon.stop(server_home)
 
 
 def test_ray_shapes_and_settings_are_checked(home: Path) -> None:

@@ -1,8 +1,9 @@
 """The backend: runs submitted over HTTP, executed in a pool of worker processes.
 
 ``_service`` holds the life of runs and actions (plain Python on one event loop),
-``_scheduler`` decides which queued action runs where and when, ``_pool`` keeps the worker
-processes, ``_worker`` is what runs inside one, ``_channel`` carries the messages between
+``_scheduler`` decides which queued action runs where and when, ``_executor`` chooses where
+workers come from (``_pool``: local processes; ``_ray``, ``_ray_link``: Ray actors),
+``_worker`` is what runs inside one, ``_channel`` carries the messages between
 them, ``_records`` is the in-memory view of live runs, ``_events`` feeds live updates and
 ``_views`` shapes what the HTTP API returns. The server (``flyte_nb.server``) is a thin
 HTTP layer over this package.

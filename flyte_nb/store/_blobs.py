@@ -26,11 +26,13 @@ Why it looks like this:
   multi-threaded and SIMD, so hashing 1 GiB takes a fraction of copying it (SHA-256 took
   2-3 times as long as the copy here). Blobs written from bytes keep SHA-256, which
   ``put_with_digest`` checks for uploads; the same content stored both ways is merely
-  stored twice. A local ``put_file`` clones the file when the filesystem can (reflink: no
-  bytes copied) and otherwise copies it in the kernel (``shutil.copyfile``) while a second
-  thread hashes it, so a 1 GiB file costs about one copy. ``fetch`` hard-links a local
-  blob to where a task wants it, so receiving a file costs nothing; blobs handed out that
-  way are made read-only (mode 0444), because writing through the link would change them.
+  stored twice. A local ``put_file`` hashes first (content already stored is not copied at
+  all), then clones the file when the filesystem can (reflink: no bytes copied) or copies
+  it in the kernel (``shutil.copyfile``). Hashing while copying, in two threads, was no
+  faster on a 2-core machine: the two fight for the same cores and memory bandwidth.
+  ``fetch`` hard-links a local blob to where a task wants it, so receiving a file costs
+  nothing; blobs handed out that way are made read-only (mode 0444), because writing
+  through the link would change them.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ import hashlib
 import os
 import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit  # already loaded by pathlib
@@ -129,9 +130,15 @@ class BlobStore:
             if not self._fs.exists(dest):
                 self._fs.put_file(src, dest)
             return digest
+        before = _stamp(src)
+        digest = file_digest(src)
+        if os.path.exists(self._path(digest)):
+            return digest
         tmp = self._incoming()
         try:
-            digest = _copy_hashing(src, tmp)
+            _clone_or_copy(src, tmp)
+            if _stamp(src) != before:
+                raise RuntimeError(f"{src!r} changed while it was being stored; store it again")
             self._settle(tmp, digest)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -262,20 +269,22 @@ def file_digest(path: str) -> str:
     return str(h.hexdigest())
 
 
-def _copy_hashing(src: str, dest: str) -> str:
-    """Copy ``src`` to ``dest`` and return its digest, in about the time of the copy alone."""
+def _stamp(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _clone_or_copy(src: str, dest: str) -> None:
+    """A reflink clone of ``src`` at ``dest`` where the filesystem has them, else a copy."""
     with open(src, "rb") as s, open(dest, "wb") as d:
         try:
             import fcntl
 
             fcntl.ioctl(d.fileno(), _FICLONE, s.fileno())
-            return file_digest(src)  # cloned: no bytes were copied
+            return
         except (ImportError, OSError):
             pass
-    with ThreadPoolExecutor(1) as pool:  # hashlib releases the GIL on large chunks
-        hashed = pool.submit(file_digest, src)
-        shutil.copyfile(src, dest)
-        return hashed.result()
+    shutil.copyfile(src, dest)
 
 
 def _local_path(location: str | os.PathLike[str]) -> Path | None:
