@@ -1,11 +1,14 @@
 """Files and dataframes passed between tasks on the embedded backend, against doing it by hand.
 
 - a 1 GiB file returned by one task and received by the next (target <= 1.3x), against
-  ``shutil.copyfile`` of the same file in the same run. Measured inside the tasks: from
-  the moment the producer returns ``FlyteFile(path)`` (wall clock) to the moment the
-  consumer has it at a local path (``download()``), so it includes storing the file in
-  the blob store, scheduling the consumer and materialising the file. Both sides write a
-  new 1 GiB file that is kept, starting with no dirty pages (``os.sync()`` before each);
+  ``shutil.copyfile`` of a 1 GiB file in the same run. Measured inside the tasks: from
+  the moment the producer returns (wall clock) to the moment the consumer has the file at
+  a local path (``download()``), so it includes storing the file in the blob store,
+  scheduling the consumer and materialising the file. Two producers: one writes the file
+  in its working folder (``FlyteFile.new``: the usual way, moved into the store), one
+  returns a file that already exists elsewhere (``FlyteFile(path)``: copied into the
+  store). Every file has new content, the copy is kept like a stored blob, and each side
+  starts with no dirty pages (``os.sync()`` before each);
 - the same, to a task that never opens the file: the blob store grows by exactly one copy
   (the producer's upload) and the receiver materialises zero bytes;
 - a 10-million-row pandas DataFrame returned by one task and received by the next
@@ -43,6 +46,14 @@ def produce(path: str) -> tuple[FlyteFile, float]:
 
 
 @env.task
+def make_and_return(size: int, tag: str) -> tuple[FlyteFile, float]:
+    ff = FlyteFile.new("big.bin")
+    write_random(Path(ff.path), size, tag)
+    os.sync()  # as the other side: the measured part starts with no dirty pages
+    return ff, time.time()
+
+
+@env.task
 def consume(ff: FlyteFile, sent: float) -> float:
     ff.download()
     return time.time() - sent
@@ -56,6 +67,12 @@ def ignore(ff: FlyteFile, sent: float) -> bool:
 @env.task
 def pass_file(path: str) -> float:
     ff, sent = produce(path)
+    return consume(ff, sent)
+
+
+@env.task
+def pass_made(size: int, tag: str) -> float:
+    ff, sent = make_and_return(size, tag)
     return consume(ff, sent)
 
 
@@ -101,15 +118,17 @@ def hand_frame(rows: int) -> float:
     return use(df, time.time())
 
 
-def write_random(path: Path, size: int) -> None:
+def write_random(path: Path, size: int, tag: str = "") -> None:
     block = os.urandom(1 << 20)
     with open(path, "wb") as f:
+        f.write(tag.encode())
         for i in range(size >> 20):
             f.write(block[i % 256 :] + block[: i % 256])  # distinct blocks, cheap to make
 
 
-def _drop_large_blobs(root: Path, over: int) -> None:
-    for path in root.rglob("*"):
+def _drop_large_files(home: Path, over: int) -> None:
+    """Remove earlier reps' big files (blobs, and the links to them in run folders)."""
+    for path in [*(home / "blobs").rglob("*"), *(home / "raw").rglob("*")]:
         if path.is_file() and path.stat().st_size > over:
             path.unlink()
 
@@ -149,12 +168,16 @@ def file_figures(home: Path, size: int, reps: int) -> list[Row]:
     def fresh(i: int) -> None:
         with open(src, "r+b") as f:
             f.write(f"rep {i} {time.time()}".encode())  # new content: stored, not deduplicated
-        _drop_large_blobs(home / "blobs", size // 2)  # keep the disk from filling up
+        _drop_large_files(home, size // 2)  # keep the disk from filling up
         os.sync()  # each candidate starts with no dirty pages to flush
 
-    def ours(i: int) -> float:
+    def existing(i: int) -> float:
         fresh(i)
         return float(fl.run(pass_file, str(src)).wait(timeout=600).outputs())
+
+    def made(i: int) -> float:
+        fresh(i)
+        return float(fl.run(pass_made, size, f"{i} {time.time()}").wait(timeout=600).outputs())
 
     def base(i: int) -> float:
         fresh(i)
@@ -166,7 +189,8 @@ def file_figures(home: Path, size: int, reps: int) -> list[Row]:
         copy.unlink()
         return took
 
-    mine, theirs = paired(ours, base, reps)
+    made_s, base_a = paired(made, base, reps)
+    existing_s, base_b = paired(existing, base, reps)
     write_random(other, size)
     with open(other, "r+b") as f:
         f.write(b"other")  # not a file the store has seen
@@ -175,8 +199,11 @@ def file_figures(home: Path, size: int, reps: int) -> list[Row]:
     after = folder_bytes(home / "blobs")
     received = folder_bytes(home / "raw" / run.name)  # where the receiver would download
     assert run.outputs() is False, "the receiver downloaded a file it never opened"
+    gib = f"{size / (1 << 30):g} GiB"
     return [
-        *rows_for(f"{size / (1 << 30):g} GiB file, task -> task", mine, theirs, 1.3,
+        *rows_for(f"{gib} file made by the task, task -> task", made_s, base_a, 1.3,
+                  "shutil.copyfile"),
+        *rows_for(f"{gib} existing file, task -> task", existing_s, base_b, 1.3,
                   "shutil.copyfile"),
         Row("  to a task that never opens it: blob store grew by", (after - before) / size,
             "x file"),
@@ -220,7 +247,7 @@ def main() -> None:
     _daemon.ensure_server(home)
     try:
         fl.init(home=home)
-        rows_out = file_figures(home, size, opts.reps(7, 1))
+        rows_out = file_figures(home, size, opts.reps(5, 1))
         rows_out += frame_figures(home, rows, opts.reps(5, 1))
     finally:
         _daemon.stop(home)

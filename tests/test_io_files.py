@@ -114,6 +114,22 @@ def test_a_returned_file_is_stored_by_content_and_read_by_the_next_task(home: Pa
     assert ff.remote_path == _blob_path(home, b"hello").as_uri()  # same content, same blob
 
 
+def test_a_file_a_task_made_is_moved_into_the_store_not_copied(home: Path) -> None:
+    ff = fl.run(write_text, "moved.txt", "moved").outputs()
+    blob = _blob_path(home, b"moved")
+    assert os.path.samefile(ff.path, blob)  # the path is now a link to the blob
+    with ff.open("w") as f:  # writing again gives the path a file of its own
+        f.write("changed")
+    assert blob.read_text() == "moved"
+    assert Path(ff.path).read_text() == "changed"
+    outside = FlyteFile.new("kept.txt")  # made outside a task: the user's, always copied
+    with outside.open("w") as f:
+        f.write("mine")
+    assert read_text(outside) == "mine"
+    fl.run(read_text, outside)
+    assert not os.path.samefile(outside.path, _blob_path(home, b"mine"))
+
+
 def test_a_cache_hit_gives_back_the_stored_file() -> None:
     first = fl.run(cached_text, "kept").outputs()
     hit = fl.run(cached_text, "kept").outputs()  # decoded from the cache entry: lazy

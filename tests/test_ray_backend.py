@@ -66,6 +66,19 @@ def on_gpu() -> Where:
     return _where()
 
 
+@gpu.task
+def holds_the_gpu(folder: str) -> int:
+    Path(folder, "started").touch()
+    while not Path(folder, "gate").exists():
+        time.sleep(0.05)
+    return 1
+
+
+@gpu.task(timeout=120)  # (an action with a timeout is never sent ahead to a busy worker)
+def on_gpu_timed() -> Where:
+    return _where()
+
+
 @sized.task
 def on_sized() -> Where:
     return _where()
@@ -148,6 +161,19 @@ def test_resources_reach_ray_as_actor_options(remote: object) -> None:
     assert len({w.actor for w in (on_gpu_where, sized_where, plain_where)}) == 3
     again = fl.run(on_gpu).wait(timeout=120).outputs()
     assert again.actor == on_gpu_where.actor  # workers are pooled by shape
+
+
+def test_an_action_waiting_for_a_gpu_holds_up_no_other_action(
+    remote: object, tmp_path: Path
+) -> None:
+    first = fl.run(holds_the_gpu, str(tmp_path))
+    wait_for(lambda: (tmp_path / "started").exists(), 120, "the first GPU action to start")
+    second = fl.run(on_gpu_timed)  # the cluster's only GPU is taken: it waits for it ...
+    assert fl.run(on_plain).wait(timeout=120).phase == "SUCCEEDED"  # ... and holds up nothing
+    assert [a.phase for a in second.actions()] == ["QUEUED"]
+    (tmp_path / "gate").touch()
+    assert first.wait(timeout=120).outputs() == 1
+    assert second.wait(timeout=120).outputs().resources["GPU"] == 1.0
 
 
 def test_a_dead_ray_worker_is_retried_by_the_backend(remote: object, tmp_path: Path) -> None:

@@ -21,9 +21,10 @@ timeout or an abort at any moment). A Ray task that ran one action would have to
 conversation for every action, and would still pay Ray's own dispatch (0.7 ms per task on
 the 2-core test machine) on top of ours. A pooled actor opens it once; an action then
 costs one message each way, as on local workers: ``benchmarks/bench_ray.py`` measures a
-1000-action fan-out at about a third of Ray's own dispatch of the same function
-(``benchmarks/README.md``). Worker death, abort and timeout keep their meaning: the
-channel closing is the death, and killing the actor's process is the kill.
+1000-action fan-out at 0.34-0.41 ms per action, about half of Ray's own dispatch of the same
+function measured in the same run (``benchmarks/README.md``). Worker death, abort and
+timeout keep their meaning: the channel closing is the death, and killing the actor's
+process is the kill.
 
 The interface is ``Executor`` below; ``WorkerPool`` is the local implementation and the
 base class of the Ray one, which overrides where its workers come from (``start``,
@@ -59,6 +60,7 @@ class Executor(Protocol):
     """What the scheduler and the backend ask of a pool of workers (see the module doc)."""
 
     size: int  # how many actions may execute at once (parents waiting on children lend)
+    shaped: bool  # whether a worker suits only some actions (Ray: by resource shape)
     executing: int  # busy workers whose action is not waiting on children
     blob_url: str
 

@@ -65,6 +65,8 @@ class WorkerHandle:
 
 
 class WorkerPool:
+    shaped = False  # whether workers suit different actions (Ray: by resources)
+
     def __init__(
         self,
         size: int,

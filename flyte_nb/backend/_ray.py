@@ -118,6 +118,7 @@ class RayPool(WorkerPool):
     """Workers as Ray actors, pooled by shape (see the module doc)."""
 
     restartable = False  # plain workers: a dead one is replaced by a new actor when needed
+    shaped = True
 
     def __init__(
         self,
@@ -138,6 +139,7 @@ class RayPool(WorkerPool):
         self.shape = shape  # fixed for a replica pool; None: each action's own
         self._failures = 0
         self._hold_until = 0.0
+        self._unplaceable: set[Shape] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -212,7 +214,10 @@ class RayPool(WorkerPool):
         spare = sum(1 for w in same if not w.ready or (w.job is None and w in self.idle))
         room = min(queued, self.size - self.executing - spare)
         if shape:
-            room = min(room, max(1, self._fits(shape, self.link.totals)) - len(same))
+            fits = self._fits(shape, self.link.totals)
+            if not fits:
+                self._say_unplaceable(shape)
+            room = min(room, max(1, fits) - len(same))
             if room > 0 and self._fits(shape, self.link.available()) < 1:
                 self._retire_other_shapes(shape)  # what they reserve may be what it needs
         for _ in range(max(0, room)):
@@ -226,6 +231,19 @@ class RayPool(WorkerPool):
             int(resources.get(_TOTALS[name], 0) // amount) for name, amount in shape if amount
         ]
         return min(counts) if counts else sys.maxsize
+
+    def _say_unplaceable(self, shape: Shape) -> None:
+        """Once per shape: no node of the cluster as it is now can hold it."""
+        if shape in self._unplaceable:
+            return
+        self._unplaceable.add(shape)
+        print(
+            f"flyte_nb backend: no node of the Ray cluster has room for a worker with "
+            f"{dict(shape)} (cluster totals: {self.link.totals}); its actions wait until "
+            "one joins",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def _retire_other_shapes(self, shape: Shape) -> None:
         for worker in list(self.idle):
@@ -385,5 +403,8 @@ def _unavailable(error: BaseException | None) -> bool:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:300]
+    """Ray's message in short: its first line, and its line saying why an actor is dead
+    (which names an OOM kill, a lost node, an exit code) when it has one."""
+    lines = (str(error).strip() or type(error).__name__).splitlines()
+    why = next((line for line in lines if line.startswith("The actor is dead because")), "")
+    return " ".join(filter(None, [lines[0].strip(), why.strip()]))[:400]

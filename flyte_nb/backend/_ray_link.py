@@ -182,7 +182,12 @@ class RayLink:
 
     def _listening(self, task: asyncio.Task[asyncio.AbstractServer]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            print(f"flyte_nb backend: cannot listen for Ray workers: {error}", file=sys.stderr)
+        else:
             self._server = task.result()
 
     def refresh(self) -> None:

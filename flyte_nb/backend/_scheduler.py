@@ -77,6 +77,7 @@ class Scheduler:
         self.actors.pump()
         pool = self.pool
         ready = self._ready
+        held: list[RunRecord] = []  # runs whose next action found no worker of its kind
         while ready:
             run = ready.popleft()
             self._ready_set.discard(run.name)
@@ -90,12 +91,15 @@ class Scheduler:
                 worker = pool.take_prefetch(rec)
             if worker is None:
                 self._ready_set.add(run.name)
-                ready.appendleft(run)
+                held.append(run)
                 if pool.can_execute():
-                    pool.want_more(sum(len(r.ready) for r in ready), rec)
-                return
+                    pool.want_more(len(run.ready) + sum(len(r.ready) for r in ready), rec)
+                if not pool.shaped:
+                    break  # one kind of worker: none for this action means none for any
+                continue  # (Ray: a GPU action waiting for a GPU holds up no CPU action)
             self.dispatch(run.ready.popleft(), worker)
             self.mark_ready(run)
+        ready.extendleft(reversed(held))  # they keep their turn
 
     def dispatch(self, rec: ActionRecord, worker: WorkerHandle) -> None:
         state, run, spec = rec.state, rec.run, rec.spec

@@ -27,6 +27,7 @@ from typing import IO, Any
 from ..store import BlobStore
 
 _scratch: Path | None = None
+_owned: set[str] = set()  # folders this process made for new files (see ``store_file``)
 
 
 class BlobAccess:
@@ -79,6 +80,13 @@ class BlobAccess:
         fd, path = tempfile.mkstemp(prefix="flyte-nb-", dir=scratch_dir())
         os.close(fd)
         return path
+
+    def store_file(self, path: str) -> str:
+        """Store a local file: moved in (a read-only hard link left at ``path``) when it is
+        one this process made for a task in a local store, else copied."""
+        if self.store is not None and self.store.root is not None and _is_owned(path):
+            return self.store.adopt_file(path, keep_link=True)
+        return self.put_file(path)
 
     def adopt_file(self, path: str) -> str:
         """Store a file written to ``new_file_path()``; the path is gone afterwards."""
@@ -145,7 +153,16 @@ def working_dir() -> Path:
     frame = current_frame()
     path = _action_dir() if frame is None else _action_dir() / f"attempt-{frame.attempt}"
     path.mkdir(parents=True, exist_ok=True)
+    if frame is not None:  # a task's own folder (the kernel's scratch files stay the user's)
+        _owned.add(str(path.absolute()) + os.sep)
     return path
+
+
+def _is_owned(path: str) -> bool:
+    """Is ``path`` under a working folder made here? Files there belong to the task that
+    made them and nobody writes them after it returns, so storing may move them."""
+    full = os.path.abspath(path)
+    return any(full.startswith(root) for root in _owned)
 
 
 def input_dir(digest: str) -> Path:

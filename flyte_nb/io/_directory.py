@@ -336,7 +336,8 @@ def _store_local(d: FlyteDirectory, access: BlobAccess) -> Manifest:
             rel = os.path.relpath(path, root).replace(os.sep, "/")
             stamp = _stamp(path)
             before = known.get(rel)
-            digest = before[1] if before and before[0] == stamp else access.put_file(path)
+            digest = before[1] if before and before[0] == stamp else access.store_file(path)
+            stamp = _stamp(path)  # a moved file is now a link to its blob
             files[rel] = [digest, stamp[0] if stamp else 0]
             d._known[rel] = (stamp, digest)
     d._known_key = access.key

@@ -220,6 +220,7 @@ class FlyteFile(PathValue):
             self.download()
         if not reading:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            detach(self.path, mode)
             self._blob, self._stamp = None, None  # new content: store it again when returned
         return open(self.path, mode)
 
@@ -267,6 +268,24 @@ class FlyteFile(PathValue):
     def __repr__(self) -> str:
         where = self._remote_source or self._path or f"blob {self._blob}"
         return f"FlyteFile({where!r})"
+
+
+def detach(path: str, mode: str) -> None:
+    """A stored file may be a hard link to its blob: writing through it would change the
+    blob, so give the path a file of its own first."""
+    try:
+        if os.stat(path).st_nlink < 2:
+            return
+    except FileNotFoundError:
+        return
+    if mode[0] in "wx":
+        os.unlink(path)
+        return
+    import shutil
+
+    tmp = f"{path}.{random_name()}"
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, path)
 
 
 _formatted: dict[tuple[type, str], type] = {}

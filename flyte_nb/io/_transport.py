@@ -91,7 +91,7 @@ def stored_digest(value: Any, access: BlobAccess) -> str:
             return digest  # stored from here before, and unchanged since
     path = value._path
     check_local_file(path)
-    digest = access.put_file(path)
+    digest = access.store_file(path)
     value._blob, value._access, value._stamp = digest, access, _stamp(path)
     if not os.path.exists(path):  # pragma: no cover - removed while we copied it
         raise FileNotFoundError(f"file {path!r} disappeared while it was being stored")

@@ -146,17 +146,28 @@ class BlobStore:
             raise
         return digest
 
-    def adopt_file(self, path: str | os.PathLike[str]) -> str:
-        """Move a file nobody else holds (written by ``new_file_path``) into the store."""
+    def adopt_file(self, path: str | os.PathLike[str], keep_link: bool = False) -> str:
+        """Move a file nobody else will write into the store: a rename, no copy, when it is
+        on the store's filesystem. ``keep_link`` leaves a read-only hard link to the blob
+        at ``path`` (so the file is still there, and costs no space)."""
         src = os.fspath(path)
         digest = file_digest(src)
         if self._fs is not None:
             dest = self._path(digest)
             if not self._fs.exists(dest):
                 self._fs.put_file(src, dest)
-            os.unlink(src)
+            if not keep_link:
+                os.unlink(src)
             return digest
-        self._settle(src, digest)
+        try:
+            self._settle(src, digest)
+        except OSError:  # another filesystem: copy instead
+            digest = self.put_file(src)
+            if not keep_link:
+                os.unlink(src)
+            return digest
+        if keep_link:
+            self.fetch(digest, src)
         return digest
 
     def new_file_path(self) -> str:
