@@ -12,6 +12,7 @@ from pathlib import Path
 import cloudpickle
 import pytest
 from _backend_util import alive, running_server, wait_for
+from _stacks import STACKS, stack_settings
 
 import flyte_nb as fl
 from flyte_nb.actors import ActorEnvironment, actor_cache
@@ -242,10 +243,12 @@ def test_local_mode_runs_actor_tasks_in_the_kernel(tmp_path: Path) -> None:
 
 
 # -- the backend -----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
+@pytest.fixture(scope="module", params=STACKS)  # replicas are Ray actors on the Ray stack
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, _daemon.ServerInfo]]:
     home = tmp_path_factory.mktemp("actors-home")
-    with running_server(home) as info:
+    with running_server(home, **stack_settings(request)) as info:
         yield home, info
 
 
