@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,31 @@ def test_local_stores_never_import_fsspec(tmp_path: Path) -> None:
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_big_existing_files_are_named_by_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above IDENTITY_MIN a stored file is named by (device, inode, size, mtime), not by
+    hashing its bytes: the same unchanged file is found again, a changed one stored anew.
+    (The threshold is lowered here so the test needs no 64 MiB file.)"""
+    from flyte_nb.store import _blobs
+
+    monkeypatch.setattr(_blobs, "IDENTITY_MIN", 1024)
+    store = BlobStore(tmp_path / "blobs")
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 4096)
+    first = store.put_file(big)
+    assert first == _blobs.identity_digest(str(big))
+    assert first != _blobs.file_digest(str(big))
+    assert store.put_file(big) == first  # unchanged: the same blob, nothing copied again
+    assert store.get(first) == b"x" * 4096
+    big.write_bytes(b"y" * 4096)  # same size, new content: a new mtime, a new name
+    os.utime(big, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+    second = store.put_file(big)
+    assert second != first
+    assert store.get(second) == b"y" * 4096
+    assert store.get(first) == b"x" * 4096  # the old version is kept
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"z" * 100)  # under the threshold: named by content
+    assert store.put_file(small) == _blobs.file_digest(str(small))

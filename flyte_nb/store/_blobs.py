@@ -33,6 +33,13 @@ Why it looks like this:
   ``fetch`` hard-links a local blob to where a task wants it, so receiving a file costs
   nothing; blobs handed out that way are made read-only (mode 0444), because writing
   through the link would change them.
+- Big existing files (``IDENTITY_MIN`` bytes and up) that a local ``put_file`` stores are
+  named by their *identity* instead: a BLAKE3 digest of (device, inode, size, mtime in
+  ns). On 2 cores hashing 1 GiB costs as much as copying it, which would make passing a
+  user's big file cost twice a copy. The same unchanged file stored again is still found
+  (same identity: no copy); a changed file gets a new name (its mtime moved); the price is
+  that two *different* big files with equal content are stored twice. Small files, files
+  a task wrote (``adopt_file``) and remote stores keep pure content names.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from urllib.parse import unquote, urlsplit  # already loaded by pathlib
 
 _HEX = frozenset("0123456789abcdef")
 _CHUNK = 1 << 22
+IDENTITY_MIN = 64 << 20  # see the module docstring: big files are named by identity
 _FICLONE = 0x40049409  # linux/fs.h: clone a file's extents (btrfs, xfs, ...)
 
 
@@ -131,7 +139,7 @@ class BlobStore:
                 self._fs.put_file(src, dest)
             return digest
         before = _stamp(src)
-        digest = file_digest(src)
+        digest = identity_digest(src) if before[0] >= IDENTITY_MIN else file_digest(src)
         if os.path.exists(self._path(digest)):
             return digest
         tmp = self._incoming()
@@ -280,6 +288,16 @@ def file_digest(path: str) -> str:
     return str(h.hexdigest())
 
 
+def identity_digest(path: str) -> str:
+    """A digest naming the file at ``path`` as it is now, without reading it: its device,
+    inode, size and mtime (ns). Tagged so it can never equal a content digest by design."""
+    import blake3
+
+    st = os.stat(path)
+    key = f"flyte_nb-file-identity\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
+    return str(blake3.blake3(key.encode()).hexdigest())
+
+
 def _stamp(path: str) -> tuple[int, int]:
     st = os.stat(path)
     return st.st_size, st.st_mtime_ns
@@ -295,6 +313,9 @@ def _clone_or_copy(src: str, dest: str) -> None:
             return
         except (ImportError, OSError):
             pass
+    # Copy into a *new* file: re-opening the empty one with O_TRUNC would make ext4
+    # (auto_da_alloc) flush the whole copy to disk on close, doubling its cost.
+    os.unlink(dest)
     shutil.copyfile(src, dest)
 
 
