@@ -127,15 +127,14 @@ class RunContext:
             task, kwargs = target(plan, args, kwargs)
             args = ()
             # The plan's run settings apply unless this context sets its own.
-            if self.max_action_concurrency is None or not self.overwrite_cache:
-                ctx = copy.copy(self)
-                ctx.max_action_concurrency = self.max_action_concurrency or getattr(
-                    plan, "max_parallelism", None
-                )
-                ctx.overwrite_cache = self.overwrite_cache or bool(
-                    getattr(plan, "overwrite_cache", False)
-                )
-                return ctx.run(task, **kwargs)
+            ctx = copy.copy(self)
+            ctx.max_action_concurrency = self.max_action_concurrency or getattr(
+                plan, "max_parallelism", None
+            )
+            ctx.overwrite_cache = self.overwrite_cache or bool(
+                getattr(plan, "overwrite_cache", False)
+            )
+            return ctx.run(task, **kwargs)
         if not isinstance(task, TaskTemplate):
             raise FlyteValidationException(
                 f"fl.run needs a task (a function decorated with @env.task), got {task!r}"

@@ -232,3 +232,12 @@ def test_launch_backfill_bad_input(remote: UnionRemote) -> None:
         remote.launch_backfill(
             "default", "development", start, start + datetime.timedelta(days=1), "no-schedule"
         )
+
+
+def test_only_one_scheduler_claims_a_schedule_first(maker: _RunMaker) -> None:
+    key = ("default", "development", "hourly")
+    assert _signals.claim_fire(maker.engine, *key, None, _at(1))
+    assert not _signals.claim_fire(maker.engine, *key, None, _at(1))  # another backend lost
+    assert not _signals.claim_fire(maker.engine, *key, _at(0), _at(2))  # stale compare
+    assert _signals.claim_fire(maker.engine, *key, _at(1), _at(2))
+    assert _signals.last_fire(maker.engine, *key) == _at(2)

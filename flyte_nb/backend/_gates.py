@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
 from ..store import _signals
+from . import _service  # the error record and BackendError (it imports this module first)
 
 if TYPE_CHECKING:
     from ._records import ActionRecord
@@ -39,10 +40,6 @@ _CHECKS: dict[str, Any] = {
     "str": lambda v: isinstance(v, str),
     "bool": lambda v: isinstance(v, bool),
 }
-
-
-def _error(kind: str, message: str) -> str:
-    return json.dumps({"type": kind, "message": message})
 
 
 class Gates:
@@ -65,9 +62,15 @@ class Gates:
             return
         row = _signals.ensure_signal(
             self.backend.engine,
-            {"run_name": state.run_name, "name": gate["name"], "action_name": state.name,
-             "kind": gate["kind"], "type": gate["type"], "created_at": time.time()},
-        )  # fmt: skip
+            {
+                "run_name": state.run_name,
+                "name": gate["name"],
+                "action_name": state.name,
+                "kind": gate["kind"],
+                "type": gate["type"],
+                "created_at": time.time(),
+            },
+        )
         if row["state"] != _signals.WAITING:
             self._finish(rec, row)
             return
@@ -75,41 +78,51 @@ class Gates:
         rec.timer = loop.call_later(gate["timeout"], self._timed_out, rec, attempt)
 
     def answer(
-        self, run_name: str, name: str, *, value: str | None, approved: bool | None,
+        self,
+        run_name: str,
+        name: str,
+        *,
+        value: str | None,
+        approved: bool | None,
         by: str | None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """Answer signal ``name`` of a live run; return the stored row.
 
         ``value`` is the encoded JSON of an input; ``approved`` answers an approve gate.
         Raises ``BackendError`` (404, 409, 400) for an unknown, answered or ill-typed one.
         """
-        from ._service import BackendError
-
         engine = self.backend.engine
         row = _signals.get_signal(engine, run_name, name)
         if row is None:
-            raise BackendError(
-                404, "not_found",
+            raise _service.BackendError(
+                404,
+                "not_found",
                 f"run {run_name!r} has no signal {name!r} (yet): a gate creates its signal "
                 "when the workflow reaches it; list them with GET .../signals",
-            )  # fmt: skip
+            )
         if row["state"] != _signals.WAITING:
-            raise BackendError(409, "conflict",
-                               f"signal {name!r} of run {run_name!r} was already answered "
-                               f"({row['state']} by {row['set_by'] or 'someone'})")  # fmt: skip
+            raise _service.BackendError(
+                409,
+                "conflict",
+                f"signal {name!r} of run {run_name!r} was already answered "
+                f"({row['state']} by {row['set_by'] or 'someone'})",
+            )
         if row["kind"] == "approve":
             if approved is None and value is not None:
                 approved = json.loads(value) if value in ("true", "false") else None
             if approved is None:
-                raise BackendError(400, "bad_request",
-                                   f"signal {name!r} is an approval: answer it with approve "
-                                   "or reject (approved=true/false)")  # fmt: skip
+                raise _service.BackendError(
+                    400,
+                    "bad_request",
+                    f"signal {name!r} is an approval: answer it with approve "
+                    "or reject (approved=true/false)",
+                )
             state, stored = (_signals.SET if approved else _signals.REJECTED), json.dumps(approved)
         else:
             stored = self._checked(name, row["type"], value)
             state = _signals.SET
         if not _signals.answer_signal(engine, run_name, name, state, stored, time.time(), by):
-            raise BackendError(409, "conflict", f"signal {name!r} was answered meanwhile")
+            raise _service.BackendError(409, "conflict", f"signal {name!r} was answered meanwhile")
         row = _signals.get_signal(engine, run_name, name)
         assert row is not None
         for rec in self.waiting.pop((run_name, name), []):
@@ -118,15 +131,14 @@ class Gates:
 
     @staticmethod
     def _checked(name: str, type_name: str, value: str | None) -> str:
-        from ._service import BackendError
-
         try:
             decoded = json.loads(value) if value is not None else None
         except ValueError:
             decoded = None
         if value is None or not _CHECKS[type_name](decoded):
-            raise BackendError(400, "bad_request",
-                               f"signal {name!r} expects a {type_name}, got {value!r}")  # fmt: skip
+            raise _service.BackendError(
+                400, "bad_request", f"signal {name!r} expects a {type_name}, got {value!r}"
+            )
         return value
 
     # -- finishing -----------------------------------------------------------------------
@@ -144,9 +156,13 @@ class Gates:
             return
         gate = rec.spec["gate"]
         self._forget(rec)
-        message = (f"gate {gate['name']!r} was not answered within {gate['timeout']:g} s; "
-                   "answer sooner or give the gate a longer timeout")  # fmt: skip
-        self.backend._attempt_failed(rec, ph.TIMED_OUT, _error("ActionTimeoutError", message))
+        message = (
+            f"gate {gate['name']!r} was not answered within {gate['timeout']:g} s; "
+            "answer sooner or give the gate a longer timeout"
+        )
+        self.backend._attempt_failed(
+            rec, ph.TIMED_OUT, _service._error("ActionTimeoutError", message)
+        )
 
     def _finish(self, rec: ActionRecord, row: dict[str, Any]) -> None:
         if rec.state.phase in ph.TERMINAL:
@@ -157,7 +173,7 @@ class Gates:
         if row["state"] == _signals.REJECTED:
             message = f"gate {row['name']!r} was rejected by {row['set_by'] or 'someone'}"
             self.backend._attempt_failed(
-                rec, ph.FAILED, _error("FlyteDisapprovedException", message)
+                rec, ph.FAILED, _service._error("FlyteDisapprovedException", message)
             )
         elif row["kind"] == "approve":
             upstream = json.loads(rec.state.inputs or "{}").get("upstream")

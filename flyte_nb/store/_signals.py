@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ._schema import schedule_state, signals
 
@@ -86,17 +87,16 @@ def claim_fire(
     scheduler moved it first."""
     c = schedule_state.c
     with engine.begin() as conn:
-        if previous is None:
-            exists = conn.execute(
-                select(c.name).where(c.project == project, c.domain == domain, c.name == name)
-            ).first()
-            if exists is not None:
+        if previous is None:  # the first claim: the primary key lets one inserter win
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(schedule_state).values(
+                            project=project, domain=domain, name=name, last_fire_at=slot
+                        )
+                    )
+            except IntegrityError:
                 return False
-            conn.execute(
-                insert(schedule_state).values(
-                    project=project, domain=domain, name=name, last_fire_at=slot
-                )
-            )
             return True
         result = conn.execute(
             update(schedule_state)
