@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,15 +18,43 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
 
 
+def _hint(stdout: str, label: str) -> list[str]:
+    """The shell words of the command the demo printed after ``label``."""
+    line = next(line for line in stdout.splitlines() if label in line)
+    return shlex.split(line.split(label, 1)[1])
+
+
 def test_demo_on_the_embedded_backend_then_runs(home: Path) -> None:
     try:
         first = _cli(home, "demo", "--n", "10")
         assert first.returncode == 0, first.stderr
         assert "(backend): SUCCEEDED, output 285" in first.stdout
         assert "11 actions (0 from cache)" in first.stdout
+        # Every hint runs as printed, from a shell whose PATH lacks the venv (as after the
+        # README's install): no bare ``flyte-nb`` unless PATH would find this installation.
+        bare_path = os.pathsep.join(
+            d for d in os.environ.get("PATH", "").split(os.pathsep) if Path(d) != Path(CLI).parent
+        )
+        env = {**os.environ, "FLYTE_NB_HOME": str(home), "PATH": bare_path}
+        for label in ("list runs:", "stop it:"):
+            words = _hint(first.stdout, label)
+            if label == "stop it:":
+                continue  # run below, once the cache test is done
+            ran = subprocess.run(words, env=env, capture_output=True, text=True, timeout=60)
+            assert ran.returncode == 0, (words, ran.stderr)
+            assert "demo.main" in ran.stdout
+        python_hint = next(ln for ln in first.stdout.splitlines() if ln.startswith("in Python:"))
+        code = "import flyte_nb\nprint(" + python_hint.split(":", 1)[1].strip() + ".phase)"
+        checked = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert checked.stdout.strip() == "SUCCEEDED", checked.stderr
         second = _cli(home, "demo", "--n", "10")
         assert "11 actions (10 from cache)" in second.stdout
         assert _cli(home, "server", "status").returncode == 0
+        stop = _hint(first.stdout, "stop it:")
+        stopped = subprocess.run(stop, env=env, capture_output=True, text=True, timeout=60)
+        assert stopped.returncode == 0, (stop, stopped.stderr)
     finally:
         _cli(home, "server", "stop")
     local = _cli(home, "demo", "--n", "10", "--local")

@@ -17,6 +17,7 @@ from typing import Any
 from ._apps import add_apps_parser
 from ._artifacts import add_artifacts_parser
 from ._image import add_image_parser
+from ._invocation import flyte_nb_command
 from ._load import load_object
 from ._secrets import add_secrets_parser
 from ._server import add_server_parser
@@ -47,9 +48,11 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"run {run.name} ({run.mode}): {run.phase}, output {run.outputs()}")
     print(f"{len(actions)} actions ({hits} from cache) in {elapsed:.3f} s")
     print(f"records: {fl._config.database_path()}")
-    print(f"inspect: flyte-nb runs  |  fl.remote.Run.get({run.name!r})")
+    command = flyte_nb_command()
+    print(f"list runs:   {command} runs")
+    print(f"in Python:   flyte_nb.remote.Run.get({run.name!r})")
     if not args.local:
-        print("the backend keeps running for your notebooks; stop it: flyte-nb server stop")
+        print(f"the backend keeps running for your notebooks; stop it: {command} server stop")
     return 0
 
 
@@ -85,7 +88,7 @@ def _runs(args: argparse.Namespace) -> int:
 
     runs = fl.remote.Run.listall(phase=args.phase, limit=args.limit)
     if not runs:
-        print("no runs recorded yet; try `flyte-nb demo`")
+        print(f"no runs recorded yet; try `{flyte_nb_command()} demo`")
         return 0
     print(f"{'name':<22} {'task':<28} {'phase':<10} {'actions':>7} {'seconds':>8}")
     for run in runs:
@@ -95,7 +98,14 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flyte-nb", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="flyte-nb",
+        description=(
+            "flyte_nb's command line: run the demo or a task from a file, list runs, and "
+            "manage the local backend, its secrets, images, artifacts and apps."
+        ),
+        epilog="Run `flyte-nb COMMAND --help` for a command's options.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the demo fan-out on the embedded backend")
     demo.add_argument("--n", type=int, default=100, help="number of squares (default 100)")

@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Any
 
+from ._invocation import flyte_nb_command
 from ._load import load_object
 
 __all__ = ["add_apps_parser"]
@@ -50,7 +51,7 @@ def _list(args: argparse.Namespace) -> int:
     _connect()
     apps = App.listall(limit=args.limit, state=args.state, **_scope(args))
     if not apps:
-        print("no apps deployed yet; deploy one with `flyte-nb apps deploy FILE NAME`")
+        print(f"no apps deployed yet; deploy one with `{flyte_nb_command()} apps deploy FILE NAME`")
         return 0
     print(f"{'name':<24} {'state':<10} {'rev':>4} {'endpoint':<24} {'deployed':<19}")
     for app in apps:

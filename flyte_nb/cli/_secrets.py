@@ -12,6 +12,8 @@ import getpass
 import sys
 from typing import Any
 
+from ._invocation import flyte_nb_command
+
 __all__ = ["add_secrets_parser"]
 
 
@@ -47,7 +49,8 @@ def _fields(secret: Any) -> str:
 def _list(args: argparse.Namespace) -> int:
     secrets = _store(args).list()
     if not secrets:
-        print("no secrets stored; add one with: flyte-nb secrets set KEY [--group GROUP]")
+        command = flyte_nb_command()
+        print(f"no secrets stored; add one with: {command} secrets set KEY [--group GROUP]")
         return 0
     print(f"{'group':<20} {'key':<30} env var")
     for s in secrets:

@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ._invocation import flyte_nb_command
+
 __all__ = ["add_server_parser"]
 
-NOT_RUNNING = "no server running (start one with: flyte-nb server start)"
+
+def _not_running() -> str:
+    return f"no server running (start one with: {flyte_nb_command()} server start)"
 
 
 def _home(args: argparse.Namespace) -> Path:
@@ -53,7 +57,7 @@ def _status(args: argparse.Namespace) -> int:
 
     info = status(_home(args))
     if info is None:
-        print(NOT_RUNNING)
+        print(_not_running())
         return 1
     print(f"url:     {info.url}")
     print(f"pid:     {info.pid}")
