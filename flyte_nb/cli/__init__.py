@@ -53,6 +53,11 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"in Python:   flyte_nb.remote.Run.get({run.name!r})")
     if not args.local:
         print(f"the backend keeps running for your notebooks; stop it: {command} server stop")
+    from flyte_nb.jupyter import panel_not_built
+
+    missing = panel_not_built()
+    if missing is not None:
+        print(f"note: {missing}")
     return 0
 
 
