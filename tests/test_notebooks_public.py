@@ -7,7 +7,11 @@ Every ``import``/``from ... import`` in the tutorial notebooks, and every dotted
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import json
+import re
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -63,3 +67,43 @@ def test_tutorials_use_public_names_only(path: Path) -> None:
 def test_the_check_sees_private_names() -> None:
     code = "from flyte_nb.server import _daemon\nimport flyte_nb\nflyte_nb.server._daemon.stop()"
     assert len(_private_uses(ast.parse(code))) == 2
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {
+        re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements
+    }
+
+
+def test_the_notebook_extra_installs_what_the_tutorials_import() -> None:
+    """README's first command installs ``.[notebook]``: every tutorial must run after it."""
+    project = tomllib.loads((NOTEBOOKS[0].parents[1] / "pyproject.toml").read_text())["project"]
+    installed = _requirement_names(project["dependencies"])
+    installed |= _requirement_names(project["optional-dependencies"]["notebook"])
+    providers = importlib.metadata.packages_distributions()
+    missing = set()
+    for path in NOTEBOOKS:
+        for node in ast.walk(ast.parse(_code(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "flyte_nb":
+                    continue
+                dists = {d.lower().replace("_", "-") for d in providers.get(top, [top])}
+                if not dists & installed and not _pulled_in(dists, installed):
+                    missing.add(f"{path.name}: {top}")
+    assert sorted(missing) == []
+
+
+def _pulled_in(dists: set[str], installed: set[str]) -> bool:
+    """Whether one of ``dists`` is a dependency of an installed requirement (numpy via pandas)."""
+    for name in installed:
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        if dists & _requirement_names([r for r in requires if "extra ==" not in r]):
+            return True
+    return False
