@@ -1,0 +1,42 @@
+"""What a backend worker imports when it starts: every worker pays it, under load many times.
+
+Since the gates work, ``flyte_nb.backend`` imported ``_service`` eagerly, which pulls in
+SQLAlchemy through the gates' signal store: a worker started in 0.24-0.33 s and 41 MB
+instead of 0.08-0.12 s and 25 MB (issue 17). The package's names are lazy now; this test
+holds the line in a fresh interpreter, the way ``backend/_pool.py`` starts a worker
+(``python -m flyte_nb.backend._worker`` imports the package, then the module).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "pydantic", "alembic", "flyte_nb.backend._service")
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_a_worker_starts_without_the_service_or_sqlalchemy() -> None:
+    loaded = _modules_after("import flyte_nb.backend._worker")
+    assert "flyte_nb.backend._worker" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY) == []
+
+
+def test_the_package_names_still_resolve() -> None:
+    loaded = _modules_after("from flyte_nb.backend import Backend, BackendError, Views")
+    assert "sqlalchemy" in loaded  # the service itself needs it, and gets it on first use
+    import flyte_nb.backend as backend
+
+    assert backend.BackendError.__name__ == "BackendError"
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        _ = backend.Nope  # type: ignore[attr-defined]
