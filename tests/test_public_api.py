@@ -65,6 +65,12 @@ PRODUCT_NAMES = [
     "ImageSpec",
     "PodTemplate",
     "Artifact",
+    "dynamic",
+    "eager",
+    "create_node",
+    "TaskMetadata",
+    "HashMethod",
+    "Echo",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]

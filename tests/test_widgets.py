@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _backend_util import running_server
+from _backend_util import running_server, wait_for
 
 import flyte_nb as fl
 from flyte_nb.deck import Deck
+from flyte_nb.deck._html import PLOTLY_BEGIN
+from flyte_nb.exceptions import FlyteValidationException
 from flyte_nb.remote import ActionTree
 from flyte_nb.widgets import RunView, _display, run_html
 from flyte_nb.widgets._docs import SNAPSHOT_MAX_BYTES
+from flyte_nb.widgets._render import format_duration
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 SCRIPT = "<script>alert('x')</script>"
@@ -74,6 +77,19 @@ async def nap_then_fan_out(n: int) -> int:
     await asyncio.sleep(1.0)
     Deck("summary", f"<p>{n} children</p>")
     return sum(await asyncio.gather(*[quick(i) for i in range(n)]))
+
+
+@wenv.task(report=True)
+def plotly_report(n: int) -> int:
+    import plotly.graph_objects as go
+
+    from flyte_nb.deck import PlotlyRenderer
+
+    for i in range(n):
+        fl.report.log(PlotlyRenderer().to_html(go.Figure(go.Bar(y=[i, 2, 3]))))
+    Deck("second plot", PlotlyRenderer().to_html(go.Figure(go.Scatter(y=[3, 1]))))
+    Deck("plain", "<p>no figures</p>")
+    return n
 
 
 # -- a finished local run ------------------------------------------------------------------
@@ -360,3 +376,96 @@ def test_live_view_of_a_backend_run(server: Path, home: Path) -> None:
     html = run_html(run)
     assert "51/51 actions finished" in html
     assert "summary" in html
+
+
+# -- issue 18: bugs found using the panel and the widget ----------------------------------
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.5, "500 ms"),
+        (0.9996, "1.0 s"),
+        (59.97, "1 min 00 s"),
+        (61.2, "1 min 01 s"),
+        (None, "not started"),
+    ],
+)
+def test_durations_never_read_1000_ms(seconds: float | None, text: str) -> None:
+    # B8: 0.9996 s was "1000 ms" and 59.97 s "60.0 s".
+    assert format_duration(seconds) == text
+
+
+def test_a_plotly_report_reaches_the_snapshot_with_plotly_js_once() -> None:
+    # B7: each figure's document carried its own 4.8 MB copy of plotly.js, so a report made
+    # with the default PlotlyRenderer was over the snapshot's limit and left out.
+    run = fl.run(plotly_report, 3)
+    report = run.get_report()
+    assert report is not None
+    assert report.size > SNAPSHOT_MAX_BYTES  # too big as it is stored
+    html = run_html(run)
+    marker = PLOTLY_BEGIN.replace("<", "&lt;").replace(">", "&gt;")
+    assert html.count(marker) == 1  # one copy for the report and the deck together
+    assert "documents with plotly figures: <b>second plot</b>, <b>report</b>" in html
+    assert html.count("Plotly.newPlot") == 4  # three bars in the report, one scatter
+    assert "more than the" not in html  # nothing left out
+    assert "&lt;p&gt;no figures&lt;/p&gt;" in html  # a deck without figures: its own frame
+    assert html.count("<iframe") == 2
+    assert len(html) < SNAPSHOT_MAX_BYTES + 6_000_000
+
+
+class _Handle:
+    def __init__(self, shown: list[tuple[str, dict[str, Any]]]) -> None:
+        self.shown = shown
+
+    def update(self, bundle: dict[str, Any], raw: bool = False) -> None:
+        assert raw
+        self.shown.append(("update", bundle))
+
+
+def test_a_live_runs_output_is_replaced_by_its_final_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # B6: displayed while live, the output kept its first snapshot, so the saved notebook
+    # and its HTML said RUNNING forever.
+    import IPython.display
+
+    shown: list[tuple[str, dict[str, Any]]] = []
+    ids: list[object] = []
+
+    def display(bundle: dict[str, Any], raw: bool = False, display_id: object = None) -> Any:
+        assert raw
+        shown.append(("display", bundle))
+        ids.append(display_id)
+        return _Handle(shown) if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(_display, "kernel_available", lambda: True)
+    run = FakeRun(events=20, seconds=1.0)
+    _display.display_run(run)  # type: ignore[arg-type]
+    assert ids == [True]
+    first = shown[0][1]
+    assert "RUNNING" in first["text/html"]
+    assert first[WIDGET_MIME]["model_id"]
+    wait_for(lambda: len(shown) == 2, 30, "the final snapshot")
+    kind, final = shown[1]
+    assert kind == "update"
+    assert "SUCCEEDED" in final["text/html"]
+    assert "RUNNING" not in final["text/html"]
+    assert final[WIDGET_MIME] == first[WIDGET_MIME]  # the same live widget stays
+    # A finished run: shown once, no display id, nothing to update later.
+    done = FakeRun(events=0, seconds=0.001)
+    done.wait()
+    _display.display_run(done)  # type: ignore[arg-type]
+    assert ids == [True, None]
+    assert len(shown) == 3
+    assert "SUCCEEDED" in shown[2][1]["text/html"]
+
+
+def test_when_done_checks_its_callback() -> None:
+    run = FakeRun(events=0, seconds=0.001)
+    run.wait()
+    view = RunView(run)  # type: ignore[arg-type]
+    with pytest.raises(FlyteValidationException, match="function of no arguments"):
+        view.when_done("not callable")  # type: ignore[arg-type]
+    called: list[int] = []
+    view.when_done(lambda: called.append(1))  # already done: at once
+    assert called == [1]

@@ -8,6 +8,7 @@ from the task and the encoded inputs, and the backend only ever receives the res
 
 from __future__ import annotations
 
+import contextvars
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +42,34 @@ def cache_identity(
         return None
     version = task.cache_version()
     ignored = cache.get_ignored_inputs()
+    hashes = user_hashes(task, values)
     keyed = (
         inputs
-        if not ignored
-        else encode_values({k: v for k, v in values.items() if k not in ignored}, put)
+        if not ignored and not hashes
+        else encode_values(
+            {k: hashes.get(k, v) for k, v in values.items() if k not in ignored}, put
+        )
     )
     return version, digest(task.name, version, cache.salt, keyed)
+
+
+# flytekit's ``HashMethod``: (task, {input: hash}) for the call being made, set by the
+# workflow graph around a node whose inputs came from outputs annotated with one.
+given_hashes: contextvars.ContextVar[tuple[Any, dict[str, str]] | None] = contextvars.ContextVar(
+    "flyte_nb_given_hashes", default=None
+)
+
+
+def user_hashes(task: TaskTemplate, values: dict[str, Any]) -> dict[str, str]:
+    """Inputs whose cache identity is a user's hash instead of their value."""
+    out: dict[str, str] = {}
+    given = given_hashes.get()
+    if given is not None and given[0] is task:
+        out.update(given[1])
+    for name, method in (getattr(task, "input_hashers", None) or {}).items():
+        if name in values:
+            out[name] = method.calculate(values[name])
+    return {k: f"flyte_nb-hash:{v}" for k, v in out.items()}
 
 
 def task_spec(task: TaskTemplate, ref: dict[str, Any]) -> dict[str, Any]:

@@ -240,6 +240,39 @@ class TaskContext:
         """True only when running on a backend worker, where cluster-only features apply."""
         return self.mode == "remote"
 
+    # flytekit's ``current_context()`` names (its ExecutionParameters), so Union code runs
+    # unchanged; built in ``flyte_nb.union._context``, imported on first use.
+    @property
+    def execution_id(self) -> Any:
+        return _flytekit().execution_id(self)
+
+    @property
+    def execution_date(self) -> Any:
+        return _flytekit().execution_date(self)
+
+    @property
+    def secrets(self) -> Any:
+        return _flytekit().SecretsManager()
+
+    def get_secrets_env_var(self, group: str | None = None, key: str | None = None) -> str:
+        return str(_flytekit().SecretsManager().get_secrets_env_var(group, key))
+
+    @property
+    def logging(self) -> Any:
+        return _flytekit().user_logger()
+
+    @property
+    def working_directory(self) -> str:
+        return str(_flytekit().working_directory(self))
+
+    @property
+    def checkpoint(self) -> Any:
+        return _flytekit().checkpoint(self)
+
+    @property
+    def raw_output_prefix(self) -> str:
+        return self.raw_data_path.path
+
     @property
     def default_deck(self) -> Deck:
         """The running attempt's "default" deck (flytekit's ``current_context().default_deck``).
@@ -265,3 +298,9 @@ class TaskContext:
 
 
 _TASK_CONTEXT_FIELDS = frozenset(f.name for f in dataclasses.fields(TaskContext))
+
+
+def _flytekit() -> Any:
+    import importlib
+
+    return importlib.import_module("flyte_nb.union._context")

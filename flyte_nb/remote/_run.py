@@ -379,3 +379,10 @@ class Run:
         from ..widgets._display import run_mimebundle
 
         return run_mimebundle(self, include, exclude)
+
+    def _ipython_display_(self) -> None:
+        """In a kernel: the same bundle, and a live run's output updated in place with its
+        final snapshot when it ends (so a saved notebook does not say RUNNING forever)."""
+        from ..widgets._display import display_run
+
+        display_run(self)

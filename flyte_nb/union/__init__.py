@@ -7,8 +7,11 @@ and on the backend, and every node shows in the run's action tree.
 
 ``_promise`` holds promises and the compile context, ``_task`` the decorator, ``_workflow``
 the workflow template and compilation, ``_execute`` running a graph, ``_condition`` the
-conditional builder, ``_map`` map tasks, ``_gates`` gate nodes (approve, wait_for_input, sleep),
-``_launch_plan`` launch plans and ``_schedule`` schedules. ``Artifact`` is
+conditional builder, ``_map`` map tasks, ``_dynamic``/``_eager`` dynamic and eager
+workflows, ``_node`` ``create_node``, ``_overrides`` ``with_overrides``, ``_metadata``
+``TaskMetadata``/``HashMethod``/legacy cache arguments, ``_context`` flytekit's
+``current_context()`` names, ``_echo`` ``Echo``, ``_gates`` gate nodes (approve,
+wait_for_input, sleep), ``_launch_plan`` launch plans and ``_schedule`` schedules. ``Artifact`` is
 ``flyte_nb.artifacts``' (re-exported here, as ``union.Artifact`` is in the Union SDK).
 """
 
@@ -24,11 +27,19 @@ from ._condition import ConditionalSection, conditional
 from ._execute import ConditionFailedError
 from ._gates import FlyteDisapprovedException, GateNotAnsweredError, approve, sleep, wait_for_input
 from ._launch_plan import LaunchPlan, LaunchPlanConflictError, LaunchPlanParameter
+from ._dynamic import DynamicTask, dynamic
+from ._eager import EagerTask, eager
+from ._echo import Echo
 from ._map import MapTask, MapTaskError, map, map_task
+from ._metadata import HashMethod, TaskMetadata
+from ._node import NodeHandle, create_node
 from ._promise import Expression, Promise, PromiseTuple
 from ._schedule import CronSchedule, FixedRate
 from ._task import UnionTask, task
 from ._workflow import CompiledWorkflow, WorkflowFailurePolicy, WorkflowTemplate, workflow
+
+# flytekit's name for what ``map_task`` returns.
+ArrayNodeMapTask = MapTask
 
 # More of the Union SDK's names, defined in their own packages and imported on first use
 # (``flyte_nb.container`` builds on this package, so an eager import would be circular).
@@ -47,36 +58,46 @@ __getattr__ = lazy_getattr(
 
 __all__ = [
     "ActorEnvironment",
+    "ArrayNodeMapTask",
     "Artifact",
     "CompiledWorkflow",
     "ConditionFailedError",
     "ConditionalSection",
     "ContainerTask",
     "CronSchedule",
+    "DynamicTask",
+    "EagerTask",
+    "Echo",
     "Expression",
     "FixedRate",
     "FlyteDirectory",
     "FlyteDisapprovedException",
     "FlyteFile",
     "GateNotAnsweredError",
+    "HashMethod",
     "ImageSpec",
     "LaunchPlan",
     "LaunchPlanConflictError",
     "LaunchPlanParameter",
     "MapTask",
     "MapTaskError",
+    "NodeHandle",
     "PodTemplate",
     "Promise",
     "PromiseTuple",
     "Resources",
     "Secret",
     "StructuredDataset",
+    "TaskMetadata",
     "UnionTask",
     "WorkflowFailurePolicy",
     "WorkflowTemplate",
     "actor_cache",
     "approve",
     "conditional",
+    "create_node",
+    "dynamic",
+    "eager",
     "kwtypes",
     "map",
     "map_task",

@@ -19,8 +19,10 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from ..engine._submit import given_hashes
 from ..exceptions import FlyteNbException, FlyteValidationException
 from ._condition import ConditionalSection
+from ._metadata import output_hashers
 from ._promise import Expression, Node, Promise, PromiseTuple
 
 __all__ = ["ConditionFailedError", "NodeFailure", "execute_graph"]
@@ -116,6 +118,8 @@ class _Execution:
         for up in node.upstream:
             await self._node_result(up)
         inputs = {k: await self.resolve(v) for k, v in node.inputs.items()}
+        hashed = _given_hashes(node, inputs)
+        token = given_hashes.set((node.entity, hashed)) if hashed else None
         try:
             result = await node.entity.aio(**inputs)
         except asyncio.CancelledError:
@@ -123,6 +127,9 @@ class _Execution:
         except Exception as exc:
             self.failures.append(NodeFailure(node, exc))
             raise
+        finally:
+            if token is not None:
+                given_hashes.reset(token)
         return node.entity.pack_outputs(result)
 
     async def _run_branch(self, node: Node) -> Any:
@@ -176,6 +183,17 @@ class _Execution:
                 self.failures.append(NodeFailure(node, exc))
         if self.failures:
             raise self.failures[0]
+
+
+def _given_hashes(node: Node, inputs: dict[str, Any]) -> dict[str, str]:
+    """Inputs that are outputs annotated ``Annotated[T, HashMethod(fn)]`` -> ``fn(value)``."""
+    out: dict[str, str] = {}
+    for key, bound in node.inputs.items():
+        if isinstance(bound, Promise) and bound.node is not None and bound.output:
+            method = output_hashers(bound.node.entity).get(bound.output)
+            if method is not None:
+                out[key] = method.calculate(inputs[key])
+    return out
 
 
 async def execute_graph(

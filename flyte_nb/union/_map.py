@@ -234,15 +234,22 @@ def map_task(
     min_success_ratio: float | None = None,
     *,
     bound_inputs: Mapping[str, Any] | None = None,
+    metadata: Any = None,
 ) -> MapTask:
-    """Map ``target`` (a task, or ``functools.partial`` of one) over lists of inputs."""
-    return MapTask(
+    """Map ``target`` (a task, or ``functools.partial`` of one) over lists of inputs;
+    ``metadata=TaskMetadata(...)`` sets each item's retries, timeout and cache."""
+    mapped = MapTask(
         target,
         concurrency=concurrency,
         min_successes=min_successes,
         min_success_ratio=min_success_ratio,
         bound_inputs=bound_inputs,
     )
+    if metadata is not None:
+        from ._metadata import apply_metadata
+
+        apply_metadata(mapped, metadata)
+    return mapped
 
 
 def map(

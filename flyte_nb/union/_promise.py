@@ -135,6 +135,10 @@ class Promise(_Unusable):
     def __rshift__(self, other: Any) -> Any:
         return order(self, other)
 
+    def with_overrides(self, *args: Any, **overrides: Any) -> Promise:
+        """Change the settings of the node this promise comes from (see ``_overrides``)."""
+        return _override(self, args, overrides)
+
     # -- conditions --------------------------------------------------------------------
     def __eq__(self, other: object) -> Expression:  # type: ignore[override]
         return Expression(operator.eq, "==", self, other)
@@ -197,10 +201,30 @@ class PromiseTuple(tuple[Any, ...]):
     def __rshift__(self, other: Any) -> Any:
         return order(self, other)
 
+    def with_overrides(self, *args: Any, **overrides: Any) -> PromiseTuple:
+        """Change the settings of the node these promises come from (see ``_overrides``)."""
+        return _override(self, args, overrides)
+
+
+def _override(value: Any, args: tuple[Any, ...], overrides: dict[str, Any]) -> Any:
+    from ._overrides import apply_overrides
+
+    if args:
+        raise FlyteValidationException("with_overrides takes settings by name, e.g. retries=3")
+    if isinstance(value, Promise) and value.node is None:
+        raise FlyteValidationException(
+            f"with_overrides: {value._desc()} is a workflow input, not a task call"
+        )
+    apply_overrides(node_of(value), overrides)
+    return value
+
 
 def node_of(value: Any) -> Node:
     if isinstance(value, PromiseTuple):
         return value._node
+    handle = getattr(value, "graph_node", None)  # create_node's NodeHandle
+    if isinstance(handle, Node):
+        return handle
     if isinstance(value, Promise) and value.node is not None:
         return value.node
     raise FlyteValidationException(

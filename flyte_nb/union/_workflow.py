@@ -36,7 +36,7 @@ from ..exceptions import (
 from ..tasks import TaskTemplate
 from ._execute import NodeFailure, execute_graph
 from ._promise import Compiler, Node, Promise, current_compiler
-from ._task import default_environment, rename, stable_name
+from ._task import default_environment, fix_tuple_return, rename, stable_name
 
 __all__ = ["CompiledWorkflow", "WorkflowFailurePolicy", "WorkflowTemplate", "workflow"]
 
@@ -97,6 +97,7 @@ class WorkflowTemplate(TaskTemplate):
             raise FlyteValidationException(
                 f"on_failure must be a @task or @workflow, got {on_failure!r}"
             )
+        fix_tuple_return(func)  # flytekit's ``-> (int, str)``
         env = default_environment(getattr(func, "__module__", None))
         super().__init__(_make_body(self, func), env, docs=docs)
         self.workflow_function = func

@@ -14,8 +14,9 @@ draw becomes a line in the HTML, because a traceback in place of a run helps nob
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Container
+from collections.abc import Callable, Container
 from typing import TYPE_CHECKING, Any
 
 from ._render import esc
@@ -23,6 +24,7 @@ from ._snapshot import run_html
 
 if TYPE_CHECKING:
     from ..remote import Run
+    from ._view import RunView
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -47,10 +49,45 @@ def safe_run_html(run: Run) -> str:
         return f"<pre>{esc(repr(run))}\n(could not draw the run: {esc(repr(exc))})</pre>"
 
 
+def display_run(run: Run) -> None:
+    """Show ``run`` in the kernel's output (``Run._ipython_display_``).
+
+    Like ``run_mimebundle``, with one difference for a run still live: the output is given
+    a display id, and when the widget has followed the run to its end, the output is
+    updated in place with the final snapshot (the same widget view, a new ``text/html``).
+    Without that, the saved notebook, and its HTML export, said RUNNING forever: the
+    snapshot was taken once, at display time.
+    """
+    from IPython import display as ipython_display
+
+    display: Callable[..., Any] = ipython_display.display
+    bundle, view = _bundle(run, None, None)
+    if view is None or not view.following:
+        display(bundle, raw=True)
+        return
+    handle = display(bundle, raw=True, display_id=True)
+
+    def ended() -> None:
+        final = {**bundle, "text/plain": repr(run), "text/html": safe_run_html(run)}
+        if handle is not None:
+            with contextlib.suppress(Exception):  # the kernel went away: nothing to update
+                handle.update(final, raw=True)
+
+    view.when_done(ended)
+
+
 def run_mimebundle(
     run: Run, include: Container[str] | None = None, exclude: Container[str] | None = None
 ) -> dict[str, Any]:
     """``text/plain`` and ``text/html`` always; the live widget's view inside a kernel."""
+    return _bundle(run, include, exclude)[0]
+
+
+def _bundle(
+    run: Run, include: Container[str] | None, exclude: Container[str] | None
+) -> tuple[dict[str, Any], RunView | None]:
+    """The MIME bundle, and the ``RunView`` behind its widget view (if one was made)."""
+    widget: RunView | None = None
     bundle: dict[str, Any] = {"text/plain": repr(run)}
 
     def wanted(mime: str) -> bool:
@@ -60,11 +97,13 @@ def run_mimebundle(
         bundle["text/html"] = safe_run_html(run)
     if wanted(WIDGET_MIME) and kernel_available():
         try:
-            from ._view import RunView
+            from ._view import RunView as View
 
-            view = RunView(run)._repr_mimebundle_()
+            widget = View(run)
+            view = widget._repr_mimebundle_()
         except Exception:  # no widget then: the snapshot above stands in for it
             view = {}
         if WIDGET_MIME in view:
             bundle[WIDGET_MIME] = view[WIDGET_MIME]
-    return {mime: data for mime, data in bundle.items() if mime == "text/plain" or wanted(mime)}
+    kept = {mime: data for mime, data in bundle.items() if mime == "text/plain" or wanted(mime)}
+    return kept, widget

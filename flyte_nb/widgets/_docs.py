@@ -118,21 +118,84 @@ def snapshot_docs(
     except Exception as exc:  # decks are extras: never lose the run's view over them
         return f'<div style="color:#666">could not list the decks: {esc(repr(exc))}</div>'
     blocks: list[str] = []
+    plotly: list[tuple[DocRef, str]] = []  # documents whose figures need plotly.js
+    plotly_at = -1  # the block that shows them all, with one copy of plotly.js
     spent = 0
     for i, doc in enumerate(docs):
-        if doc.size > max_bytes:
+        body: str | None = None
+        if doc.size > max_bytes + PLOTLY_ALLOWANCE:
             why = f"more than the {format_size(max_bytes)} a static snapshot inlines"
             body = too_large(doc, why)
-        elif spent + doc.size > total_bytes:
-            why = f"more than the {format_size(total_bytes - spent)} left of this snapshot's budget"
-            body = too_large(doc, why)
         else:
-            spent += doc.size
-            body = framed(doc, doc.html())
+            html, needs_plotly = _without_plotly(doc.html())
+            size = len(html.encode())
+            extra = _plotly_size() if needs_plotly and plotly_at < 0 else 0
+            if size > max_bytes:
+                why = f"more than the {format_size(max_bytes)} a static snapshot inlines"
+                body = too_large(doc, why)
+            elif spent + size + extra > total_bytes:
+                left = format_size(max(total_bytes - spent, 0))
+                body = too_large(doc, f"more than the {left} left of this snapshot's budget")
+            else:
+                spent += size + extra
+                if not needs_plotly:
+                    body = framed(doc, html)
+                else:
+                    plotly.append((doc, html))
+                    if plotly_at >= 0:
+                        continue
+                    plotly_at = len(blocks)
         blocks.append(
             f'<details{" open" if i == 0 else ""}><summary style="cursor:pointer">'
             f"{esc(doc.key[1])}: <b>{esc(doc.title)}</b> "
             f'<span style="color:#999">{esc(format_size(doc.size))}</span></summary>'
             f"{body}</details>"
+            if body is not None
+            else ""
         )
+    if plotly:
+        blocks[plotly_at] = _plotly_block(plotly, open_=plotly_at == 0)
     return "".join(blocks)
+
+
+PLOTLY_ALLOWANCE = 6_000_000
+"""plotly.js's size, roughly: a document up to ``max_bytes`` plus this is read, because
+without its copy of plotly.js it may fit."""
+
+
+def _without_plotly(html: str) -> tuple[str, bool]:
+    from ..deck._html import split_plotly
+
+    return split_plotly(html)
+
+
+def _plotly_size() -> int:
+    from ..deck._html import plotly_bundle
+
+    return len(plotly_bundle().encode())
+
+
+def _plotly_block(docs: list[tuple[DocRef, str]], *, open_: bool) -> str:
+    """The documents with plotly figures, in one sandboxed frame that carries plotly.js once.
+
+    A report made with the default ``PlotlyRenderer`` inlines plotly.js (~4.8 MB, so it
+    works offline); one frame per document would store a copy per document and pushed the
+    snapshot past its budget, so the report never reached it. Frames cannot share a
+    script (each is its own opaque origin), hence one frame for all of them: plotly.js
+    once per notebook output, each document under its own heading.
+    """
+    from ..deck._html import plotly_bundle
+
+    titles = ", ".join(f"<b>{esc(doc.title)}</b>" for doc, _ in docs)
+    sections = "".join(
+        f'<section><h4 style="font:600 13px system-ui,sans-serif;margin:8px 0 4px">'
+        f"{esc(doc.key[1])}: {esc(doc.title)}</h4>{html}</section>"
+        for doc, html in docs
+    )
+    frame = framed(docs[0][0], plotly_bundle() + sections, height=min(450 * len(docs), 1800))
+    return (
+        f'<details{" open" if open_ else ""}><summary style="cursor:pointer">'
+        f"{'document' if len(docs) == 1 else 'documents'} with plotly figures: {titles} "
+        '<span style="color:#999">(plotly.js included once)</span></summary>'
+        f"{frame}</details>"
+    )

@@ -61,11 +61,13 @@ def phase_text(phase: str) -> str:
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "not started"
-    if seconds < 1:
+    # Compare what is printed, not the raw value: 0.9996 s printed as "1000 ms" is "1.0 s",
+    # and 59.97 s as "60.0 s" is "1 min 00 s".
+    if round(seconds * 1000) < 1000:
         return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
+    if round(seconds * 10) < 600:
         return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
+    minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)

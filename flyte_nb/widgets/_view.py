@@ -19,13 +19,16 @@ follows the run and its widgets hold the values, which is what the tests read.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..exceptions import FlyteValidationException
 from ._docs import MAX_TABS, WIDGET_MAX_BYTES, DocKey, DocRef, framed, list_docs, too_large
 from ._follow import Follower
 from ._render import (
@@ -89,6 +92,7 @@ class RunView(widgets.VBox):  # type: ignore[misc]
         self._shown: dict[DocKey, tuple[Any, ...]] = {}  # key -> the version drawn
         self._tab_keys: list[DocKey | str] = []  # the tabs' documents, "more" last
         self._follower: Follower | None = None
+        self._when_done: list[Callable[[], None]] = []
         self.title = widgets.HTML()
         self.phase = widgets.HTML()
         self.elapsed = widgets.HTML()
@@ -155,7 +159,32 @@ class RunView(widgets.VBox):  # type: ignore[misc]
     def _update(self, docs_changed: bool, published: set[DocKey]) -> bool:
         frame = self._fetch(docs_changed, published)
         self._apply(frame)
+        if frame.state.done:
+            self._finished()
         return frame.state.done
+
+    def when_done(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the view has drawn the run's end (now, if it has).
+
+        ``display_run`` uses it to replace the output's snapshot with the final one. It
+        runs on the follower's thread; an exception in it is dropped, never the view's.
+        """
+        if not callable(callback):
+            raise FlyteValidationException(
+                f"RunView.when_done takes a function of no arguments, got {callback!r}"
+            )
+        with self._lock:
+            done = self._state is not None and self._state.done
+            if not done:
+                self._when_done.append(callback)
+        if done:
+            _call(callback)
+
+    def _finished(self) -> None:
+        with self._lock:
+            callbacks, self._when_done = self._when_done, []
+        for callback in callbacks:
+            _call(callback)
 
     def _tick(self) -> None:
         self._apply(None)
@@ -250,6 +279,11 @@ class RunView(widgets.VBox):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"RunView({self.run!r})"
+
+
+def _call(callback: Callable[[], None]) -> None:
+    with contextlib.suppress(Exception):
+        callback()
 
 
 def _more_html(docs: list[DocRef]) -> str:
