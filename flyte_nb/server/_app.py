@@ -36,7 +36,7 @@ from ..backend._executor import ExecutorSettings
 from . import _schemas as s
 from ._apps_routes import add_app_routes
 from ._artifact_routes import add_artifact_routes
-from ._common import ERRORS, not_found
+from ._common import ERRORS, not_found, streamed
 from ._docs_routes import add_doc_routes
 from ._plan_routes import add_plan_routes
 from ._run_routes import add_run_routes
@@ -184,11 +184,13 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
 
         return {"projects": _queries.list_projects(backend.engine), "domains": DOMAINS}
 
-    @app.head("/api/v1/blobs/{digest}", responses=ERRORS)
+    @app.head("/api/v1/blobs/{digest}", response_class=Octets, responses=BLOB)
     def blob_exists(digest: str) -> Response:
-        return Response(status_code=200 if blobs.exists(_digest(digest)) else 404)
+        if not blobs.exists(_digest(digest)):
+            raise not_found(f"no blob {digest}")
+        return Response(status_code=200, media_type=OCTETS)
 
-    @app.get("/api/v1/blobs/{digest}", responses=ERRORS)
+    @app.get("/api/v1/blobs/{digest}", response_class=Octets, responses=BLOB)
     def get_blob(digest: str) -> Response:
         try:
             data = blobs.get(_digest(digest))
@@ -238,6 +240,16 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
             backend.engine, project=project, domain=domain, name=name, version=version, limit=limit
         )
         return {"items": [_task_view(r) for r in rows]}
+
+
+OCTETS = "application/octet-stream"
+BLOB = streamed(OCTETS, "the blob's bytes")
+
+
+class Octets(Response):
+    """So the OpenAPI document declares what the blob routes send (not application/json)."""
+
+    media_type = OCTETS
 
 
 def _digest(text: str) -> str:

@@ -27,7 +27,7 @@ from pydantic import Field, model_validator
 from ..app import RunOutput
 from ..backend import Backend, BackendError
 from ..exceptions import FlyteValidationException, RunNotFoundError
-from ._common import ERRORS, not_found
+from ._common import ERRORS, After, not_found
 from ._schemas import NAME, SCOPE, Out, Strict
 
 APP = "/api/v1/apps/{project}/{domain}/{name}"
@@ -189,7 +189,7 @@ def add_app_routes(app: FastAPI, backend: Backend) -> None:
         project: str,
         domain: str,
         name: str,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: After = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
         revision: Annotated[int | None, Query(ge=1)] = None,
     ) -> dict[str, Any]:

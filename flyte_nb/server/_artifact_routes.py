@@ -22,11 +22,10 @@ from fastapi import FastAPI, Query
 from ..backend import Backend, Views
 from ..backend import _artifacts as arts
 from . import _artifact_schemas as s
-from ._common import ERRORS, run_or_404
+from ._common import ERRORS, Epoch, Offset, run_or_404
 
 ARTIFACT = "/api/v1/artifacts/{project}/{domain}/{name}"
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 PartitionFilter = Annotated[
     list[str] | None, Query(description="key=value; repeat for several keys")
 ]
@@ -64,7 +63,7 @@ def add_artifact_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         domain: str | None = None,
         name: str | None = None,
         partition: PartitionFilter = None,
-        time_partition: float | None = None,
+        time_partition: Epoch = None,
         group_by_key: bool = False,
         limit: Limit = 100,
         offset: Offset = 0,
@@ -80,7 +79,7 @@ def add_artifact_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         domain: str,
         name: str,
         partition: PartitionFilter = None,
-        time_partition: float | None = None,
+        time_partition: Epoch = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:

@@ -115,7 +115,7 @@ class CreateArtifact(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     version: str | None = Field(default=None, pattern=VERSION_PATTERN)
     partitions: dict[str, str] = {}
-    time_partition: float | None = None
+    time_partition: float | None = Field(default=None, ge=-62_135_596_800.0, le=253_402_300_799.0)
     granularity: Granularity | None = None
     value: Any
     type: str = Field(min_length=1, max_length=256)

@@ -6,10 +6,26 @@ imports them).
 
 from __future__ import annotations
 
-from typing import Any
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from ..backend import BackendError, Views
 from . import _schemas as s
+
+# Bounds on numbers that reach SQL or datetime: past them SQLite overflows (a Python int
+# wider than 64 bits) or ``datetime`` raises, which would be a 500; inside them a bad
+# value is the client's 400. NaN and infinities are refused for the same reason.
+SQL_INT_MAX = 2**63 - 1
+EPOCH_MIN = -62_135_596_800.0  # 0001-01-01T00:00:00Z
+EPOCH_MAX = 253_402_300_799.0  # 9999-12-31T23:59:59Z
+Offset = Annotated[int, Query(ge=0, le=SQL_INT_MAX)]
+After = Annotated[int, Query(ge=0, le=SQL_INT_MAX, description="a log line id")]
+Epoch = Annotated[
+    float | None,
+    Query(ge=EPOCH_MIN, le=EPOCH_MAX, allow_inf_nan=False, description="epoch seconds"),
+]
 
 
 def not_found(what: str) -> BackendError:
@@ -19,6 +35,22 @@ def not_found(what: str) -> BackendError:
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": s.ErrorResponse} for code in (400, 401, 404, 409, 413)
 }
+
+
+def streamed(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route whose 200 is not JSON: the media type it really sends."""
+    content = {media_type: {"schema": {"type": "string", "description": what}}}
+    # Spelled out: with a non-JSON response class FastAPI would file the error model under
+    # that class's media type, while errors are always sent as JSON.
+    error = {"$ref": "#/components/schemas/ErrorResponse"}
+    errors = {
+        code: {
+            "description": HTTPStatus(int(code)).phrase,
+            "content": {"application/json": {"schema": error}},
+        }
+        for code in ERRORS
+    }
+    return {200: {"description": what, "content": content}, **errors}
 
 
 def run_or_404(views: Views, name: str) -> dict[str, Any]:

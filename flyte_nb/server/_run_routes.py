@@ -19,7 +19,16 @@ from fastapi.responses import StreamingResponse
 from ..backend import Backend, BackendError, Views
 from ..store._views import SORT_KEYS, run_view
 from . import _schemas as s
-from ._common import ERRORS, action_or_404, not_found, run_or_404
+from ._common import (
+    ERRORS,
+    After,
+    Epoch,
+    Offset,
+    action_or_404,
+    not_found,
+    run_or_404,
+    streamed,
+)
 
 PHASES = ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT")
 
@@ -47,11 +56,11 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         phase: Annotated[list[str] | None, Query()] = None,
         task: str | None = None,
         q: str | None = None,
-        since: float | None = None,
-        until: float | None = None,
+        since: Epoch = None,
+        until: Epoch = None,
         sort: str = "-created_at",
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         from ..store import _queries
 
@@ -154,20 +163,28 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     async def run_logs(
         name: str,
         action: str | None = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: After = 0,
         limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
     ) -> dict[str, Any]:
         run_or_404(views, name)
         items = views.logs(name, action, after, limit)
         return {"items": items, "next_after": items[-1]["id"] if items else after}
 
-    @app.get("/api/v1/runs/{name}/logs/follow", responses=ERRORS)
-    async def follow_logs(name: str, action: str | None = None, after: int = 0) -> Any:
+    @app.get(
+        "/api/v1/runs/{name}/logs/follow",
+        response_class=EventStream,
+        responses=streamed(SSE, "server-sent events: log lines, then end"),
+    )
+    async def follow_logs(name: str, action: str | None = None, after: After = 0) -> Any:
         """Server-sent events: ``log`` lines as they are written, ``end`` when the run ends."""
         run_or_404(views, name)
         return _sse(_follow(backend, views, name, action, after))
 
-    @app.get("/api/v1/events", responses=ERRORS)
+    @app.get(
+        "/api/v1/events",
+        response_class=EventStream,
+        responses=streamed(SSE, "server-sent events: phase changes, docs and log lines"),
+    )
     async def events(run: str | None = None) -> Any:
         """Server-sent events of phase changes (``run`` and ``action``) and log lines."""
         if run is not None:
@@ -185,10 +202,17 @@ def _check_values(text: str) -> str:
     return text
 
 
+SSE = "text/event-stream"
+
+
+class EventStream(StreamingResponse):
+    """So the OpenAPI document declares what these routes send (not application/json)."""
+
+    media_type = SSE
+
+
 def _sse(stream: AsyncIterator[str]) -> StreamingResponse:
-    return StreamingResponse(
-        stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return EventStream(stream, media_type=SSE, headers={"Cache-Control": "no-cache"})
 
 
 def _doc_event(row: dict[str, Any]) -> dict[str, Any]:

@@ -16,10 +16,16 @@ SCOPE = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 DIGEST = r"^[0-9a-f]{64}$"
 
 
-class Strict(BaseModel):
-    """Request bodies: an unknown field is a mistake worth a 400, not silence."""
+# The longest interval a request may name (a schedule's rate, a timeout): ten years. Longer
+# ones overflow the event loop's timers and the datetime arithmetic of schedules.
+MAX_SECONDS = 10 * 365 * 24 * 3600.0
 
-    model_config = ConfigDict(extra="forbid")
+
+class Strict(BaseModel):
+    """Request bodies: an unknown field is a mistake worth a 400, not silence; NaN and
+    infinities too (Python's JSON parser accepts them, SQLite and timers do not)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Out(BaseModel):
@@ -50,7 +56,7 @@ class TaskSpec(Strict):
     short: str = Field(min_length=1, max_length=256)
     ref: CodeRefModel
     retries: tuple[int, float, float] = (0, 0.0, 1.0)
-    timeout: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0, le=MAX_SECONDS)
     cache: dict[str, Any] | None = None
     env: dict[str, str] = {}
     sys_path: list[str] | None = Field(
@@ -242,7 +248,7 @@ class ScheduleModel(Strict):
 
     kind: Literal["cron", "fixed_rate"]
     schedule: str | None = Field(default=None, min_length=1, max_length=256)
-    seconds: float | None = Field(default=None, gt=0)
+    seconds: float | None = Field(default=None, gt=0, le=MAX_SECONDS)
     kickoff_time_input_arg: str | None = Field(default=None, min_length=1, max_length=256)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, exists, func, insert, or_, select
 
 from ._artifact_rows import GRANULARITIES, truncate_time
+from ._db import writing
 from ._schema import actions, artifact_consumptions, artifact_partitions, artifacts, runs
 
 _a = artifacts.c
@@ -49,7 +50,7 @@ def insert_versions(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str
     """Store artifact versions (and their partition rows) in one transaction; return the
     stored rows. See the module docstring for what happens to an existing version."""
     stored = []
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         for row in rows:
             key = (row["project"], row["domain"], row["name"], row["version"])
             existing = conn.execute(_version_query(*key)).mappings().first()
@@ -82,7 +83,7 @@ def record_consumptions(
     """Note that run ``run_name`` read these versions (``input``, ``project``, ``domain``,
     ``name``, ``version`` each); an input already noted for the run keeps its first row."""
     when = time.time() if now is None else now
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         known = {
             r[0] for r in conn.execute(select(_c.input).where(_c.run_name == run_name)).fetchall()
         }

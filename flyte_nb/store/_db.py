@@ -17,12 +17,18 @@ that they all see a SQLite file the same way the in-kernel recorder does:
   then reads the new revision and has nothing to do) instead of the second failing when it
   tries to write on a stale snapshot.
 
+- ``writing(engine)``: a write transaction that reads first (insert-or-compare, activate a
+  launch plan) takes the write lock up front (``BEGIN IMMEDIATE``) on any engine. A deferred
+  ``BEGIN`` would read on a snapshot and then fail to upgrade it to a writer when another
+  connection wrote meanwhile ("database is locked" at once, whatever the busy timeout).
+
 Other URLs (``postgresql+psycopg://...``) get a plain engine with ``pool_pre_ping``: the
 backend's connections outlive database restarts and idle timeouts.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +62,16 @@ def create_engine(url: str, *, immediate: bool = False) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql(begin)
+        wants_lock = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_lock else begin)
 
     return engine
+
+
+_IMMEDIATE = "flyte_nb_immediate"
+
+
+def writing(engine: sa.Engine) -> AbstractContextManager[sa.Connection]:
+    """A transaction that holds the write lock from its first statement (see the module doc);
+    on PostgreSQL a plain transaction (row locks and constraints do the rest)."""
+    return engine.execution_options(**{_IMMEDIATE: True}).begin()

@@ -25,7 +25,9 @@ import time
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
+from ._db import writing
 from ._schema import actions, cache_entries, docs, launch_plans, logs, runs, tasks
 
 LIVE_PHASES = ("QUEUED", "RUNNING")
@@ -229,34 +231,47 @@ def _doc_order(row: dict[str, Any]) -> tuple[Any, ...]:
 def register_task(engine: Engine, row: dict[str, Any]) -> dict[str, Any]:
     """Insert a task version; registering the same version again returns the existing row.
 
-    Versions are immutable: the same version with other code raises ``ValueError``.
+    Versions are immutable: the same version with other code raises ``ValueError``. Insert
+    or compare is one write transaction, and a concurrent insert that won anyway (a unique
+    violation, PostgreSQL) is compared like an existing row, so N clients registering one
+    version all succeed.
     """
     key = (row["project"], row["domain"], row["name"], row["version"])
-    existing = get_task(engine, *key)
-    if existing is not None:
-        if existing["ref"] != row["ref"]:
-            raise ValueError(
-                f"task {row['name']!r} version {row['version']!r} is already registered with "
-                "other code; versions are immutable, register under a new version"
-            )
-        return existing
     row = {**row, "created_at": row.get("created_at") or time.time()}
-    with engine.begin() as conn:
-        conn.execute(insert(tasks).values(**row))
-    return row
+    existing: dict[str, Any] | None
+    try:
+        with writing(engine) as conn:
+            found = conn.execute(_task_query(*key)).mappings().first()
+            if found is None:
+                conn.execute(insert(tasks).values(**row))
+                return row
+            existing = dict(found)
+    except IntegrityError:
+        existing = get_task(engine, *key)
+        if existing is None:
+            raise
+    if existing["ref"] != row["ref"]:
+        raise ValueError(
+            f"task {row['name']!r} version {row['version']!r} is already registered with "
+            "other code; versions are immutable, register under a new version"
+        )
+    return existing
 
 
-def get_task(
-    engine: Engine, project: str, domain: str, name: str, version: str | None = None
-) -> dict[str, Any] | None:
+def _task_query(project: str, domain: str, name: str, version: str | None) -> Any:
     query = select(tasks).where(
         tasks.c.project == project, tasks.c.domain == domain, tasks.c.name == name
     )
     if version is not None:
         query = query.where(tasks.c.version == version)
-    query = query.order_by(tasks.c.created_at.desc()).limit(1)
+    return query.order_by(tasks.c.created_at.desc()).limit(1)
+
+
+def get_task(
+    engine: Engine, project: str, domain: str, name: str, version: str | None = None
+) -> dict[str, Any] | None:
     with engine.connect() as conn:
-        row = conn.execute(query).mappings().first()
+        row = conn.execute(_task_query(project, domain, name, version)).mappings().first()
     return dict(row) if row else None
 
 
@@ -299,7 +314,7 @@ def register_launch_plan(engine: Engine, row: dict[str, Any]) -> dict[str, Any]:
     ``ValueError``."""
     key = (row["project"], row["domain"], row["name"], row["version"])
     fields = ("workflow_name", "workflow_version", "spec")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         existing = conn.execute(_plan_query(*key)).mappings().first()
         if existing is not None:
             if any(existing[f] != row[f] for f in fields):
@@ -358,7 +373,7 @@ def set_launch_plan_active(
     so at most one is ever active) or deactivate one version; None when it does not exist."""
     lp = launch_plans.c
     same_name = (lp.project == project, lp.domain == domain, lp.name == name)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if conn.execute(_plan_query(project, domain, name, version)).first() is None:
             return None
         if active:

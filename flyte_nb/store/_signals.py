@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ._db import writing
 from ._schema import schedule_state, signals
 
 WAITING, SET, REJECTED = "WAITING", "SET", "REJECTED"
@@ -29,7 +30,7 @@ def ensure_signal(engine: Engine, row: dict[str, Any]) -> dict[str, Any]:
     """The signal (run_name, name): inserted WAITING from ``row`` when absent."""
     s = signals.c
     key = (s.run_name == row["run_name"], s.name == row["name"])
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         found = conn.execute(select(signals).where(*key)).mappings().first()
         if found is not None:
             return dict(found)
@@ -63,7 +64,7 @@ def answer_signal(
 ) -> bool:  # fmt: skip
     """Answer a WAITING signal; False when it was not WAITING (already answered)."""
     s = signals.c
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         result = conn.execute(
             update(signals)
             .where(s.run_name == run_name, s.name == name, s.state == WAITING)
@@ -86,7 +87,7 @@ def claim_fire(
     """Move the schedule's last fire time from ``previous`` to ``slot``; False if another
     scheduler moved it first."""
     c = schedule_state.c
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if previous is None:  # the first claim: the primary key lets one inserter win
             try:
                 with conn.begin_nested():
@@ -114,7 +115,7 @@ def claim_fire(
 def reset_schedule(engine: Engine, project: str, domain: str, name: str) -> None:
     """Forget the schedule's last fire time (the next check counts from then)."""
     c = schedule_state.c
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             delete(schedule_state).where(c.project == project, c.domain == domain, c.name == name)
         )

@@ -2229,6 +2229,7 @@ export interface operations {
     app_logs_api_v1_apps__project___domain___name__logs_get: {
         parameters: {
             query?: {
+                /** @description a log line id */
                 after?: number;
                 limit?: number;
                 revision?: number | null;
@@ -2553,6 +2554,7 @@ export interface operations {
                 name?: string | null;
                 /** @description key=value; repeat for several keys */
                 partition?: string[] | null;
+                /** @description epoch seconds */
                 time_partition?: number | null;
                 group_by_key?: boolean;
                 limit?: number;
@@ -2712,6 +2714,7 @@ export interface operations {
             query?: {
                 /** @description key=value; repeat for several keys */
                 partition?: string[] | null;
+                /** @description epoch seconds */
                 time_partition?: number | null;
                 limit?: number;
                 offset?: number;
@@ -2960,13 +2963,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the blob's bytes */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Bad Request */
@@ -3110,13 +3113,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the blob's bytes */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Bad Request */
@@ -3186,13 +3189,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description server-sent events: phase changes, docs and log lines */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/event-stream": string;
                 };
             };
             /** @description Bad Request */
@@ -3862,7 +3865,9 @@ export interface operations {
                 phase?: string[] | null;
                 task?: string | null;
                 q?: string | null;
+                /** @description epoch seconds */
                 since?: number | null;
+                /** @description epoch seconds */
                 until?: number | null;
                 sort?: string;
                 limit?: number;
@@ -4878,6 +4883,7 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string | null;
+                /** @description a log line id */
                 after?: number;
                 limit?: number;
             };
@@ -4958,6 +4964,7 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string | null;
+                /** @description a log line id */
                 after?: number;
             };
             header?: never;
@@ -4968,13 +4975,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description server-sent events: log lines, then end */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/event-stream": string;
                 };
             };
             /** @description Bad Request */
