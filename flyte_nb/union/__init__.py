@@ -24,12 +24,12 @@ from .._lazy import lazy_getattr
 from ..artifacts import Artifact
 from ..io import FlyteDirectory, FlyteFile, StructuredDataset
 from ._condition import ConditionalSection, conditional
-from ._execute import ConditionFailedError
-from ._gates import FlyteDisapprovedException, GateNotAnsweredError, approve, sleep, wait_for_input
-from ._launch_plan import LaunchPlan, LaunchPlanConflictError, LaunchPlanParameter
 from ._dynamic import DynamicTask, dynamic
 from ._eager import EagerTask, eager
 from ._echo import Echo
+from ._execute import ConditionFailedError
+from ._gates import FlyteDisapprovedException, GateNotAnsweredError, approve, sleep, wait_for_input
+from ._launch_plan import LaunchPlan, LaunchPlanConflictError, LaunchPlanParameter
 from ._map import MapTask, MapTaskError, map, map_task
 from ._metadata import HashMethod, TaskMetadata
 from ._node import NodeHandle, create_node

@@ -222,7 +222,8 @@ def _override(value: Any, args: tuple[Any, ...], overrides: dict[str, Any]) -> A
 def node_of(value: Any) -> Node:
     if isinstance(value, PromiseTuple):
         return value._node
-    handle = getattr(value, "graph_node", None)  # create_node's NodeHandle
+    # create_node's NodeHandle (a Promise answers every attribute with an error, so skip it)
+    handle = None if isinstance(value, Promise) else getattr(value, "graph_node", None)
     if isinstance(handle, Node):
         return handle
     if isinstance(value, Promise) and value.node is not None:

@@ -18,17 +18,22 @@ Decisions:
 from __future__ import annotations
 
 import datetime
+import functools
+import inspect
 import re
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, overload
 
 from ..cache import Cache
 from ..exceptions import FlyteValidationException
+from ..models._interface import is_namedtuple
 from ..tasks import Resources, Secret, TaskEnvironment, TaskTemplate
 from ..types import digest
 from ..types._check import require_typed
+from ._metadata import hash_methods, legacy_cache
 
-__all__ = ["UnionTask", "default_environment", "stable_name", "task"]
+__all__ = ["UnionTask", "default_environment", "stable_name", "task", "task_decorator"]
 
 _ENVS: dict[str, TaskEnvironment] = {}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -70,6 +75,8 @@ class UnionTask(TaskTemplate):
     # The plugin config (``task_config=``): an ActorEnvironment, whose tasks run on its warm
     # workers. A config provides ``task_environment`` and ``execution_settings()``.
     task_config: Any = None
+    # Inputs annotated ``Annotated[T, HashMethod(fn)]``: ``fn(value)`` keys the cache.
+    input_hashers: dict[str, Any] = {}  # replaced per task, never mutated
 
 
 _K8S_BOOL = ("interruptible",)
@@ -189,6 +196,9 @@ def task(
     resources: Resources | None = None,
     labels: dict[str, str] | None = None,
     annotations: dict[str, str] | None = None,
+    cache_version: str | None = None,
+    cache_serialize: bool | None = None,
+    cache_ignore_input_vars: tuple[str, ...] | None = None,
     **kwargs: Any,
 ) -> UnionTask | Callable[[Callable[..., Any]], UnionTask]:
     """Turn a function into a task (``@task`` or ``@task(retries=2, cache=True)``).
@@ -196,77 +206,148 @@ def task(
     Called outside a workflow it runs like the function (or as a child action inside a
     running task); inside a ``@workflow`` body it adds a node and returns a promise.
     """
-    if kwargs:
+    settings = dict(locals())
+    settings.pop("_task_function")
+    settings.pop("kwargs")
+    return task_decorator(UnionTask, _task_function, settings, kwargs)
+
+
+def task_decorator(
+    cls: type[UnionTask],
+    function: Callable[..., Any] | None,
+    settings: dict[str, Any],
+    unknown: dict[str, Any],
+    decorator: str = "@task",
+) -> Any:
+    """``@task``'s work for any ``UnionTask`` class (``@dynamic`` and ``@eager`` share it)."""
+    if unknown:
         raise FlyteValidationException(
-            f"@task got unknown setting(s) {sorted(kwargs)}; see the seed's task() parameters"
+            f"{decorator} got unknown setting(s) {sorted(unknown)}; see the seed's task() "
+            "parameters"
         )
+    task_config = settings["task_config"]
     plugin_env = getattr(task_config, "task_environment", None)
     if task_config is not None and not isinstance(plugin_env, TaskEnvironment):
         raise FlyteValidationException(
-            f"@task(task_config={task_config!r}): task plugins (Spark, Ray...) are not "
+            f"{decorator}(task_config={task_config!r}): task plugins (Spark, Ray...) are not "
             "supported; run the code in a plain @task (or on an ActorEnvironment's @actor.task)"
         )
 
     def decorate(func: Callable[..., Any]) -> UnionTask:
         if not callable(func) or isinstance(func, type):
-            raise FlyteValidationException(f"@task decorates a function, got {func!r}")
-        env = plugin_env or default_environment(getattr(func, "__module__", None))
-        label = f"{env.name}.{getattr(func, '__name__', '?')}"
-        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-            raise FlyteValidationException(
-                f"Task '{label}': retries must be a whole number >= 0, got {retries!r}"
-            )
-        if resources is not None and (requests is not None or limits is not None):
-            raise FlyteValidationException(
-                f"Task '{label}': give either resources= or requests=/limits=, not both"
-            )
-        deck = bool(enable_deck) and not bool(disable_deck)
-        settings = _check_settings(
-            label,
-            {
-                "interruptible": interruptible,
-                "deprecated": deprecated or None,
-                "container_image": container_image,
-                "requests": requests,
-                "limits": limits,
-                "execution_mode": execution_mode,
-                "node_dependency_hints": list(node_dependency_hints or ()) or None,
-                "task_resolver": task_resolver,
-                "pod_template": pod_template,
-                "pod_template_name": pod_template_name,
-                "accelerator": accelerator,
-                "pickle_untyped": pickle_untyped,
-                "shared_memory": shared_memory,
-                "labels": dict(labels) if labels else None,
-                "annotations": dict(annotations) if annotations else None,
-            },
-        )
-        template = UnionTask(
-            func,
-            env,
-            cache=Cache.coerce(cache),
-            retries=retries,
-            timeout=_timeout(timeout, label),
-            enable_deck=deck,
-            deck_fields=deck_fields,
-            docs=_docs(docs),
-        )
-        template.union_settings = settings
-        if not pickle_untyped:  # flytekit: untyped values are pickled only when asked for
-            require_typed(label, template.input_types, template.interface.outputs)
-        template.task_config = task_config
-        changes: dict[str, Any] = {}
-        if resources is not None or requests is not None:
-            changes["resources"] = resources if resources is not None else requests
-        if environment:
-            changes["env_vars"] = environment
-        if secret_requests:
-            changes["secrets"] = secret_requests
-        if changes:
-            template = template.override(**changes)  # type: ignore[assignment]
-        rename(template, stable_name(env, func))
-        return template
+            raise FlyteValidationException(f"{decorator} decorates a function, got {func!r}")
+        return _build(cls, func, plugin_env, settings)
 
-    if _task_function is None:
+    if function is None:
         return decorate
-    return decorate(_task_function)
+    return decorate(function)
+
+
+def _build(
+    cls: type[UnionTask],
+    func: Callable[..., Any],
+    plugin_env: TaskEnvironment | None,
+    s: dict[str, Any],
+) -> UnionTask:
+    env = plugin_env or default_environment(getattr(func, "__module__", None))
+    label = f"{env.name}.{getattr(func, '__name__', '?')}"
+    retries, resources, requests = s["retries"], s["resources"], s["requests"]
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+        raise FlyteValidationException(
+            f"Task '{label}': retries must be a whole number >= 0, got {retries!r}"
+        )
+    if resources is not None and (requests is not None or s["limits"] is not None):
+        raise FlyteValidationException(
+            f"Task '{label}': give either resources= or requests=/limits=, not both"
+        )
+    cache = legacy_cache(
+        f"Task '{label}'",
+        s["cache"],
+        s["cache_version"],
+        s["cache_serialize"],
+        s["cache_ignore_input_vars"],
+    )
+    deck = bool(s["enable_deck"]) and not bool(s["disable_deck"])
+    settings = _check_settings(
+        label,
+        {
+            "interruptible": s["interruptible"],
+            "deprecated": s["deprecated"] or None,
+            "container_image": s["container_image"],
+            "requests": requests,
+            "limits": s["limits"],
+            "execution_mode": s["execution_mode"],
+            "node_dependency_hints": list(s["node_dependency_hints"] or ()) or None,
+            "task_resolver": s["task_resolver"],
+            "pod_template": s["pod_template"],
+            "pod_template_name": s["pod_template_name"],
+            "accelerator": s["accelerator"],
+            "pickle_untyped": s["pickle_untyped"],
+            "shared_memory": s["shared_memory"],
+            "labels": dict(s["labels"]) if s["labels"] else None,
+            "annotations": dict(s["annotations"]) if s["annotations"] else None,
+        },
+    )
+    template = cls(
+        flytekit_signature(func),
+        env,
+        cache=Cache.coerce(cache),
+        retries=retries,
+        timeout=_timeout(s["timeout"], label),
+        enable_deck=deck,
+        deck_fields=s["deck_fields"],
+        docs=_docs(s["docs"]),
+    )
+    template.union_settings = settings
+    if not s["pickle_untyped"]:  # flytekit: untyped values are pickled only when asked for
+        require_typed(label, template.input_types, template.interface.outputs)
+    template.task_config = s["task_config"]
+    template.input_hashers = hash_methods(template.input_types)
+    changes: dict[str, Any] = {}
+    if resources is not None or requests is not None:
+        changes["resources"] = resources if resources is not None else requests
+    if s["environment"]:
+        changes["env_vars"] = s["environment"]
+    if s["secret_requests"]:
+        changes["secrets"] = s["secret_requests"]
+    if changes:
+        template = template.override(**changes)  # type: ignore[assignment]
+    rename(template, stable_name(env, func))
+    return template
+
+
+def fix_tuple_return(func: Callable[..., Any]) -> None:
+    """flytekit reads ``-> (int, str)`` as two outputs; so do we (the annotation is rewritten
+    in place to ``tuple[int, str]``, which is what it means)."""
+    annotations = getattr(func, "__annotations__", None)
+    if isinstance(annotations, dict) and isinstance(annotations.get("return"), tuple):
+        annotations["return"] = tuple.__class_getitem__(annotations["return"])
+
+
+def flytekit_signature(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Accept flytekit's return spellings: ``-> (int, str)`` (outputs o0, o1) and a one-field
+    NamedTuple returned as a bare value. The first rewrites the annotation in place (what
+    flytekit reads it as); the second wraps the function so the bare value is packed."""
+    fix_tuple_return(func)
+    try:
+        ret = typing.get_type_hints(func).get("return")
+    except Exception:  # unresolvable hints: NativeInterface reports them clearly
+        return func
+    nt: Any = ret
+    if not (is_namedtuple(nt) and len(nt._fields) == 1):
+        return func
+
+    def pack(value: Any) -> Any:
+        return value if isinstance(value, nt) else nt(value)
+
+    if inspect.iscoroutinefunction(func):
+
+        async def packed_async(*args: Any, **kwargs: Any) -> Any:
+            return pack(await func(*args, **kwargs))
+
+        return functools.update_wrapper(packed_async, func)
+
+    def packed(*args: Any, **kwargs: Any) -> Any:
+        return pack(func(*args, **kwargs))
+
+    return functools.update_wrapper(packed, func)
