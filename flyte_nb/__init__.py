@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import app, deck, exceptions, models, remote, report, union
+    from . import app, deck, exceptions, io, models, remote, report, union
     from ._run import init, run, with_runcontext
     from .actors import ActorEnvironment, actor_cache
     from .artifacts import Artifact
@@ -91,7 +91,7 @@ _LAZY: dict[str, str] = {
     "ImageSpec": "flyte_nb.image",
     "PodTemplate": "flyte_nb.image",
 }
-_SUBMODULES = ("app", "deck", "exceptions", "models", "remote", "report", "union")
+_SUBMODULES = ("app", "deck", "exceptions", "io", "models", "remote", "report", "union")
 
 __all__ = [
     "ActorEnvironment",
@@ -127,6 +127,7 @@ __all__ = [
     "exceptions",
     "group",
     "init",
+    "io",
     "kwtypes",
     "map",
     "map_task",

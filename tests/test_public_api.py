@@ -34,6 +34,7 @@ SUBPACKAGES = [
     "flyte_nb.secrets",
     "flyte_nb.artifacts",
     "flyte_nb.jupyter",
+    "flyte_nb.io",
 ]
 
 # PRODUCT.md's stable names implemented so far (the list grows with each feature).

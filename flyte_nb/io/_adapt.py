@@ -26,6 +26,7 @@ from typing import Any
 from ._dataset import ARROW, PANDAS, StructuredDataset, convert_frame, frame_kind, kind_of_type
 from ._directory import FlyteDirectory
 from ._file import FlyteFile, PathValue
+from ._flyte2 import Flyte2Value, inner_of
 
 Converter = Callable[[Any], Any]
 
@@ -38,6 +39,9 @@ def converter_for(annotation: Any, recurse: Callable[[Any], Converter | None]) -
         columns = next((dict(e) for e in extras if _is_columns(e)), None)
         annotation = base
     if isinstance(annotation, type):
+        if issubclass(annotation, Flyte2Value):
+            flyte2_type = annotation
+            return lambda value: _to_flyte2(value, flyte2_type, columns)
         if issubclass(annotation, PathValue):
             path_type = annotation
             return lambda value: _to_path_value(value, path_type)
@@ -110,6 +114,7 @@ def _fixed_tuple(
 # -- files and folders -------------------------------------------------------------------------
 def _to_path_value(value: Any, cls: type[PathValue]) -> PathValue:
     """A ``FlyteFile`` / ``FlyteDirectory`` (``cls``) for ``value``, checked on the way."""
+    value = inner_of(value)  # a Flyte 2 File / Dir where a FlyteFile / FlyteDirectory is declared
     is_file = issubclass(cls, FlyteFile)
     noun, other_noun = ("file", "folder") if is_file else ("folder", "file")
     other: type[PathValue] = FlyteDirectory if is_file else FlyteFile
@@ -138,8 +143,33 @@ def _to_path_value(value: Any, cls: type[PathValue]) -> PathValue:
     return value
 
 
+# -- Flyte 2's File, Dir, DataFrame (see _flyte2.py) ------------------------------------------
+def _to_flyte2(value: Any, cls: type[Flyte2Value], columns: dict[str, Any] | None) -> Any:
+    """``cls`` for ``value``: the matching Flyte 2 value as it is, or a Union value (or a
+    path, or a frame) converted by the Union rules and wrapped."""
+    root = _flyte2_root(cls)
+    if isinstance(value, Flyte2Value) and not isinstance(value, root):
+        raise TypeError(f"expected a {root.__name__}, got a {type(value).__name__} ({value!r:.60})")
+    if root.__name__ == "DataFrame":
+        inner: Any = _to_dataset(value, columns)
+    else:
+        union_type = FlyteFile if root.__name__ == "File" else FlyteDirectory
+        inner = _to_path_value(value, union_type)
+    if isinstance(value, root) and inner is value._inner:
+        return value
+    return root._from_inner(inner, value._flyte2_extra() if isinstance(value, root) else None)
+
+
+def _flyte2_root(cls: type[Flyte2Value]) -> type[Flyte2Value]:
+    """``File`` for ``File["csv"]``: formats are tags, not separate types."""
+    from ._flyte2 import _KINDS
+
+    return _KINDS.get(cls._tag, cls)
+
+
 # -- dataframes --------------------------------------------------------------------------------
 def _to_dataset(value: Any, columns: dict[str, Any] | None) -> StructuredDataset:
+    value = inner_of(value)
     if frame_kind(value) is not None:
         value = StructuredDataset(dataframe=value)
     if not isinstance(value, StructuredDataset):
@@ -161,6 +191,7 @@ def _to_dataset(value: Any, columns: dict[str, Any] | None) -> StructuredDataset
 
 def _to_frame(value: Any, kind: str, columns: dict[str, Any] | None) -> Any:
     wanted = list(columns) if columns is not None else None
+    value = inner_of(value)
     if isinstance(value, StructuredDataset):
         if value._dataframe is not None:
             value = value._dataframe

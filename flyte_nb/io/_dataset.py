@@ -38,6 +38,24 @@ _CLASS_NAMES = {
 }
 
 
+def require_arrow(where: str, pandas: bool = False) -> None:
+    """Fail with what to install when a table is stored or read without pyarrow (or,
+    for a pandas frame, pandas): not a bare ModuleNotFoundError from deep inside."""
+    import importlib.util
+
+    for module in ("pyarrow", "pandas") if pandas else ("pyarrow",):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise ModuleNotFoundError(
+                f"{where} needs {module} to store or read tables: "
+                "pip install 'flyte_nb[dataframe]'",
+                name=module,
+            )
+
+
 def kind_of_type(tp: Any) -> str | None:
     """PANDAS, ARROW or None for a class: by name, so nothing is imported to ask."""
     if isinstance(tp, type):
@@ -125,6 +143,7 @@ class StructuredDataset:
         if self._dataframe is not None:
             yield convert_frame(self._dataframe, kind, self._select)
             return
+        require_arrow(self._what(), pandas=kind == PANDAS)
         import pyarrow as pa  # type: ignore[import-untyped]
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
@@ -181,6 +200,7 @@ class StructuredDataset:
         """A context manager yielding something pyarrow reads: a path or a buffer."""
         import contextlib
 
+        require_arrow(self._what())
         import pyarrow as pa
 
         if self._blob is not None and self._access is not None:
@@ -202,6 +222,7 @@ class StructuredDataset:
         return fsspec.open(self._uri, "rb")
 
     def _materialise(self, kind: str) -> Any:
+        require_arrow(self._what(), pandas=kind == PANDAS)
         table = self._read(self._select)
         return table.to_pandas() if kind == PANDAS else table
 
@@ -236,6 +257,7 @@ def frame_columns(frame: Any) -> list[Any]:
 
 
 def to_table(frame: Any) -> Any:
+    require_arrow(f"passing a {frame_kind(frame) or 'table'}")
     import pyarrow as pa
 
     return frame if frame_kind(frame) == ARROW else pa.Table.from_pandas(frame)
@@ -290,6 +312,7 @@ def _store_frame(frame: Any, access: BlobAccess) -> dict[str, Any]:
     known = recall(frame, access.key)
     if known is not None:
         return known
+    require_arrow(f"passing a {frame_kind(frame) or 'table'}")
     import pyarrow.parquet as pq
 
     table = to_table(frame)

@@ -13,6 +13,8 @@ name) with the blob store's ``put``, and our tags (``$file``, ``$dir``, ``$sd``)
   ``StructuredDataset``, decoded back to the ``type`` it was.
 - ``{"$file" | "$dir" | "$sd": null, "uri": <URL>}``: a value that lives at a URL of its
   own (``from_source("s3://...")``), passed by reference; nothing is copied.
+- Flyte 2's ``File``, ``Dir`` and ``DataFrame`` are the form of the value they wrap plus
+  ``"f2": {"as": "File", ...}`` (see ``_flyte2.py``).
 
 A value that came out of the store (or was stored once) remembers its digest, so passing
 it on to the next task costs one JSON line and no bytes.
@@ -30,7 +32,10 @@ def encode(value: Any, put: PutBlob) -> dict[str, Any]:
     from ._dataset import encode_frame
     from ._directory import FlyteDirectory
     from ._file import FlyteFile
+    from ._flyte2 import Flyte2Value
 
+    if isinstance(value, Flyte2Value):  # Flyte 2's File / Dir / DataFrame: see _flyte2.py
+        return {**encode(value._flyte2_inner(), put), "f2": value._flyte2_extra()}
     access = BlobAccess.for_put(put)
     if isinstance(value, FlyteFile):
         return encode_file(value, access)
@@ -40,6 +45,11 @@ def encode(value: Any, put: PutBlob) -> dict[str, Any]:
 
 
 def decode(encoded: dict[str, Any], get: GetBlob) -> Any:
+    if "f2" in encoded:
+        from ._flyte2 import rewrap
+
+        inner = decode({k: v for k, v in encoded.items() if k != "f2"}, get)
+        return rewrap(inner, encoded["f2"])
     access = BlobAccess.for_get(get)
     if "$file" in encoded:
         return decode_file(encoded, access)

@@ -39,6 +39,7 @@ _RICH = frozenset(
         "flyte_nb.io._file.FlyteFile",
         "flyte_nb.io._directory.FlyteDirectory",
         "flyte_nb.io._dataset.StructuredDataset",
+        "flyte_nb.io._flyte2.Flyte2Value",  # Flyte 2's File, Dir, DataFrame
         "pandas.DataFrame",  # pandas 3 names its public classes so
         "pandas.core.frame.DataFrame",
         "pyarrow.lib.Table",
