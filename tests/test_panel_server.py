@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pandas as pd
 import pytest
 from _backend_util import running_server, wait_for
 from pytest_jupyter.jupyter_server import *  # noqa: F403 (fixtures, scoped to this module)
@@ -49,6 +50,11 @@ def linger(seconds: float) -> float:
 
     time.sleep(seconds)
     return seconds
+
+
+@panel_env.task
+def table(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"x": list(range(n)), "name": [f"row {i}" for i in range(n)]})
 
 
 @pytest.fixture
@@ -322,3 +328,50 @@ def test_an_open_event_stream_ends_when_the_backend_stops(
     finally:
         _daemon.stop(home)
     assert response.code == 200
+    # B12: the stream held the backend's shutdown open until uvicorn cancelled it, with a
+    # traceback in the log; now it ends as shutdown begins.
+    log = (home / "server.log").read_text()
+    assert "stopped" in log
+    assert "Traceback" not in log
+    assert "timeout graceful shutdown exceeded" not in log
+
+
+# -- issue 18 ------------------------------------------------------------------------------
+def test_a_dataframe_value_comes_with_its_first_rows(fetch: Any, served: tuple[Path, Any]) -> None:
+    # B10: the panel showed the value's {"$sd": ...} encoding; it asks for the first rows.
+    run = fl.run(table, 30).wait(timeout=60)
+    value = _json(fetch("api", "v1", "runs", run.name, "outputs"))["values"]["o0"]
+    assert value["rows"] == 30
+    head = _json(fetch("frame", value["$sd"], params={"limit": "3"}))
+    assert head == {
+        "columns": ["x", "name"],
+        "rows": [[0, "row 0"], [1, "row 1"], [2, "row 2"]],
+        "total": 30,
+    }
+    assert "limit must be an integer in 1..100" in _error(
+        fetch("frame", value["$sd"], params={"limit": "0"}), 400, "bad_request"
+    )
+    _error(fetch("frame", "no such blob!"), 400, "bad_request")
+    assert _json(fetch("frame", "0" * 64), 404)["error"]["code"] == "not_found"
+
+
+def test_start_backend_reuses_the_port_kernels_know(fetch: Any, home: Path) -> None:
+    # B11: Start backend picked a new port, and every kernel that ran fl.init() lost it.
+    try:
+        first = _daemon.ensure_server(home, workers=1)
+        assert _json(fetch("status"))["endpoint"] == first.url  # seen by the panel
+        _daemon.stop(home)
+        assert _json(fetch("status"))["connected"] is False
+        started = _json(fetch("backend", "start", method="POST"))
+        assert started["endpoint"] == first.url  # the same port
+        assert _daemon.status(home) is not None
+    finally:
+        _daemon.stop(home)
+
+
+def test_start_local_backend_checks_its_port(home: Path) -> None:
+    from flyte_nb.exceptions import FlyteValidationException
+    from flyte_nb.jupyter._target import start_local_backend
+
+    with pytest.raises(FlyteValidationException, match="port must be an int or None"):
+        start_local_backend(home, port="8000")  # type: ignore[arg-type]

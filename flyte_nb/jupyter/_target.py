@@ -25,12 +25,16 @@ import asyncio
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .._version import __version__
 from ..exceptions import BackendUnavailableError, FlyteValidationException
 
 BASE_PATH = "flyte-nb"
 """Where the panel's handlers live under the Jupyter server's base URL."""
+
+LOCAL_SOURCE = "the flyte_nb server for "
+"""How a target that is the home folder's own backend names its source."""
 
 HOW_TO_START = (
     "start one with `flyte-nb server start` in a terminal, or run `fl.init()` in a notebook"
@@ -66,7 +70,7 @@ def _local(home: Path) -> BackendTarget | None:
     info = status(home)
     if info is None:
         return None
-    return BackendTarget(info.url, info.token, f"the flyte_nb server for {home}", info.version)
+    return BackendTarget(info.url, info.token, f"{LOCAL_SOURCE}{home}", info.version)
 
 
 def resolve_backend(
@@ -104,13 +108,34 @@ def resolve_backend(
     return BackendTarget(config.endpoint, token, source)
 
 
-def start_local_backend(home: str | os.PathLike[str] | None = None) -> BackendTarget:
-    """Start (or find) the home folder's backend, as ``fl.init()`` does. Blocking."""
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def start_local_backend(
+    home: str | os.PathLike[str] | None = None, port: int | None = None
+) -> BackendTarget:
+    """Start (or find) the home folder's backend, as ``fl.init()`` does. Blocking.
+
+    ``port``: where the home's backend listened last. Kernels that ran ``fl.init()`` hold
+    that URL, so a backend started again on a new port (port 0 picks one) broke every open
+    kernel; on the same port they carry on. A port taken meanwhile falls back to a new one.
+    """
     from ..server._daemon import ensure_server
 
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int)):
+        raise FlyteValidationException(f"port must be an int or None, got {port!r}")
     where = _home(home)
-    info = ensure_server(where)
-    return BackendTarget(info.url, info.token, f"the flyte_nb server for {where}", info.version)
+    overrides = {"port": port} if port and _port_free(port) else {}
+    info = ensure_server(where, **overrides)
+    return BackendTarget(info.url, info.token, f"{LOCAL_SOURCE}{where}", info.version)
 
 
 class Targets:
@@ -119,13 +144,21 @@ class Targets:
     def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
         self.home = home
         self._cache: dict[str | None, BackendTarget] = {}
+        self.last_port: int | None = None
+        """The port the home's backend was last seen on (``start`` reuses it)."""
 
     async def get(self, endpoint: str | None) -> BackendTarget:
         target = self._cache.get(endpoint)
         if target is None:
             target = await asyncio.to_thread(resolve_backend, endpoint, home=self.home)
             self._cache[endpoint] = target
+            self._note(target)
         return target
+
+    def _note(self, target: BackendTarget) -> None:
+        if target.source.startswith(LOCAL_SOURCE):
+            port = urlsplit(target.url).port
+            self.last_port = port if port else self.last_port
 
     def forget(self, endpoint: str | None = None) -> None:
         """Drop one cached target, or (no argument) all of them."""
@@ -135,8 +168,9 @@ class Targets:
             self._cache.pop(endpoint, None)
 
     async def start(self) -> BackendTarget:
-        target = await asyncio.to_thread(start_local_backend, self.home)
+        target = await asyncio.to_thread(start_local_backend, self.home, self.last_port)
         self.forget()
+        self._note(target)
         return target
 
 

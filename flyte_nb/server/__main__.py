@@ -86,6 +86,7 @@ def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
         import uvicorn
 
         from ._app import create_app
+        from ._run_routes import closing_event
 
         def on_ready() -> None:
             node, _, proc_start = process_identity()
@@ -110,6 +111,7 @@ def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
 
             async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
                 _remove_record(config.home, pid)  # new clients stop finding us first
+                closing_event(app).set()  # end the event streams: they would hold shutdown
                 await super().shutdown(sockets=sockets)
 
         app = create_app(config)

@@ -178,7 +178,7 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     async def follow_logs(name: str, action: str | None = None, after: After = 0) -> Any:
         """Server-sent events: ``log`` lines as they are written, ``end`` when the run ends."""
         run_or_404(views, name)
-        return _sse(_follow(backend, views, name, action, after))
+        return _sse(_follow(backend, views, name, action, after), app)
 
     @app.get(
         "/api/v1/events",
@@ -189,7 +189,7 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         """Server-sent events of phase changes (``run`` and ``action``) and log lines."""
         if run is not None:
             run_or_404(views, run)
-        return _sse(_event_stream(backend, views, run))
+        return _sse(_event_stream(backend, views, run), app)
 
 
 def _check_values(text: str) -> str:
@@ -211,8 +211,51 @@ class EventStream(StreamingResponse):
     media_type = SSE
 
 
-def _sse(stream: AsyncIterator[str]) -> StreamingResponse:
-    return EventStream(stream, media_type=SSE, headers={"Cache-Control": "no-cache"})
+def _sse(stream: AsyncIterator[str], app: FastAPI) -> StreamingResponse:
+    return EventStream(
+        _until_closing(stream, closing_event(app)),
+        media_type=SSE,
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+def closing_event(app: FastAPI) -> asyncio.Event:
+    """Set when the server begins to shut down (``__main__``): event streams then end.
+
+    A stream waits for events indefinitely, so an open panel held uvicorn's graceful
+    shutdown for its whole 5 s, after which uvicorn cancelled the stream and logged a
+    traceback on every ``flyte-nb server stop``. Ended at once, clients reconnect (to the
+    next server) as they do after any dropped stream.
+    """
+    event = getattr(app.state, "closing", None)
+    if event is None:
+        event = app.state.closing = asyncio.Event()
+    return event
+
+
+async def _until_closing(stream: AsyncIterator[str], closing: asyncio.Event) -> AsyncIterator[str]:
+    """``stream``'s items until it ends or ``closing`` is set."""
+    items = aiter(stream)
+    closed = asyncio.ensure_future(closing.wait())
+    try:
+        while not closing.is_set():
+            step = asyncio.ensure_future(anext(items))
+            await asyncio.wait({step, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                step.cancel()
+                with suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await step
+                return
+            try:
+                yield step.result()
+            except StopAsyncIteration:
+                return
+    finally:
+        closed.cancel()
+        close = getattr(items, "aclose", None)
+        if close is not None:
+            with suppress(Exception):
+                await close()
 
 
 def _doc_event(row: dict[str, Any]) -> dict[str, Any]:
