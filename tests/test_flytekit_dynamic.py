@@ -461,3 +461,38 @@ def test_dynamic_and_eager_on_the_backend_have_the_local_action_tree(
         assert tree == sorted((a.name, a.parent, a.short_name) for a in local.actions())
     assert len(dyn.actions()) == 5
     assert len(eag.actions()) == 8
+
+
+def test_with_overrides_on_a_map_task_and_a_dynamic_node() -> None:
+    _flaky_calls.clear()
+
+    @workflow
+    def wf(xs: list[int]) -> list[int]:
+        return fl.map_task(flaky)(x=xs).with_overrides(retries=2)  # type: ignore[no-any-return]
+
+    assert wf.nodes[0].entity.task.retries.count == 2
+    assert flaky.retries.count == 0
+    assert wf(xs=[11, 12]) == [11, 12]
+    assert _flaky_calls == {11: 3, 12: 3}
+
+    @workflow
+    def dyn_wf(a: int) -> list[str]:
+        return ranged(a=a).with_overrides(name="ranged-renamed")  # type: ignore[no-any-return]
+
+    run = fl.run(dyn_wf, a=2)
+    assert run.outputs() == ["fast-2", "fast-3"]
+    node = next(a for a in run.actions() if a.parent == "a0")
+    assert node.short_name == "ranged-renamed"
+    assert [a.short_name for a in run.actions() if a.parent == node.name] == ["to_str"] * 2
+
+
+def test_an_eager_task_is_a_workflow_node() -> None:
+    @workflow
+    def wf(a: int) -> int:
+        return base_wf(x=add_one(x=a))  # type: ignore[no-any-return]
+
+    run = fl.run(wf, a=0)
+    assert run.outputs() == 4
+    eager_action = next(a for a in run.actions() if a.short_name == "base_wf")
+    kids = sorted(a.short_name for a in run.actions() if a.parent == eager_action.name)
+    assert kids == ["a_double", "add_one", "double"]
