@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import app, deck, exceptions, io, models, remote, report, union
+    from . import app, deck, errors, exceptions, io, models, remote, report, union
+    from ._logging import logger
     from ._run import init, run, with_runcontext
     from .actors import ActorEnvironment, actor_cache
     from .artifacts import Artifact
@@ -34,7 +35,20 @@ if TYPE_CHECKING:
     from .image import ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
     from .remote import UnionRemote
-    from .tasks import Resources, RetryStrategy, Secret, TaskEnvironment
+    from .tasks import (
+        AMD_GPU,
+        GPU,
+        HABANA_GAUDI,
+        TPU,
+        Backoff,
+        Device,
+        Neuron,
+        Resources,
+        RetryStrategy,
+        Secret,
+        TaskEnvironment,
+        Timeout,
+    )
     from .union import (
         Echo,
         HashMethod,
@@ -57,6 +71,15 @@ _LAZY: dict[str, str] = {
     "TaskEnvironment": "flyte_nb.tasks",
     "Resources": "flyte_nb.tasks",
     "RetryStrategy": "flyte_nb.tasks",
+    "AMD_GPU": "flyte_nb.tasks",
+    "GPU": "flyte_nb.tasks",
+    "HABANA_GAUDI": "flyte_nb.tasks",
+    "TPU": "flyte_nb.tasks",
+    "Backoff": "flyte_nb.tasks",
+    "Device": "flyte_nb.tasks",
+    "Neuron": "flyte_nb.tasks",
+    "Timeout": "flyte_nb.tasks",
+    "logger": "flyte_nb._logging",
     "Secret": "flyte_nb.tasks",
     "Cache": "flyte_nb.cache",
     "CachePolicy": "flyte_nb.cache",
@@ -91,21 +114,28 @@ _LAZY: dict[str, str] = {
     "ImageSpec": "flyte_nb.image",
     "PodTemplate": "flyte_nb.image",
 }
-_SUBMODULES = ("app", "deck", "exceptions", "io", "models", "remote", "report", "union")
+_SUBMODULES = ("app", "deck", "errors", "exceptions", "io", "models", "remote", "report", "union")
 
 __all__ = [
+    "AMD_GPU",
+    "GPU",
+    "HABANA_GAUDI",
+    "TPU",
     "ActorEnvironment",
     "Artifact",
+    "Backoff",
     "Cache",
     "CachePolicy",
     "ContainerTask",
     "Deck",
+    "Device",
     "Echo",
     "FlyteDirectory",
     "FlyteFile",
     "HashMethod",
     "ImageSpec",
     "LaunchPlan",
+    "Neuron",
     "PodTemplate",
     "Resources",
     "RetryStrategy",
@@ -113,6 +143,7 @@ __all__ = [
     "StructuredDataset",
     "TaskEnvironment",
     "TaskMetadata",
+    "Timeout",
     "UnionRemote",
     "VersionParameters",
     "__version__",
@@ -124,11 +155,13 @@ __all__ = [
     "deck",
     "dynamic",
     "eager",
+    "errors",
     "exceptions",
     "group",
     "init",
     "io",
     "kwtypes",
+    "logger",
     "map",
     "map_task",
     "models",

@@ -13,6 +13,8 @@ pasted from the Union SDK catches what it expects.
 
 from __future__ import annotations
 
+from . import errors as _errors
+
 __all__ = [
     "ActionAbortedError",
     "ActionFailedError",
@@ -67,12 +69,16 @@ class TaskNameClashError(FlyteValidationException):
     """Two different functions claim the same task name in one environment."""
 
 
-class ActionTimeoutError(FlyteNbException, TimeoutError):
-    """An action ran longer than its ``timeout``; it was cancelled."""
+class ActionTimeoutError(FlyteNbException, _errors.TaskTimeoutError, TimeoutError):
+    """An action ran longer than its ``timeout``; it was cancelled.
+
+    Also Flyte 2's ``flyte.errors.TaskTimeoutError`` (code ``"TaskTimeoutError"``) and the
+    builtin ``TimeoutError``, so every style of ``except`` catches it.
+    """
 
 
-class ActionAbortedError(FlyteNbException):
-    """An action or run was aborted before it finished."""
+class ActionAbortedError(FlyteNbException, _errors.ActionAbortedError):
+    """An action or run was aborted before it finished (also ``flyte.errors``' class)."""
 
 
 class ActionFailedError(FlyteNbException, RuntimeError):
@@ -111,8 +117,9 @@ class AppFailedError(FlyteNbException, RuntimeError):
     message carries the supervisor's reason."""
 
 
-class NotInTaskContextError(FlyteNbException, RuntimeError):
-    """A task-only API (``current_context()``, ``group``) was used outside a running task."""
+class NotInTaskContextError(FlyteNbException, _errors.NotInTaskContextError):
+    """A task-only API (``current_context()``, ``group``) was used outside a running task
+    (also ``flyte.errors``' class, a ``RuntimeError``)."""
 
 
 class FlyteError:

@@ -40,7 +40,9 @@ def test_auto_cache_hits_on_the_next_run(env: fl.TaskEnvironment) -> None:
     assert hits == [(0, True), (1, True), (2, True), (3, True), (4, True), (5, False)]
 
 
-def test_override_and_overwrite_cache_recompute(env: fl.TaskEnvironment) -> None:
+def test_overwrite_cache_recomputes_and_override_pins_the_version(
+    env: fl.TaskEnvironment,
+) -> None:
     calls: list[int] = []
 
     @env.task(cache=fl.Cache(behavior="auto", version="1"))
@@ -53,10 +55,13 @@ def test_override_and_overwrite_cache_recompute(env: fl.TaskEnvironment) -> None
     # A run with overwrite_cache recomputes and refreshes the entry...
     assert fl.with_runcontext(overwrite_cache=True).run(f, 1).outputs() == 3
     assert fl.run(f, 1).outputs() == 3
-    # ... and so does Cache("override") on the task itself (ignored by Flyte 2 locally).
-    g = f.override(cache=fl.Cache(behavior="override", version="1"))
-    assert fl.run(g, 1).outputs() == 4
-    assert fl.run(f, 1).outputs() == 4
+    # Flyte 2's Cache("override") means "version by version_override", not "recompute": the
+    # same version is a hit, a new one is a miss that is then reused.
+    g = f.override(cache=fl.Cache(behavior="override", version_override="1"))
+    assert fl.run(g, 1).outputs() == 3
+    h = f.override(cache=fl.Cache(behavior="override", version_override="2"))
+    assert fl.run(h, 1).outputs() == 4
+    assert fl.run(h, 1).outputs() == 4
     assert calls == [1, 1, 1]
 
 

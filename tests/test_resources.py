@@ -167,8 +167,9 @@ def test_dict_and_json_round_trip() -> None:
 
 
 def test_from_dict_rejects_unknown_and_non_dict() -> None:
-    with pytest.raises(FlyteValidationException, match=r"unknown field\(s\) memory.*valid fields"):
-        Resources.from_dict({"memory": "1Gi"})
+    with pytest.raises(FlyteValidationException, match=r"unknown field\(s\) memroy.*valid fields"):
+        Resources.from_dict({"memroy": "1Gi"})
+    assert Resources.from_dict({"memory": "1Gi"}) == Resources(mem="1Gi")  # Flyte 2's name
     with pytest.raises(FlyteValidationException, match="expects a dict"):
         Resources.from_dict(["cpu"])  # type: ignore[arg-type]
     with pytest.raises(FlyteValidationException, match="not valid JSON"):

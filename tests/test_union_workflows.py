@@ -337,7 +337,7 @@ def test_failure_node_local_execution(mock_print: MagicMock, error_message: obje
 
     expected_error_message = str(
         FlyteError(
-            message=f"Error encountered while executing '{t1.name}': {error_message}",
+            message=f"Error encountered while executing '{t1.name}':\n  {error_message}",
             failed_node_id="fn0",
         )
     )
@@ -522,7 +522,9 @@ def test_on_failure_gets_a_flyte_error(tmp_path: Path) -> None:
 
     with pytest.raises(KeyError) as info:
         wf(path=str(seen))
-    assert seen.read_text() == f"fn0|Error encountered while executing '{fails.name}': 'missing'"
+    assert seen.read_text() == (
+        f"fn0|Error encountered while executing '{fails.name}':\n  'missing'"
+    )
     assert any("node n0" in note for note in info.value.__notes__)
 
 

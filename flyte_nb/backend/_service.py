@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
+from ..engine._errors import is_recoverable
 from ..engine._state import ActionState, RunState
 from ..store import process_identity
-from ..tasks._retry import MAX_BACKOFF
+from ..tasks._retry import retry_delay
 from . import _artifacts
 from ._apps import AppSupervisor
 from ._channel import Message
@@ -286,7 +287,7 @@ class Backend:
 
     def _serve_hit(self, rec: ActionRecord) -> bool:
         cache = rec.spec.get("cache")
-        if rec.cache is None or cache is None or cache["behavior"] != "auto":
+        if rec.cache is None or cache is None or cache["behavior"] == "disable":
             return False
         if rec.run.overwrite_cache:
             return False
@@ -413,10 +414,10 @@ class Backend:
         if state.phase in ph.TERMINAL:
             return
         state.end_attempt(phase, error)
-        count, backoff, factor = rec.spec["retries"]
-        if state.attempts - rec.bonus <= count and rec.run.name in self.runs:
-            attempt = state.attempts - rec.bonus
-            delay = min(MAX_BACKOFF, backoff * factor ** (attempt - 1)) if backoff else 0.0
+        retries = rec.spec["retries"]  # RetryStrategy.wire(); NonRecoverableError: no retry
+        attempt = state.attempts - rec.bonus
+        if attempt <= retries[0] and rec.run.name in self.runs and is_recoverable(error):
+            delay = retry_delay(retries, attempt)
             state.set_phase(ph.QUEUED)
             self.recorder.touch(state)
             self._publish(rec)

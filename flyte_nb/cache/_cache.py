@@ -1,4 +1,14 @@
-"""``Cache``: a task's cache settings (``@task(cache=...)``)."""
+"""``Cache``: a task's cache settings (``@task(cache=...)``).
+
+Behaviours follow Flyte 2: ``"auto"`` versions the cache by the policies (default: the
+function's body); ``"override"`` versions it by the explicit ``version_override`` you give, so
+editing the code keeps the cache until you change that string (it does *not* mean
+"recompute": that is ``with_runcontext(overwrite_cache=True)``); ``"disable"`` neither reads nor
+writes. An explicit version wins whatever the behaviour, as in Flyte 2; the Union seed's
+``Cache(version="1")`` is the same setting under flytekit's name. ``"override"`` without a
+version falls back to the policies, as Flyte 2 does. Flyte 2's spelling aliases
+(``"enable"``, ``"off"``...) are accepted.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +27,24 @@ _BEHAVIORS: tuple[str, ...] = ("auto", "override", "disable")
 _ACCEPTED = (
     'cache="auto", cache="override", cache="disable", cache=True/False, or Cache(version="1")'
 )
+# Flyte 2 accepts these everyday spellings too, so code using them runs unchanged.
+_ALIASES: dict[str, str] = {
+    "enable": "auto",
+    "enabled": "auto",
+    "on": "auto",
+    "true": "auto",
+    "yes": "auto",
+    "off": "disable",
+    "false": "disable",
+    "no": "disable",
+    "none": "disable",
+}
+
+
+def _canonical(behavior: object) -> object:
+    if isinstance(behavior, str) and behavior not in _BEHAVIORS:
+        return _ALIASES.get(behavior.lower(), behavior)
+    return behavior
 
 
 def _normalize_policies(
@@ -46,21 +74,41 @@ def _normalize_policies(
 class Cache:
     """Whether and how a task's outputs are reused.
 
-    ``behavior``: ``"auto"`` reuses a stored result for the same inputs and version,
-    ``"override"`` always runs and overwrites it, ``"disable"`` neither reads nor writes.
-    The version is ``version`` when given, else derived from ``policies`` (default: the
-    function's body), so editing the code invalidates the cache without any bookkeeping.
-    Frozen (policies are kept as a tuple) so one ``Cache`` can be shared between tasks safely.
+    ``behavior``: ``"auto"`` and ``"override"`` reuse a stored result for the same inputs and
+    version (``"override"`` pins the version to ``version_override``), ``"disable"`` neither
+    reads nor writes. The version is ``version_override`` (flytekit: ``version``) when given,
+    else derived from ``policies`` (default: the function's body), so editing the code
+    invalidates the cache without any bookkeeping. Frozen (policies are kept as a tuple) so one
+    ``Cache`` can be shared between tasks safely. The positional order is Flyte 2's.
     """
 
     behavior: CacheBehavior = "auto"
-    version: str | None = None
+    version_override: str | None = None
     serialize: bool = False
     ignored_inputs: tuple[str, ...] | str = ()
     salt: str = ""
     policies: Sequence[CachePolicy] | CachePolicy | None = field(default=None)
+    version: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "behavior", _canonical(self.behavior))
+        if (
+            self.version is not None
+            and self.version_override is not None
+            and self.version != self.version_override
+        ):
+            raise FlyteValidationException(
+                f"Cache(version={self.version!r}, version_override={self.version_override!r}): "
+                "these are one setting (flytekit's and Flyte 2's name); give only one"
+            )
+        given = "version_override" if self.version is None else "version"
+        explicit = getattr(self, given)
+        if explicit is not None and (not isinstance(explicit, str) or not explicit):
+            raise FlyteValidationException(
+                f'Cache({given}={explicit!r}): must be a non-empty string, e.g. Cache({given}="1")'
+            )
+        object.__setattr__(self, "version", explicit)
+        object.__setattr__(self, "version_override", explicit)
         if self.behavior not in _BEHAVIORS:
             hint = ""
             if isinstance(self.behavior, str) and self.behavior not in ("", "enabled"):
@@ -68,11 +116,6 @@ class Cache:
             raise FlyteValidationException(
                 f"Cache(behavior={self.behavior!r}): must be one of "
                 f"{', '.join(repr(b) for b in _BEHAVIORS)}{hint}"
-            )
-        if self.version is not None and (not isinstance(self.version, str) or not self.version):
-            raise FlyteValidationException(
-                f"Cache(version={self.version!r}): must be a non-empty string, "
-                'e.g. Cache(version="1")'
             )
         if not isinstance(self.serialize, bool):
             raise FlyteValidationException(
@@ -128,6 +171,7 @@ class Cache:
         if value is True:
             return cls(behavior="auto")
         if isinstance(value, str):
+            value = _canonical(value)
             if value not in _BEHAVIORS:
                 raise FlyteValidationException(
                     f"cache={value!r} is not a cache behavior; use {_ACCEPTED}"

@@ -1,7 +1,9 @@
 """Running the actions of one run inside this process.
 
 Every task call inside a run becomes an *action*: it gets a deterministic name, is
-recorded, may be served from the cache, and runs with retries and a timeout. The same
+recorded, may be served from the cache, and runs with retries and a timeout; its final error
+reaches the caller as its own type *and* Flyte 2's ``RuntimeUserError`` (see
+``flyte_nb.errors``), and ``NonRecoverableError`` skips the retries left. The same
 bookkeeping (``_prepare``, ``_succeeded``, ``_failed``) serves two attempt loops:
 
 - ``run_async``: async bodies are awaited on the current loop (children of an async task
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..artifacts import _hooks as artifacts
+from ..errors import NonRecoverableError
+from ..errors._mark import as_task_error
 from ..exceptions import ActionTimeoutError, FlyteTypeException
 from ..secrets._inject import require as require_secrets
 from ..secrets._inject import task_scope as secrets_scope
@@ -152,7 +156,8 @@ class RunController:
         error = error_record(exc, user_traceback_text(exc))
         state.end_attempt(phase, error)
         retries = task.retries
-        if phase != ph.ABORTED and state.attempts <= retries.count:
+        retry = phase != ph.ABORTED and not isinstance(exc, NonRecoverableError)
+        if retry and state.attempts <= retries.count:
             self.recorder.touch(state)
             return retries.delay(state.attempts)
         state.error = error
@@ -199,10 +204,12 @@ class RunController:
                 except BaseException as exc:
                     delay = self._attempt_failed(state, task, exc)
                     if delay is None:
-                        raise
+                        failure = as_task_error(exc)
+                        break
                     await asyncio.sleep(delay)
                     continue
                 return self._succeeded(state, task, result, cache_id)
+            raise failure  # outside ``except``: the context stays the task's own
         finally:
             if lock is not None and lock.locked():
                 lock.release()
@@ -272,10 +279,12 @@ class RunController:
                 except BaseException as exc:
                     delay = self._attempt_failed(state, task, exc)
                     if delay is None:
-                        raise
+                        failure = as_task_error(exc)
+                        break
                     time.sleep(delay)
                     continue
                 return self._succeeded(state, task, result, cache_id)
+            raise failure  # outside ``except``: the context stays the task's own
         finally:
             if lock is not None:
                 lock.release()
@@ -328,7 +337,7 @@ class RunController:
         self, state: ActionState, task: TaskTemplate, cache_id: tuple[str, str] | None
     ) -> Any:
         """Finish ``state`` from the cache if the entry exists now, else return _MISSING."""
-        if cache_id is None or self.overwrite_cache or task.cache.behavior != "auto":
+        if cache_id is None or self.overwrite_cache:
             return _MISSING
         hit = self.recorder.cache_get(task.name, cache_id[0], cache_id[1])
         if hit is None:

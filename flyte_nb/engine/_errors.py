@@ -5,6 +5,11 @@ the kernel's ``run.outputs()`` with the user's own exception type, as in local m
 exception is cloudpickled into the blob store and named in the error record; when it
 cannot be pickled, or the worker died before it could say anything, the record alone
 rebuilds an exception of the right flyte_nb kind with the original type and message.
+
+Either way the rebuilt exception is also made a Flyte 2 ``RuntimeUserError`` (see
+``flyte_nb.errors``), exactly as a failed child's exception is in the kernel. The record
+says when an error is a ``NonRecoverableError`` (``"recoverable": false``) so the backend,
+which never unpickles user objects, can stop the retries.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import BaseRuntimeError, NonRecoverableError, RuntimeSystemError
+from ..errors._mark import as_task_error
 from ..exceptions import ActionAbortedError, ActionFailedError, ActionTimeoutError
 from . import _state as ph
 from ._traceback import user_traceback_text
@@ -24,6 +31,10 @@ def pack_error(exc: BaseException, put: Callable[[bytes], str]) -> str:
     import cloudpickle
 
     record: dict[str, Any] = {"type": type(exc).__qualname__, "message": str(exc)}
+    if isinstance(exc, BaseRuntimeError):
+        record["code"] = exc.code
+    if isinstance(exc, NonRecoverableError):
+        record["recoverable"] = False
     text = user_traceback_text(exc)
     if text:
         record["traceback"] = text
@@ -43,7 +54,7 @@ def rebuild_error(
 
             exc = cloudpickle.loads(get(digest))
             if isinstance(exc, BaseException):
-                return exc
+                return as_task_error(exc)
         except Exception:  # fall back to the record
             pass
     message = data.get("message") or f"the action ended {phase}"
@@ -52,4 +63,16 @@ def rebuild_error(
         return ActionTimeoutError(message)
     if phase == ph.ABORTED:
         return ActionAbortedError(message)
-    return ActionFailedError(f"{kind}: {message}", kind, data.get("traceback", ""))
+    failed = ActionFailedError(f"{kind}: {message}", kind, data.get("traceback", ""))
+    if kind == "WorkerDied":  # the platform's failure, not the user's code
+        return as_task_error(failed, code=kind, base=RuntimeSystemError)
+    return as_task_error(failed, code=data.get("code", kind))
+
+
+def is_recoverable(record: str | dict[str, Any] | None) -> bool:
+    """False when the failed attempt raised ``NonRecoverableError``: no retry then."""
+    try:
+        data = json.loads(record) if isinstance(record, str) else record
+    except ValueError:
+        return True
+    return not (isinstance(data, dict) and data.get("recoverable") is False)

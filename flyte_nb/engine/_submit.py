@@ -83,7 +83,7 @@ def task_spec(task: TaskTemplate, ref: dict[str, Any]) -> dict[str, Any]:
         "task": task.name,
         "short": task.short_name,
         "ref": ref,
-        "retries": [retries.count, retries.backoff_seconds, retries.backoff_factor],
+        "retries": retries.wire(),
         "timeout": task.timeout,
         "cache": None
         if task.cache.behavior == "disable"

@@ -55,7 +55,10 @@ class TaskSpec(Strict):
     task: str = Field(min_length=1, max_length=256)
     short: str = Field(min_length=1, max_length=256)
     ref: CodeRefModel
-    retries: tuple[int, float, float] = (0, 0.0, 1.0)
+    retries: tuple[int, float, float, float | None] | tuple[int, float, float] = Field(
+        default=(0, 0.0, 1.0, None),
+        description="RetryStrategy.wire(): count, first delay, factor, cap (None: no cap)",
+    )
     timeout: float | None = Field(default=None, gt=0, le=MAX_SECONDS)
     cache: dict[str, Any] | None = None
     env: dict[str, str] = {}

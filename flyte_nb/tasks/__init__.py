@@ -5,10 +5,26 @@ task and how a call is dispatched, ``_resources``/``_secret``/``_retry`` the val
 settings. Validation happens here, at decoration, so mistakes surface where they are made.
 """
 
+from ._devices import AMD_GPU, GPU, HABANA_GAUDI, TPU, Device, Neuron
 from ._environment import TaskEnvironment
 from ._resources import Resources
-from ._retry import RetryStrategy
+from ._retry import Backoff, RetryStrategy, Timeout
 from ._secret import MountType, Secret
 from ._template import TaskTemplate
 
-__all__ = ["MountType", "Resources", "RetryStrategy", "Secret", "TaskEnvironment", "TaskTemplate"]
+__all__ = [
+    "AMD_GPU",
+    "GPU",
+    "HABANA_GAUDI",
+    "TPU",
+    "Backoff",
+    "Device",
+    "MountType",
+    "Neuron",
+    "Resources",
+    "RetryStrategy",
+    "Secret",
+    "TaskEnvironment",
+    "TaskTemplate",
+    "Timeout",
+]

@@ -2,6 +2,12 @@
 
 Design:
 
+* Both APIs' spellings are accepted: flytekit's ``mem`` / ``ephemeral_storage`` and Flyte 2's
+  ``memory`` / ``disk`` are the same field stored once (``Resources(memory="1Gi") ==
+  Resources(mem="1Gi")``; ``r.memory`` and ``r.mem`` read it). The positional order is the
+  one both share: ``cpu, mem|memory, gpu, ephemeral_storage|disk, shm``. ``gpu`` takes a count,
+  Flyte 2's ``"A100:1"`` or a ``Device`` (``GPU(...)``, ``TPU(...)``; see ``_devices.py``).
+
 * The fields keep what the user wrote (``"2Gi"``, ``("1", "2")``) so ``repr``, ``to_dict`` and
   the run record show the user's own words; the numbers the engine and backends need come from
   ``requests()`` / ``limits()``, parsed once at construction.
@@ -24,8 +30,11 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any, TypeAlias
 
 from flyte_nb.exceptions import FlyteValidationException
+from flyte_nb.tasks._devices import Device, parse_accelerator
 
 __all__ = ["Resources", "parse_cpu", "parse_gpu", "parse_memory"]
+
+GpuValue: TypeAlias = str | int | Device
 
 CpuValue: TypeAlias = str | int | float
 MemValue: TypeAlias = str | int
@@ -33,12 +42,16 @@ CpuSpec: TypeAlias = CpuValue | tuple[CpuValue, CpuValue] | list[CpuValue]
 MemSpec: TypeAlias = MemValue | tuple[MemValue, MemValue] | list[MemValue]
 Number: TypeAlias = float | int
 
-_FIELDS = ("cpu", "mem", "gpu", "ephemeral_storage")
+_FIELDS = ("cpu", "mem", "gpu", "ephemeral_storage", "shm")
+_ALIASES = {"memory": "mem", "disk": "ephemeral_storage"}  # Flyte 2's names
 _EXAMPLES = {
     "cpu": 'Resources(cpu="500m") or Resources(cpu=2) or Resources(cpu=("1", "2"))',
     "mem": 'Resources(mem="2Gi") or Resources(mem=("1Gi", "2Gi"))',
-    "gpu": "Resources(gpu=1)",
+    "memory": 'Resources(memory="2Gi") or Resources(memory=("1Gi", "2Gi"))',
+    "gpu": 'Resources(gpu=1), Resources(gpu="A100:1") or Resources(gpu=GPU("A100", 1))',
     "ephemeral_storage": 'Resources(ephemeral_storage="10Gi")',
+    "disk": 'Resources(disk="10Gi")',
+    "shm": 'Resources(shm="1Gi") or Resources(shm="auto")',
 }
 _CPU_RE = re.compile(r"^(?P<num>\d+(?:\.\d*)?|\.\d+)(?P<milli>m)?$")
 _MEM_RE = re.compile(r"^(?P<num>\d+(?:\.\d*)?|\.\d+)(?P<suffix>[A-Za-z]*)$")
@@ -141,15 +154,29 @@ def parse_memory(value: object, *, field_name: str = "mem") -> int:
 
 
 def parse_gpu(value: object, *, field_name: str = "gpu") -> int:
-    """A whole number of GPUs, from an int or a string of digits."""
+    """A whole number of accelerators, from an int, a string of digits, Flyte 2's
+    ``"A100:1"`` or a ``Device``."""
+    if isinstance(value, Device):
+        return value.quantity
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _error(field_name, value, "expected a whole number of GPUs (int or string of digits)")
+        raise _error(
+            field_name, value, "expected a whole number, a 'TYPE:COUNT' string or GPU(...)/TPU(...)"
+        )
     text = value.strip() if isinstance(value, str) else str(value)
     if text.startswith("-"):
         raise _error(field_name, value, "must not be negative")
+    if ":" in text:
+        return parse_accelerator(text, f"Resources({field_name}={value!r})").quantity
     if not text.isdigit():
-        raise _error(field_name, value, "expected a whole number of GPUs")
+        raise _error(field_name, value, "expected a whole number of GPUs or 'TYPE:COUNT'")
     return int(text)
+
+
+def _parse_shm(value: object, *, field_name: str = "shm") -> int:
+    """Bytes of ``/dev/shm``; ``"auto"`` (as much as the node has) counts as 0 here."""
+    if value == "auto":
+        return 0
+    return parse_memory(value, field_name=field_name)
 
 
 _PARSERS: dict[str, Callable[..., Number]] = {
@@ -157,53 +184,95 @@ _PARSERS: dict[str, Callable[..., Number]] = {
     "mem": parse_memory,
     "gpu": parse_gpu,
     "ephemeral_storage": parse_memory,
+    "shm": _parse_shm,
 }
+_PAIRS = ("cpu", "mem", "gpu", "ephemeral_storage")  # what may be a (request, limit) pair
 
 
-def _parse_spec(field_name: str, spec: object) -> tuple[Number, Number]:
+def _parse_spec(field_name: str, label: str, spec: object) -> tuple[Number, Number]:
     parser = _PARSERS[field_name]
     if isinstance(spec, (tuple, list)):
+        if field_name not in _PAIRS:
+            raise _error(label, spec, "takes one value, not a (request, limit) pair")
         if len(spec) != 2:
             raise _error(
-                field_name,
+                label,
                 spec,
                 f"a tuple/list means (request, limit) and needs exactly 2 items, got {len(spec)}",
             )
-        request = parser(spec[0], field_name=field_name)
-        limit = parser(spec[1], field_name=field_name)
+        if any(isinstance(v, Device) for v in spec):
+            raise _error(label, spec, "a Device is one value; give it alone, not in a pair")
+        request = parser(spec[0], field_name=label)
+        limit = parser(spec[1], field_name=label)
         if request > limit:
             raise _error(
-                field_name,
+                label,
                 spec,
                 f"the request {spec[0]!r} is larger than the limit {spec[1]!r}",
             )
         return request, limit
-    value = parser(spec, field_name=field_name)
+    value = parser(spec, field_name=label)
     return value, value
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, init=False)
 class Resources:
-    """CPU, memory, GPU and scratch-disk requests and limits for a task."""
+    """CPU, memory, accelerator, scratch-disk and shared-memory requests and limits."""
 
-    cpu: CpuSpec | None = None
-    mem: MemSpec | None = None
-    gpu: MemSpec | None = None
-    ephemeral_storage: MemSpec | None = None
-    _parsed: dict[str, tuple[Number, Number]] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
+    cpu: CpuSpec | None
+    mem: MemSpec | None
+    gpu: GpuValue | tuple[GpuValue, GpuValue] | None
+    ephemeral_storage: MemSpec | None
+    shm: str | None
+    _parsed: dict[str, tuple[Number, Number]] = field(repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        cpu: CpuSpec | None = None,
+        mem: MemSpec | None = None,
+        gpu: GpuValue | tuple[GpuValue, GpuValue] | list[GpuValue] | None = None,
+        ephemeral_storage: MemSpec | None = None,
+        shm: str | None = None,
+        *,
+        memory: MemSpec | None = None,
+        disk: MemSpec | None = None,
+    ) -> None:
+        given: dict[str, tuple[str, object]] = {}
+        for label, value in (
+            ("cpu", cpu),
+            ("mem", mem),
+            ("memory", memory),
+            ("gpu", gpu),
+            ("ephemeral_storage", ephemeral_storage),
+            ("disk", disk),
+            ("shm", shm),
+        ):
+            if value is None:
+                continue
+            name = _ALIASES.get(label, label)
+            if name in given:
+                raise FlyteValidationException(
+                    f"Resources: {given[name][0]}= and {label}= are the same setting "
+                    f"(flytekit's and Flyte 2's names); give only one, e.g. {_EXAMPLES[label]}"
+                )
+            given[name] = (label, value)
         parsed: dict[str, tuple[Number, Number]] = {}
         for name in _FIELDS:
-            spec = getattr(self, name)
-            if spec is None:
-                continue
-            if isinstance(spec, list):
-                object.__setattr__(self, name, tuple(spec))
-            parsed[name] = _parse_spec(name, spec)
+            label, spec = given.get(name, (name, None))
+            if spec is not None:
+                parsed[name] = _parse_spec(name, label, spec)  # errors quote the user's value
+            object.__setattr__(self, name, tuple(spec) if isinstance(spec, list) else spec)
         object.__setattr__(self, "_parsed", parsed)
+
+    @property
+    def memory(self) -> MemSpec | None:
+        """Flyte 2's name for ``mem``."""
+        return self.mem
+
+    @property
+    def disk(self) -> MemSpec | None:
+        """Flyte 2's name for ``ephemeral_storage``."""
+        return self.ephemeral_storage
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -211,13 +280,31 @@ class Resources:
         )
         return f"Resources({shown})"
 
+    def get_device(self) -> Device | None:
+        """The accelerator request as a ``Device`` (a bare count is a GPU of any type)."""
+        gpu = self.gpu
+        if gpu is None:
+            return None
+        if isinstance(gpu, Device):
+            return gpu
+        if isinstance(gpu, str) and ":" in gpu:
+            return parse_accelerator(gpu, f"Resources(gpu={gpu!r})")
+        count = int(self._parsed["gpu"][1])
+        return Device(count, "GPU") if count else None
+
+    def get_shared_memory(self) -> str | None:
+        """``shm`` as Flyte 2 hands it on: ``""`` for ``"auto"``, else the size string."""
+        if self.shm is None:
+            return None
+        return "" if self.shm == "auto" else str(self.shm)
+
     def requests(self) -> dict[str, Number]:
         """Normalised requests (cpu in cores, mem/ephemeral_storage in bytes, gpu as a count)."""
-        return {name: pair[0] for name, pair in self._parsed.items()}
+        return {name: pair[0] for name, pair in self._parsed.items() if name in _PAIRS}
 
     def limits(self) -> dict[str, Number]:
         """Normalised limits, same units as ``requests()``."""
-        return {name: pair[1] for name, pair in self._parsed.items()}
+        return {name: pair[1] for name, pair in self._parsed.items() if name in _PAIRS}
 
     def merge(self, other: Resources) -> Resources:
         """A copy where every field set in ``other`` wins (``task.override(resources=...)``)."""
@@ -233,38 +320,52 @@ class Resources:
         return Resources(**merged)
 
     def to_dict(self) -> dict[str, Any]:
-        """The user's values for the set fields; (request, limit) pairs become 2-item lists."""
+        """The user's values for the set fields, under flytekit's names (one spelling in the
+        records); (request, limit) pairs become 2-item lists, a ``Device`` a dict."""
         out: dict[str, Any] = {}
         for name in _FIELDS:
             value = getattr(self, name)
-            if value is not None:
+            if isinstance(value, Device):
+                out[name] = value.to_dict()
+            elif value is not None:
                 out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Resources:
+    def from_dict(cls, d: Mapping[str, Any], dialect: Any = None) -> Resources:
+        # dialect: mashumaro's, in the seed's signature; there is one form here
         if not isinstance(d, Mapping):
             raise FlyteValidationException(
                 f"Resources.from_dict expects a dict like {{'cpu': '1', 'mem': '2Gi'}}, "
                 f"got {type(d).__name__} {d!r}"
             )
-        unknown = sorted(str(k) for k in d if k not in _FIELDS)
+        valid = (*_FIELDS, *_ALIASES)
+        unknown = sorted(str(k) for k in d if k not in valid)
         if unknown:
             raise FlyteValidationException(
                 f"Resources.from_dict: unknown field(s) {', '.join(unknown)}; "
-                f"valid fields are {', '.join(_FIELDS)}"
+                f"valid fields are {', '.join(valid)}"
             )
-        return cls(**dict(d))
+        values = dict(d)
+        gpu = values.get("gpu")
+        if isinstance(gpu, Mapping):
+            values["gpu"] = Device(**gpu)
+        return cls(**values)
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
+    def to_json(self, encoder: Any = None, **to_dict_kwargs: Any) -> str:
+        """JSON of ``to_dict()``; ``encoder`` (default ``json.dumps``, keys sorted) as in
+        mashumaro, whose signature the seed gives."""
+        data = self.to_dict(**to_dict_kwargs)
+        return encoder(data) if encoder is not None else json.dumps(data, sort_keys=True)
 
     @classmethod
-    def from_json(cls, data: str | bytes | bytearray) -> Resources:
+    def from_json(
+        cls, data: str | bytes | bytearray, decoder: Any = None, **from_dict_kwargs: Any
+    ) -> Resources:
         try:
-            decoded = json.loads(data)
+            decoded = (decoder or json.loads)(data)
         except (ValueError, TypeError) as exc:
             raise FlyteValidationException(
                 f"Resources.from_json: not valid JSON ({exc}): {data!r}"
             ) from None
-        return cls.from_dict(decoded)
+        return cls.from_dict(decoded, **from_dict_kwargs)

@@ -15,7 +15,7 @@ from typing import Any
 from ..exceptions import FlyteValidationException
 from ._promise import Compiler, Expression, Promise, PromiseTuple, current_compiler, outputs_of
 
-__all__ = ["Case", "ConditionalSection", "conditional"]
+__all__ = ["Case", "ConditionalSection", "case_values", "conditional"]
 
 
 @dataclass
@@ -31,12 +31,40 @@ class Case:
 def _condition(value: object, name: str) -> Expression:
     if isinstance(value, Expression):
         return value
-    if isinstance(value, Promise):
-        return value.is_true()
+    if isinstance(value, Promise):  # flytekit refuses `if_(x)` too: say which test is meant
+        raise FlyteValidationException(
+            f"conditional({name!r}).if_/elif_ got the promise {value!r} itself; conditions "
+            "are comparisons (x > 3, x == 'a') joined with & and |, or x.is_true(), "
+            "x.is_false(), x.is_none()"
+        )
     raise FlyteValidationException(
         f"conditional({name!r}).if_/elif_ needs a comparison of workflow promises, e.g. "
         f"if_(x > 3) or if_(flag.is_true()), got {value!r}"
+        + (
+            " (`is`, `and`, `or`, `not` are evaluated by Python at once)"
+            if isinstance(value, bool)
+            else ""
+        )
     )
+
+
+def _names(value: Any) -> list[str]:
+    """The output names a case's value offers: a node output keeps its name (``sum``, ``o0``),
+    anything else is named by position (flytekit matches cases' outputs by name)."""
+    items = list(value) if isinstance(value, PromiseTuple) else [value]
+    return [
+        v.output if isinstance(v, Promise) and v.node is not None and v.output else f"o{i}"
+        for i, v in enumerate(items)
+    ]
+
+
+def case_values(value: Any, resolved: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The chosen case's ``resolved`` value as the conditional's outputs ``names``."""
+    items = list(resolved) if isinstance(value, PromiseTuple) else [resolved]
+    own = _names(value)
+    if all(n in own for n in names):
+        return {n: items[own.index(n)] for n in names}
+    return dict(zip(names, items, strict=False))
 
 
 class ConditionalSection:
@@ -83,18 +111,42 @@ class ConditionalSection:
         return self._finish()
 
     def _finish(self) -> Any:
-        """The else case closed the conditional: record the branch node, return its output."""
-        multi = [c.value for c in self.cases if isinstance(c.value, PromiseTuple)]
-        width = len(multi[0]) if multi else 1
-        voids = all(
-            c.fail is not None or (isinstance(c.value, Promise) and c.value.output is None)
-            for c in self.cases
-        )
-        names: tuple[str, ...] = () if voids else tuple(f"o{i}" for i in range(width))
+        """The else case closed the conditional: record the branch node, return its output.
+
+        Its outputs are what every case offers (flytekit's rule): if any case gives nothing
+        (a task without outputs, ``None``), the conditional gives nothing; cases of equal
+        width give that many outputs; cases of different widths give the output names they
+        have in common, and none in common is an error here rather than at run time.
+        """
         self.finished = True
+        given = [c for c in self.cases if c.fail is None]
+        void = any(
+            c.value is None or (isinstance(c.value, Promise) and c.value.output is None)
+            for c in given
+        )
+        names: tuple[str, ...] = ()
+        multi = False
+        if given and not void:
+            per_case = [_names(c.value) for c in given]
+            multi = any(isinstance(c.value, PromiseTuple) for c in given)
+            if len({len(n) for n in per_case}) == 1:
+                first = per_case[0]
+                same = all(n == first for n in per_case)
+                names = tuple(first) if same else tuple(f"o{i}" for i in range(len(first)))
+            else:
+                names = tuple(n for n in per_case[0] if all(n in other for other in per_case))
+                if not names:
+                    widths = [len(n) for n in per_case]
+                    raise FlyteValidationException(
+                        f"conditional({self.name!r}): its cases give different numbers of "
+                        f"outputs {widths} with no output name in common "
+                        f"({[list(n) for n in per_case]}); make every case give the same "
+                        "outputs"
+                    )
+                multi = len(names) > 1
         node = self._compiler.add_node("branch", self, {}, names)
         node.gate = self._outer
-        return outputs_of(node, multi=bool(multi))
+        return outputs_of(node, multi=multi)
 
     def __repr__(self) -> str:
         return f"<conditional {self.name!r} with {len(self.cases)} case(s)>"

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..engine._submit import given_hashes
 from ..exceptions import FlyteNbException, FlyteValidationException
-from ._condition import ConditionalSection
+from ._condition import ConditionalSection, case_values
 from ._metadata import output_hashers
 from ._promise import Expression, Node, Promise, PromiseTuple
 
@@ -30,8 +30,9 @@ __all__ = ["ConditionFailedError", "NodeFailure", "execute_graph"]
 _SKIPPED: Any = object()
 
 
-class ConditionFailedError(FlyteNbException, RuntimeError):
-    """A conditional chose a case written as ``.fail("message")``."""
+class ConditionFailedError(FlyteNbException, ValueError, RuntimeError):
+    """A conditional chose a case written as ``.fail("message")``. A ``ValueError``, as
+    flytekit's is (code catches that), and a ``RuntimeError``, as it was here first."""
 
 
 class NodeFailure(Exception):
@@ -145,13 +146,13 @@ class _Execution:
                 )
                 self.failures.append(NodeFailure(node, exc))
                 raise exc
-            value = await self.resolve(case.value)
             names = node.output_names
-            if not names:
+            if not names:  # the case may still run a node; wait for it, use no value
+                for p in _promises(case.value):
+                    if p.node is not None:
+                        await self._node_result(p.node)
                 return {}
-            if len(names) > 1 or isinstance(case.value, PromiseTuple):
-                return dict(zip(names, value, strict=True))
-            return {names[0]: value}
+            return case_values(case.value, await self.resolve(case.value), names)
         raise AssertionError("a conditional always ends with else_")  # pragma: no cover
 
     async def _evaluate(self, condition: Expression) -> bool:
@@ -166,6 +167,8 @@ class _Execution:
         for node in self.nodes:
             self.tasks[id(node)] = asyncio.ensure_future(self.run_node(node))
         tasks = list(self.tasks.values())
+        if not tasks:  # a workflow of constants and inputs only: asyncio.wait refuses none
+            return
         if fail_immediately:
             _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             if pending:
@@ -194,6 +197,16 @@ def _given_hashes(node: Node, inputs: dict[str, Any]) -> dict[str, str]:
             if method is not None:
                 out[key] = method.calculate(inputs[key])
     return out
+
+
+def _promises(value: Any) -> list[Promise]:
+    if isinstance(value, Promise):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [p for v in value for p in _promises(v)]
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in _promises(v)]
+    return []
 
 
 async def execute_graph(

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine import block_on, current_frame, group
-from ..exceptions import FlyteNbException, FlyteValidationException
+from ..exceptions import FlyteNbException, FlyteTypeException, FlyteValidationException
 from ..tasks import TaskTemplate
 from ._promise import contains_promise, current_compiler
 
@@ -40,6 +40,28 @@ class MapTaskError(FlyteNbException, RuntimeError):
     def __init__(self, message: str, failures: dict[int, BaseException]) -> None:
         super().__init__(message)
         self.failures = failures
+
+
+class _PlanItem:
+    """A launch plan seen as one mappable item: its inputs are the plan's parameters (not
+    the fixed ones), and each item runs the plan's workflow with the plan's inputs merged."""
+
+    def __init__(self, plan: Any) -> None:
+        self.plan = plan
+        params = plan.parameters
+        self.name = plan.name
+        self.short_name = plan.name
+        self.input_types: dict[str, Any] = {k: p.type for k, p in params.items()}
+        self.interface = _Interface(
+            {
+                k: (p.type, inspect.Parameter.empty if p.required else p.default)
+                for k, p in params.items()
+            }
+        )
+
+    async def aio(self, **inputs: Any) -> Any:
+        workflow = self.plan.workflow
+        return await workflow.aio(**self.plan.merge_inputs(inputs, f"map_task({self.name})"))
 
 
 class _Interface:
@@ -72,9 +94,21 @@ class MapTask:
                 )
             bound.update(target.keywords)
             target = target.func
-        if not isinstance(target, TaskTemplate):
+        from ._launch_plan import LaunchPlan
+        from ._workflow import WorkflowTemplate
+
+        if isinstance(target, LaunchPlan):
+            target = _PlanItem(target)
+        elif isinstance(target, WorkflowTemplate):
             raise FlyteValidationException(
-                f"map_task needs a @task (or functools.partial of one), got {target!r}"
+                f"map_task maps tasks and launch plans, not the workflow '{target.name}' "
+                "itself (as in flytekit); map a launch plan of it: "
+                "map_task(LaunchPlan.get_or_create(wf))"
+            )
+        elif not isinstance(target, TaskTemplate):
+            raise FlyteValidationException(
+                "map_task needs a @task, a LaunchPlan (or functools.partial of either), got "
+                f"{target!r}"
             )
         self.task = target
         name = target.name
@@ -150,7 +184,7 @@ class MapTask:
                     f"{list(self.input_types)}"
                 )
             if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-                raise FlyteValidationException(
+                raise FlyteTypeException(
                     f"{self.name}: mapped input '{key}' must be a list (one value per item), "
                     f"got {type(value).__qualname__}"
                 )
@@ -184,17 +218,21 @@ class MapTask:
         if failures:
             required = self._required(len(items))
             if len(items) - len(failures) < required:
-                first = next(iter(failures.values()))
+                # flytekit raises the failing item's own error; the note says how many failed.
+                index, first = next(iter(failures.items()))
                 listing = "; ".join(
                     f"item {i}: {type(e).__name__}: {e}" for i, e in list(failures.items())[:5]
                 )
                 more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
-                raise MapTaskError(
-                    f"{self.name}: {len(failures)} of {len(items)} items failed, but at least "
-                    f"{required} must succeed: {listing}{more}. Fix the failing items or lower "
-                    "min_success_ratio / min_successes",
-                    failures,
-                ) from first
+                first.add_note(
+                    f"flyte_nb: {self.name}: {len(failures)} of {len(items)} items failed, but "
+                    f"at least {required} must succeed (this is item {index}'s error): "
+                    f"{listing}{more}. Fix the failing items or lower min_success_ratio / "
+                    "min_successes"
+                )
+                with contextlib.suppress(AttributeError, TypeError):
+                    first.map_failures = failures  # type: ignore[attr-defined]
+                raise first
         return [None if isinstance(r, BaseException) else r for r in results]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..exceptions import FlyteValidationException
+from ..exceptions import FlyteTypeException, FlyteValidationException
 from ..tasks._template import compiling
 
 __all__ = [
@@ -97,8 +97,14 @@ class _Unusable:
     def __add__(self, other: object) -> Any:
         raise _misuse("arithmetic", self._desc())
 
-    __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __add__
-    __floordiv__ = __mod__ = __pow__ = __neg__ = __add__
+    __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __add__
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __add__
+    __matmul__ = __divmod__ = __lshift__ = __xor__ = __add__
+
+    def __neg__(self) -> Any:
+        raise _misuse("arithmetic", self._desc())
+
+    __pos__ = __abs__ = __invert__ = __round__ = __floor__ = __ceil__ = __trunc__ = __neg__
 
 
 class Promise(_Unusable):
@@ -298,6 +304,7 @@ class Compiler:
         self.nodes: list[Node] = []
         self.gate: tuple[Any, int] | None = None  # the conditional case being filled
         self.sections: list[Any] = []  # every conditional started, to check they all end
+        self.input_types: dict[str, Any] = {}  # the workflow's, to check what they feed
 
     def __enter__(self) -> Compiler:
         self._token = _compiler.set(self)
@@ -316,6 +323,7 @@ class Compiler:
     def add_call(self, entity: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Record ``entity(*args, **kwargs)`` as a node; return its output promise(s)."""
         inputs = bind_inputs(entity, args, kwargs)
+        check_bindings(self, entity, inputs)
         node = self.add_node("call", entity, inputs, tuple(entity._output_names))
         return outputs_of(node, multi=entity._multi_output)
 
@@ -366,6 +374,49 @@ def bind_inputs(entity: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> d
         if not contains_promise(value):
             check_input(entity.name, key, entity.input_types[key], value)
     return bound
+
+
+def check_bindings(compiler: Compiler, entity: Any, inputs: dict[str, Any]) -> None:
+    """Refuse, while the body compiles, what could only fail when the workflow runs: the
+    "output" of a node that has none, and an output whose type cannot be the input's."""
+    from ._typecheck import castable, source_type
+
+    for key, value in inputs.items():
+        for promise in _promises_in(value):
+            if promise.node is not None and promise.output is None:
+                raise FlyteValidationException(
+                    f"'{entity.name}' input '{key}' is given the result of node "
+                    f"{promise.node.id} ({promise.node.label}), which has no outputs; pass "
+                    f"a value, or order the two calls with `a >> b` instead"
+                )
+        if not isinstance(value, Promise):
+            continue
+        upstream = source_type(compiler, value)
+        downstream = entity.input_types.get(key)
+        if upstream is None or downstream is None or castable(upstream, downstream):
+            continue
+        from ..models._interface import type_name
+
+        raise FlyteTypeException(
+            f"'{entity.name}' input '{key}' expects {type_name(downstream)}, but "
+            f"{_lower_first(value._desc())} is {type_name(upstream)}; make the types match (a "
+            "task in between can convert the value)"
+        )
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _promises_in(value: Any) -> Iterator[Promise]:
+    if isinstance(value, Promise):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _promises_in(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _promises_in(v)
 
 
 def _empty() -> Any:

@@ -32,6 +32,7 @@ from ..tasks import Resources, Secret, TaskEnvironment, TaskTemplate
 from ..types import digest
 from ..types._check import require_typed
 from ._metadata import hash_methods, legacy_cache
+from ._untyped import fill_untyped
 
 __all__ = ["UnionTask", "default_environment", "stable_name", "task", "task_decorator"]
 
@@ -289,7 +290,7 @@ def _build(
         },
     )
     template = cls(
-        flytekit_signature(func),
+        flytekit_signature(fill_untyped(func, bool(s["pickle_untyped"]), label)),
         env,
         cache=Cache.coerce(cache),
         retries=retries,

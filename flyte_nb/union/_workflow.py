@@ -29,6 +29,7 @@ from typing import Any, overload
 
 from ..exceptions import (
     FlyteError,
+    FlyteFailureNodeInputMismatchException,
     FlyteMissingReturnValueException,
     FlyteValidationException,
     FlyteValueException,
@@ -37,6 +38,7 @@ from ..tasks import TaskTemplate
 from ._execute import NodeFailure, execute_graph
 from ._promise import Compiler, Node, Promise, current_compiler
 from ._task import default_environment, fix_tuple_return, rename, stable_name
+from ._untyped import fill_untyped
 
 __all__ = ["CompiledWorkflow", "WorkflowFailurePolicy", "WorkflowTemplate", "workflow"]
 
@@ -99,6 +101,7 @@ class WorkflowTemplate(TaskTemplate):
             )
         fix_tuple_return(func)  # flytekit's ``-> (int, str)``
         env = default_environment(getattr(func, "__module__", None))
+        func = fill_untyped(func, pickle_untyped, stable_name(env, func))
         super().__init__(_make_body(self, func), env, docs=docs)
         self.workflow_function = func
         self.failure_policy = policy
@@ -115,15 +118,25 @@ class WorkflowTemplate(TaskTemplate):
         rename(self, stable_name(env, func))
 
     def _check_on_failure(self, handler: TaskTemplate) -> None:
+        """flytekit's rule: the handler takes every workflow input (it is called with all of
+        them); any other input of its own is ``err`` or optional."""
         for key, (_, default) in handler.interface.inputs.items():
             if key == "err" or default is not inspect.Parameter.empty:
                 continue
             if key not in self.input_types:
-                raise FlyteValidationException(
+                raise FlyteFailureNodeInputMismatchException(
                     f"Workflow '{self.name}': on_failure '{handler.name}' needs input '{key}', "
-                    f"which the workflow does not have; it may take the workflow's inputs "
-                    f"{list(self.input_types)} and err: FlyteError | None"
+                    f"which the workflow does not have; give it a default or drop it (the "
+                    f"handler gets the workflow's inputs {list(self.input_types)} and err: "
+                    "FlyteError | None)"
                 )
+        missing = [k for k in self.input_types if k not in handler.input_types]
+        if missing:
+            raise FlyteFailureNodeInputMismatchException(
+                f"Workflow '{self.name}': on_failure '{handler.name}' must take every input "
+                f"of the workflow, but lacks {missing}; give it the parameters "
+                f"{list(self.input_types)} (and optionally err: FlyteError | None)"
+            )
 
     # -- compiling -----------------------------------------------------------------------
     @property
@@ -141,6 +154,7 @@ class WorkflowTemplate(TaskTemplate):
         self._compiling = True
         try:
             with Compiler(self.name) as compiler:
+                compiler.input_types = dict(self.input_types)
                 promises = {name: Promise(input=name) for name in self.input_types}
                 returned = self.workflow_function(**promises)
             for section in compiler.sections:
@@ -216,8 +230,8 @@ class WorkflowTemplate(TaskTemplate):
         kwargs = {k: v for k, v in values.items() if k in handler.input_types}
         if "err" in handler.input_types:
             kwargs["err"] = FlyteError(
-                message=f"Error encountered while executing '{failure.node.label}': "
-                f"{failure.error}",
+                message=f"Error encountered while executing '{failure.node.label}':\n  "
+                f"{failure.error}",  # flytekit's wording, which handlers may parse
                 failed_node_id="fn0",
             )
         try:

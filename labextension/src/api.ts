@@ -1837,13 +1837,20 @@ export interface components {
             } | null;
             /**
              * Retries
+             * @description RetryStrategy.wire(): count, first delay, factor, cap (None: no cap)
              * @default [
              *       0,
              *       0,
-             *       1
+             *       1,
+             *       null
              *     ]
              */
             retries: [
+                number,
+                number,
+                number,
+                number | null
+            ] | [
                 number,
                 number,
                 number
