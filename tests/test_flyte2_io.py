@@ -103,7 +103,7 @@ async def streaming_read(f: File) -> str:
     parts = []
     async with f.open("rb", block_size=10) as fh:
         while True:
-            chunk = await fh.read(10)
+            chunk = await fh.read()
             if not chunk:
                 break
             parts.append(chunk)
@@ -385,6 +385,19 @@ def dataset_columns(sd: StructuredDataset) -> list[str]:
     return sd.column_names()
 
 
+@env.task
+def arrow_rows(t: pa.Table) -> int:
+    return int(t.num_rows)
+
+
+CsvFile = File["csv"]  # Flyte 2's File[T]: a format tag
+
+
+@env.task
+def csv_format(f: CsvFile) -> str:
+    return f.format
+
+
 @dataclass
 class Bundle:
     label: str
@@ -594,6 +607,8 @@ def test_file_and_flytefile_convert_both_ways(tmp_path: Path) -> None:
         total_salary, StructuredDataset(dataframe=pd.DataFrame(ADDL_EMPLOYEE_DATA))
     ).outputs() == (252000.0)
     assert flyte.run(read_bundle, flyte.run(make_bundle).outputs()).outputs() == "b:in a dataclass"
+    assert flyte.run(arrow_rows, df).outputs() == 4
+    assert flyte.run(csv_format, received).outputs() == "csv"  # File["csv"]: a format tag
 
 
 def test_encoding_keeps_the_flyte2_class(tmp_path: Path) -> None:
@@ -605,6 +620,8 @@ def test_encoding_keeps_the_flyte2_class(tmp_path: Path) -> None:
     assert isinstance(back, File)
     assert (back.hash, back.name) == ("h1", "e.txt")
     assert Path(back.path).read_bytes() == b"enc"
+    with pytest.raises(PermissionError, match=r"read-only.*File\.new_remote\(\)"):
+        back.open_sync("wb").__enter__()  # received: its bytes are the stored blob's
     plain = decode_value(encode_value(f.to_flyte_file(), store.put), store.get)
     assert type(plain) is FlyteFile
 

@@ -157,7 +157,7 @@ def _to_flyte2(value: Any, cls: type[Flyte2Value], columns: dict[str, Any] | Non
         inner = _to_path_value(value, union_type)
     if isinstance(value, root) and inner is value._inner:
         return value
-    return root._from_inner(inner, value._flyte2_extra() if isinstance(value, root) else None)
+    return cls._from_inner(inner, value._flyte2_extra() if isinstance(value, root) else None)
 
 
 def _flyte2_root(cls: type[Flyte2Value]) -> type[Flyte2Value]:

@@ -205,8 +205,14 @@ class File(Flyte2Value):
     ) -> Iterator[IO[Any]]:
         """``with f.open_sync("wb") as fh: fh.write(...)``: a plain file object."""
         _check_open(mode, block_size, compression)
-        fh = self._inner.open(mode)
         writing = mode[0] in "wax"
+        ff = self._inner
+        if writing and ff._blob is not None and ff._access is not None and not ff._stamp:
+            raise PermissionError(
+                f"File {self.name!r} was received from another task and is read-only; "
+                "write a new one (File.new_remote()) and return that instead"
+            )
+        fh = ff.open(mode)
         method = self._hash_method if writing else None
         try:
             yield HashingHandle(fh, method) if method is not None else fh  # type: ignore[misc]
