@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..artifacts import _hooks as artifacts
-from ..engine import _capture
 from ..engine._context import ActionFrame, current_group, enter, leave
 from ..engine._controller import RunController
 from ..engine._docs import ActionDocs, close_docs, start_docs
@@ -46,6 +45,7 @@ from ..store import BlobStore
 from ..types import check_output, decode_values, encode_values
 from ._channel import Channel, Message
 from ._limits import enforced
+from ._output import OutputCapture
 
 if TYPE_CHECKING:
     from ..tasks._template import TaskTemplate
@@ -239,13 +239,26 @@ class Worker:
         threading.Thread(target=self._io, args=(ready,), name="flyte-nb-io", daemon=True).start()
         ready.wait()
         asyncio.set_event_loop(self._body_loop)
-        _capture.install()
+        # fd-level capture of stdout/stderr per attempt, masked (``_output``): never the tee
+        # of ``engine._capture`` here, which would see only Python-level writes.
+        output = OutputCapture(lambda row: self.send({"op": "log", "row": row}))
+        output.install()
         self.send({"op": "ready", "pid": os.getpid()})
-        while (job := self._jobs.get()) is not None:
-            if job["dispatch"] in self._cancelled:
-                self._cancelled.discard(job["dispatch"])
-                continue  # the backend took it back before it started
-            self.send(self._execute(job))
+        try:
+            while (job := self._jobs.get()) is not None:
+                if job["dispatch"] in self._cancelled:
+                    self._cancelled.discard(job["dispatch"])
+                    continue  # the backend took it back before it started
+                key = {"run_name": job["run"], "action_name": job["action"]}
+                secrets = [value for _, value in job.get("secrets") or () if value]
+                output.start_job({**key, "attempt": job["attempt"]}, secrets)
+                try:
+                    done = self._execute(job)
+                finally:
+                    output.end_job()  # the attempt's output is sent before its result
+                self.send(done)
+        finally:
+            output.uninstall()
 
     def _execute(self, job: Message) -> Message:
         done: Message = {"op": "done", "run": job["run"], "action": job["action"]}

@@ -36,6 +36,7 @@ from typing import Protocol
 
 from ..exceptions import SecretNotFoundError
 from ..tasks._secret import MountType, Secret
+from ._mask import MASK, spellings
 
 __all__ = [
     "injected",
@@ -54,7 +55,6 @@ class _HasSecrets(Protocol):
     secrets: tuple[Secret, ...]
 
 
-MASK = "[secret]"
 _MIN_REDACT = 4
 
 
@@ -107,9 +107,12 @@ def redact(text: str) -> str:
     """``text`` with the value of every secret a running task holds masked."""
     if not _values:
         return text
+    forms: set[str] = set()
     for value in list(_values):
-        if value in text:
-            text = text.replace(value, MASK)
+        forms.update(spellings(value))  # plain, in a repr, in JSON
+    for form in sorted(forms, key=len, reverse=True):
+        if form in text:
+            text = text.replace(form, MASK)
     return text
 
 

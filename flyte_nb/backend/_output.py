@@ -1,0 +1,204 @@
+"""A worker's stdout and stderr, captured at the file-descriptor level, per action attempt.
+
+Why it is built this way:
+
+* **fd 1 and 2, not ``sys.stdout``.** A task writes through ``print``, ``logging``,
+  ``os.write(2, ...)``, C extensions, threads and subprocesses (which inherit the fds). Only
+  replacing the descriptors themselves (``dup2`` onto a pipe) sees all of it; a reader
+  thread per stream drains the pipe, so a task that writes a lot never blocks on it.
+* **Per attempt.** A worker runs one action at a time: what arrives while a job runs is
+  that attempt's output, sent to the backend as ``log`` rows. ``end_job`` flushes Python's
+  buffers and writes a unique marker into each pipe, then waits until the reader has seen
+  it: every byte the job wrote before it ended is attributed to it, in order.
+* **Masked on the stream.** Each stream of each attempt has its own ``StreamMasker`` with
+  the job's secret values (``flyte_nb.secrets._mask``): a value split over two writes, or
+  written escaped (``repr``, JSON), is masked before it leaves the worker.
+* **Never into ``server.log``.** The worker's original fds (the server's log) receive only
+  what is written between jobs (a thread or subprocess a task left behind), masked with
+  every secret value this worker has been given.
+* **Bounded.** An attempt's output is capped (``FLYTE_NB_ATTEMPT_LOG_BYTES``, default
+  ``DEFAULT_LIMIT``); past it one marker line says so and the rest is dropped, so a task in
+  a print loop cannot fill the disk through the database.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from ..secrets._mask import StreamMasker
+
+__all__ = ["DEFAULT_LIMIT", "OutputCapture", "attempt_limit"]
+
+DEFAULT_LIMIT = 10 * 1024 * 1024  # bytes of output kept per attempt (stdout + stderr)
+_READ = 65536
+
+
+def attempt_limit() -> int:
+    """``$FLYTE_NB_ATTEMPT_LOG_BYTES`` (0 or less: no limit), else ``DEFAULT_LIMIT``."""
+    raw = os.environ.get("FLYTE_NB_ATTEMPT_LOG_BYTES", "").strip()
+    try:
+        return int(raw) if raw else DEFAULT_LIMIT
+    except ValueError:
+        return DEFAULT_LIMIT
+
+
+class _Job:
+    """The attempt output is attributed to, and its per-stream masking state."""
+
+    def __init__(self, key: dict[str, Any], secrets: list[str], limit: int) -> None:
+        self.key = key
+        self.maskers = {name: StreamMasker(secrets) for name in ("stdout", "stderr")}
+        self.decoders = {
+            name: codecs.getincrementaldecoder("utf-8")("replace") for name in self.maskers
+        }
+        self.limit = limit
+        self.size = 0
+        self.truncated = False
+
+
+class _Stream:
+    def __init__(self, fd: int, name: str, owner: OutputCapture) -> None:
+        self.fd = fd
+        self.name = name
+        self.owner = owner
+        self.saved = os.dup(fd)  # where the fd pointed before: the server's log
+        read, write = os.pipe()
+        os.dup2(write, fd)
+        os.close(write)
+        self.read = read
+        self.marker: bytes | None = None
+        self.seen = threading.Event()
+        self.pending = b""
+        self.idle = StreamMasker()
+        self.thread = threading.Thread(target=self._loop, name=f"flyte-nb-{name}", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                data = os.read(self.read, _READ)
+            except OSError:
+                return
+            if not data:
+                return
+            self._take(data)
+
+    def _take(self, data: bytes) -> None:
+        data, self.pending = self.pending + data, b""
+        marker = self.marker
+        if marker is not None:
+            at = data.find(marker)
+            if at >= 0:
+                self.owner.deliver(self, data[:at], final=True)
+                self.marker = None
+                self.seen.set()
+                data = data[at + len(marker) :]
+            else:  # keep a possible start of the marker for the next read
+                for size in range(min(len(marker) - 1, len(data)), 0, -1):
+                    if data.endswith(marker[:size]):
+                        data, self.pending = data[:-size], data[-size:]
+                        break
+        if data:
+            self.owner.deliver(self, data, final=False)
+
+    def sync(self, timeout: float) -> None:
+        """Wait until everything written to the fd before now has been delivered."""
+        self.seen.clear()
+        self.marker = b"\0flyte-nb-sync-" + uuid.uuid4().hex.encode() + b"\0"
+        os.write(self.fd, self.marker)
+        self.seen.wait(timeout)
+
+    def restore(self) -> None:
+        os.dup2(self.saved, self.fd)
+        os.close(self.saved)
+
+
+class OutputCapture:
+    """Installs the capture on fds 1 and 2; ``send`` receives each ``log`` row to record."""
+
+    def __init__(self, send: Callable[[dict[str, Any]], None]) -> None:
+        self._send = send
+        self._lock = threading.Lock()
+        self._job: _Job | None = None
+        self._known: set[str] = set()
+        self._streams: list[_Stream] = []
+
+    def install(self) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        # Python's stdout on a pipe is block-buffered: line-buffer it so a task's prints
+        # reach the log (and the live view) as they happen.
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
+        self._streams = [_Stream(1, "stdout", self), _Stream(2, "stderr", self)]
+
+    def uninstall(self) -> None:
+        self._sync()
+        for stream in self._streams:
+            stream.restore()
+        self._streams = []
+
+    def start_job(self, key: dict[str, Any], secrets: list[str]) -> None:
+        """From now on output belongs to the attempt ``key`` (run_name, action_name,
+        attempt) and ``secrets`` are masked in it."""
+        self._sync()
+        with self._lock:
+            self._known.update(secrets)
+            for stream in self._streams:
+                stream.idle.add(secrets)
+            self._job = _Job(key, secrets, attempt_limit())
+
+    def end_job(self) -> None:
+        """Deliver everything the attempt wrote, then stop attributing output to it."""
+        self._sync()
+        with self._lock:
+            self._job = None
+
+    def _sync(self) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+        for stream in self._streams:
+            stream.sync(timeout=10)
+
+    def deliver(self, stream: _Stream, data: bytes, *, final: bool) -> None:
+        """Called on a reader thread with bytes read from ``stream`` (``final``: the last
+        of the current attempt's)."""
+        with self._lock:
+            job = self._job
+            if job is None:
+                out = stream.idle.feed(data) + (stream.idle.flush() if final else b"")
+                if out:
+                    os.write(stream.saved, out)
+                return
+            masker = job.maskers[stream.name]
+            out = masker.feed(data) + (masker.flush() if final else b"")
+            text = job.decoders[stream.name].decode(out, final=final)
+            if text:
+                self._record(job, stream.name, text)
+
+    def _record(self, job: _Job, name: str, text: str) -> None:
+        if job.truncated:
+            return
+        size = len(text.encode("utf-8", "replace"))
+        if job.limit > 0 and job.size + size > job.limit:
+            keep = max(job.limit - job.size, 0)
+            text = text.encode("utf-8", "replace")[:keep].decode("utf-8", "ignore")
+            text += (
+                f"\n[flyte-nb: this attempt's output passed {job.limit} bytes; the rest is "
+                "not kept (set FLYTE_NB_ATTEMPT_LOG_BYTES on the server to change the limit)]\n"
+            )
+            job.truncated = True
+        job.size += size
+        self._send({**job.key, "stream": name, "ts": time.time(), "text": text})
