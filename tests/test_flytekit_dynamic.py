@@ -496,3 +496,33 @@ def test_an_eager_task_is_a_workflow_node() -> None:
     eager_action = next(a for a in run.actions() if a.short_name == "base_wf")
     kids = sorted(a.short_name for a in run.actions() if a.parent == eager_action.name)
     assert kids == ["a_double", "add_one", "double"]
+
+
+@workflow
+def level_3_subwf(x: int) -> int:
+    return add_one(x=x)  # type: ignore[no-any-return]
+
+
+def test_eager_calls_a_workflow_and_a_launch_plan() -> None:
+    # flytekit tests/flytekit/unit/core/test_async_with_wflp.py::test_nested_level_1_local
+    level_3_lp = fl.LaunchPlan.get_or_create(level_3_subwf, "level_3_lp")
+
+    @eager
+    async def level_2(x: int) -> int:
+        out = add_one(x=x)
+        level_3_res = level_3_subwf(x=out)
+        level_3_lp_res = level_3_lp(x=level_3_res)
+        return double(x=level_3_lp_res)  # type: ignore[no-any-return]
+
+    @eager
+    async def level_1() -> typing.Tuple[int, int]:  # noqa: UP006
+        i1 = add_one(x=5)
+        (i2,) = await asyncio.gather(asyncio.create_task(level_2(x=1)))
+        return i1, i2
+
+    assert asyncio.run(level_1()) == (6, 8)
+    run = fl.run(level_1)
+    assert run.outputs() == (6, 8)
+    level_2_action = next(a for a in run.actions() if a.short_name == "level_2")
+    kids = [a.short_name for a in run.actions() if a.parent == level_2_action.name]
+    assert sorted(kids) == ["add_one", "double", "level_3_subwf", "level_3_subwf"]

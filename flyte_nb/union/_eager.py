@@ -8,6 +8,8 @@ so the awaited tasks show in the run's action tree, locally and on the backend.
 
 Decisions:
 
+* A workflow or launch plan called in the body gives its value (it runs as a child
+  action while the body waits), as in flytekit.
 * An ``EagerTask`` is a ``UnionTask`` (``@task``'s settings) whose function must be
   ``async def``. Inside a ``@workflow`` body it is a node like any task.
 * Called outside any run, as flytekit's ``await eager_wf(x=1)``, it returns a coroutine that
@@ -17,6 +19,8 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +29,21 @@ from ..exceptions import FlyteValidationException
 from ._promise import current_compiler
 from ._task import UnionTask, task_decorator
 
-__all__ = ["EagerTask", "eager"]
+__all__ = ["EagerTask", "eager", "in_eager_body"]
+
+# The action frame whose body is an @eager function, while that body runs. Compared with
+# the current frame, so a task the eager body calls (its own frame) is not "in" it.
+_eager_frame: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "flyte_nb_eager_frame", default=None
+)
+
+
+def in_eager_body() -> bool:
+    """True in the code of an @eager body itself (not in the tasks it calls)."""
+    from ..engine import current_frame
+
+    frame = current_frame()
+    return frame is not None and _eager_frame.get() is frame
 
 
 class EagerTask(UnionTask):
@@ -37,7 +55,22 @@ class EagerTask(UnionTask):
                 f"@eager '{getattr(func, '__name__', func)}' must be `async def`: its body "
                 "awaits the tasks it runs (for a sync graph-building body, use @dynamic)"
             )
-        super().__init__(func, env, **settings)
+        self.eager_function = func
+        template = self
+
+        async def run_eager(**inputs: Any) -> Any:
+            return await template._run_body(inputs)
+
+        super().__init__(functools.update_wrapper(run_eager, func), env, **settings)
+
+    async def _run_body(self, inputs: dict[str, Any]) -> Any:
+        from ..engine import current_frame
+
+        token = _eager_frame.set(current_frame())
+        try:
+            return await self.eager_function(**inputs)
+        finally:
+            _eager_frame.reset(token)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True

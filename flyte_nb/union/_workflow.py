@@ -248,6 +248,12 @@ class WorkflowTemplate(TaskTemplate):
             self.compile()
             return compiler.add_call(self, args, kwargs)
         if current_frame() is not None:
+            from ._eager import in_eager_body
+
+            if in_eager_body():  # flytekit: a workflow called in an @eager body gives its value
+                from ..engine import block_on
+
+                return block_on(self.aio(*args, **kwargs))
             return super().__call__(*args, **kwargs)
         self.compile()
         from .._run import RunContext
