@@ -106,9 +106,21 @@ def test_from_dict_errors() -> None:
         Secret.from_dict({})
 
 
-def test_no_idl_methods() -> None:
-    assert not hasattr(Secret, "to_flyte_idl")
-    assert not hasattr(Secret, "from_flyte_idl")
+def test_idl_methods_use_the_dict_form() -> None:
+    """The seed's to_flyte_idl/from_flyte_idl, without protobuf: the message's fields."""
+    s = Secret(group="g", key="k", mount_requirement=Secret.MountType.FILE, env_var="E")
+    assert s.to_flyte_idl() == s.to_dict()
+    assert Secret.from_flyte_idl(s.to_flyte_idl()) == s
+
+    class Message:  # shaped like flyteidl's security_pb2.Secret: "" for unset, enum as int
+        group, key, group_version, env_var = "g", "k", "", ""
+        mount_requirement = 1
+
+    assert Secret.from_flyte_idl(Message()) == Secret(
+        group="g", key="k", mount_requirement=Secret.MountType.ENV_VAR
+    )
+    with pytest.raises(FlyteValidationException, match="from_flyte_idl expects"):
+        Secret.from_flyte_idl(42)
 
 
 def test_normalize_secrets() -> None:

@@ -37,6 +37,7 @@ from ..store._artifact_rows import (
     name_problem,
     version_problem,
 )
+from ._seed import ArtifactSeedMethods
 from ._spec import (
     Granularity,
     InputBinding,
@@ -67,7 +68,7 @@ def _time(where: str, value: object) -> float | InputBinding:
     return value if isinstance(value, InputBinding) else time_value(where, value)
 
 
-class Artifact:
+class Artifact(ArtifactSeedMethods):
     """A named, versioned value with partitions (see the module docstring)."""
 
     def __init__(

@@ -41,6 +41,7 @@ from ..tasks._secret import normalize_secrets
 from ..types import digest
 from ..union._task import UnionTask, default_environment, rename
 from ._runtime import PLACEHOLDER, ContainerSpec, is_path_type, run_container
+from ._seed import ContainerTaskSeedMethods
 
 __all__ = ["ContainerTask", "MetadataFormat"]
 
@@ -151,7 +152,7 @@ def _outputs_type(spec: ContainerSpec) -> type:
     return made
 
 
-class ContainerTask(UnionTask):
+class ContainerTask(ContainerTaskSeedMethods, UnionTask):
     """A task that runs ``command`` in ``image``; see the module docstring."""
 
     def __init__(

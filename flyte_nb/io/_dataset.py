@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ._access import BlobAccess
+from ._serial import DatasetJson
 
 PANDAS = "pandas.DataFrame"
 ARROW = "pyarrow.Table"
@@ -70,7 +71,7 @@ def frame_kind(value: Any) -> str | None:
     return kind_of_type(type(value))
 
 
-class StructuredDataset:
+class StructuredDataset(DatasetJson):
     """A table for a task's inputs and outputs (the seed's ``union.StructuredDataset``)."""
 
     def __init__(

@@ -16,12 +16,13 @@ from typing import Any
 
 from ._access import BlobAccess, input_dir, random_name, text_digest, working_dir
 from ._file import FlyteFile, PathValue, check_name, is_url, local_path_of
+from ._serial import DataclassesJson
 from ._transport import received
 
 Manifest = dict[str, Any]  # {"files": {rel: [digest, size]}, "dirs": [rel, ...]}
 
 
-class FlyteDirectory(PathValue):
+class FlyteDirectory(DataclassesJson, PathValue):
     """A folder for a task's inputs and outputs; see the module docstring."""
 
     def __init__(
@@ -245,15 +246,23 @@ class FlyteDirectory(PathValue):
         self._downloaded = True
         return target
 
-    # -- JSON ------------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    # -- JSON (to_json/from_json/to_dict/from_dict/schema: _serial.py) ---------------------
+    def _as_dict(self) -> dict[str, Any]:
         return {"path": self.remote_directory or os.path.abspath(self.path)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], infer_missing: bool = False) -> FlyteDirectory:
-        if not isinstance(d, dict) or not isinstance(d.get("path"), str):
+    def _of_dict(cls, d: dict[str, Any]) -> FlyteDirectory:
+        if not isinstance(d.get("path"), str):
             raise ValueError(f"FlyteDirectory.from_dict needs {{'path': <str>}}, got {d!r}")
         return cls(d["path"])
+
+    def serialize_flyte_dir(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The pydantic serializer hook flytekit names so: the dict form."""
+        return self.to_dict()
+
+    def deserialize_flyte_dir(self, *args: Any, **kwargs: Any) -> FlyteDirectory:
+        """flytekit's pydantic validator hook: a folder is usable as it is received."""
+        return self
 
     def __repr__(self) -> str:
         where = self._remote_source or self._path or f"manifest {self._blob}"

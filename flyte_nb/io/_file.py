@@ -16,12 +16,12 @@ one with ``FlyteFile.new_remote_file()`` or ``FlyteFile.new(name)`` instead.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from ._access import BlobAccess, input_dir, random_name, working_dir
+from ._serial import MashumaroJson
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -54,10 +54,6 @@ class PathValue(os.PathLike[str]):
     def to_dict(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any], *args: Any) -> Any:
-        raise NotImplementedError
-
     def _is_local(self) -> bool:
         """A plain local path: no blob, no URL, no downloader (checked when passed)."""
         raise NotImplementedError
@@ -68,19 +64,6 @@ class PathValue(os.PathLike[str]):
     def __str__(self) -> str:
         return self.path
 
-    def to_json(self, encoder: Callable[[Any], str] | None = None, **kwargs: Any) -> str:
-        return (encoder or json.dumps)(self.to_dict(), **kwargs)
-
-    @classmethod
-    def from_json(
-        cls, data: str | bytes | bytearray, decoder: Callable[..., Any] | None = None, **_: Any
-    ) -> Any:
-        try:
-            parsed = (decoder or json.loads)(data)
-        except ValueError as exc:
-            raise ValueError(f"{cls.__name__}.from_json: not JSON ({exc}): {data!r:.80}") from None
-        return cls.from_dict(parsed)
-
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         from pydantic_core import core_schema
@@ -90,7 +73,7 @@ class PathValue(os.PathLike[str]):
         return model_field_schema(cls, core_schema)
 
 
-class FlyteFile(PathValue):
+class FlyteFile(MashumaroJson, PathValue):
     """A file for a task's inputs and outputs; see the module docstring."""
 
     _format: ClassVar[str] = ""
@@ -252,18 +235,26 @@ class FlyteFile(PathValue):
             raise TypeError(f"FlyteFile.from_source needs a URL or path, got {source!r}")
         return cls(source)
 
-    # -- JSON ------------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    # -- JSON (to_json/from_json/to_dict/from_dict: _serial.py) ----------------------------
+    def _as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.remote_path or os.path.abspath(self.path)}
         if self.metadata:
             out["metadata"] = dict(self.metadata)
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], dialect: Any = None) -> FlyteFile:
-        if not isinstance(d, dict) or not isinstance(d.get("path"), str):
+    def _of_dict(cls, d: dict[str, Any]) -> FlyteFile:
+        if not isinstance(d.get("path"), str):
             raise ValueError(f"FlyteFile.from_dict needs {{'path': <str>}}, got {d!r}")
         return cls(d["path"], metadata=d.get("metadata"))
+
+    def serialize_flyte_file(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The pydantic serializer hook flytekit names so: the dict form."""
+        return self.to_dict()
+
+    def deserialize_flyte_file(self, *args: Any, **kwargs: Any) -> FlyteFile:
+        """flytekit's pydantic validator hook: a file is usable as it is received."""
+        return self
 
     def __repr__(self) -> str:
         where = self._remote_source or self._path or f"blob {self._blob}"

@@ -28,6 +28,17 @@ from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
 __all__ = ["NativeInterface", "is_namedtuple", "type_name"]
 
 _EMPTY: Any = inspect.Parameter.empty
+
+
+class _Unset:
+    """Default of ``return_annotation``: not ``inspect.Parameter.empty`` itself, which
+    ``inspect.signature(NativeInterface)`` would read as "no default" and then fail."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
 # Bare ``typing.Tuple`` has origin ``tuple`` like ``tuple[int, str]`` but says nothing of arity.
 _BARE_TUPLE: Any = typing.Tuple  # noqa: UP006
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -70,11 +81,13 @@ class NativeInterface:
     docstring: str | None = None
     # Kept so output validation can compare what came back with what was declared
     # (e.g. a NamedTuple class), which the flattened ``outputs`` alone loses.
-    return_annotation: Any = field(default=_EMPTY, compare=False)
+    return_annotation: Any = field(default=_UNSET, compare=False)
     _names: tuple[str, ...] = field(init=False, compare=False)
     _defaults: dict[str, Any] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.return_annotation is _UNSET:
+            self.return_annotation = _EMPTY
         if not isinstance(self.inputs, dict):
             raise FlyteValidationException(
                 f"NativeInterface inputs must be a dict of name -> (type, default), "

@@ -45,8 +45,9 @@ from ._run import Run
 from ._union_apps import AppMethods
 from ._union_artifacts import ArtifactMethods
 from ._union_backfill import BackfillMethods
+from ._union_fetch import FetchMethods
+from ._union_hosted import HostedMethods
 from ._union_models import (
-    CLOUD_ONLY,
     MAX_LIMIT,
     Domain,
     EntityNotSupportedError,
@@ -61,6 +62,7 @@ from ._union_models import (
     required,
     upload_blob,
 )
+from ._union_package import PackageMethods
 from ._union_plans import LaunchPlanMethods
 from ._union_signals import SignalMethods
 
@@ -71,12 +73,17 @@ if TYPE_CHECKING:
 __all__ = ["UnionRemote"]
 
 
-class UnionRemote(LaunchPlanMethods, SignalMethods, BackfillMethods, AppMethods, ArtifactMethods):
+class UnionRemote(
+    LaunchPlanMethods, SignalMethods, BackfillMethods, AppMethods, ArtifactMethods, FetchMethods,
+    HostedMethods, PackageMethods,
+):  # fmt: skip
     """Run, find and manage executions, registered tasks, workflows and launch plans on the
-    flyte_nb backend (workflow and launch plan methods: ``_union_plans.py``).
+    flyte_nb backend (workflow and launch plan methods: ``_union_plans.py``; seed variants:
+    ``_union_fetch.py``, ``_union_hosted.py``, ``_union_package.py``).
 
     ``config`` may be an endpoint URL (same as ``endpoint=``). ``data_upload_location`` is
-    accepted for compatibility: uploads always go to the backend's blob store.
+    accepted for compatibility: uploads always go to the backend's blob store. ``kwargs``
+    takes ``endpoint=`` and ``token=`` (the seed's are gRPC client options).
     """
 
     def __init__(
@@ -86,13 +93,15 @@ class UnionRemote(LaunchPlanMethods, SignalMethods, BackfillMethods, AppMethods,
         default_domain: str | None = None,
         data_upload_location: str | None = None,
         interactive_mode_enabled: bool | None = None,
-        *,
-        endpoint: str | None = None,
-        token: str | None = None,
+        **kwargs: Any,
     ) -> None:
         from ..client import connect, current
 
         m = "__init__"
+        endpoint, token = kwargs.pop("endpoint", None), kwargs.pop("token", None)
+        if kwargs:
+            raise invalid(m, f"unexpected arguments {sorted(kwargs)}: Union's gRPC client "
+                          "options have no meaning here; pass endpoint= and token=")  # fmt: skip
         if config is not None and endpoint is not None:
             raise invalid(m, "pass the endpoint once: config=<url> or endpoint=<url>")
         endpoint = arg(m, "config" if config else "endpoint", config or endpoint, "url")
@@ -162,11 +171,18 @@ class UnionRemote(LaunchPlanMethods, SignalMethods, BackfillMethods, AppMethods,
         version: str | None = None,
         execution_name: str | None = None,
         execution_name_prefix: str | None = None,
-        *,
+        image_config: Any = None,
+        options: Any = None,
         wait: bool = False,
+        type_hints: Any = None,
         overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
         envs: Mapping[str, str] | None = None,
-        **cloud_only: Any,
+        tags: Any = None,
+        cluster_pool: Any = None,
+        execution_cluster_label: Any = None,
+        serialization_settings: Any = None,
+        **unknown: Any,
     ) -> UnionExecution:
         """Run a task or workflow (local, or from ``fetch_task``/``fetch_workflow``) or a
         launch plan (local, or from ``fetch_launch_plan``: its workflow, with its default and
@@ -183,9 +199,13 @@ class UnionRemote(LaunchPlanMethods, SignalMethods, BackfillMethods, AppMethods,
         m = "execute"
         entity, inputs, plan = self._launch_target(m, entity, inputs)
         task, registered = self._task_of(entity)
+        cloud_only = {"image_config": image_config, "options": options, "type_hints": type_hints,
+                      "interruptible": interruptible, "tags": tags, "cluster_pool": cluster_pool,
+                      "execution_cluster_label": execution_cluster_label,
+                      "serialization_settings": serialization_settings}  # fmt: skip
+        if unknown:  # a typo gets the same clear error as any other bad argument
+            raise invalid(m, f"unexpected argument {min(unknown)!r}; see help(UnionRemote.execute)")
         for param, value in cloud_only.items():
-            if param not in CLOUD_ONLY:
-                raise invalid(m, f"unexpected argument {param!r}; see help(UnionRemote.execute)")
             if value is not None:
                 raise invalid(m, f"{param} is a Union cloud option with no meaning on the "
                               "flyte_nb backend; leave it out")  # fmt: skip

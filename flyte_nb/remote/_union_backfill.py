@@ -58,10 +58,12 @@ class BackfillMethods:
                     project: str | None = None, domain: str | None = None,
                     name: str | None = None, version: str | None = None,
                     execution_name: str | None = None,
-                    execution_name_prefix: str | None = None, *, wait: bool = False,
-                    overwrite_cache: bool | None = None,
-                    envs: Mapping[str, str] | None = None,
-                    **cloud_only: Any) -> UnionExecution: ...  # fmt: skip
+                    execution_name_prefix: str | None = None, image_config: Any = None,
+                    options: Any = None, wait: bool = False, type_hints: Any = None,
+                    overwrite_cache: bool | None = None, interruptible: bool | None = None,
+                    envs: Mapping[str, str] | None = None, tags: Any = None,
+                    cluster_pool: Any = None, execution_cluster_label: Any = None,
+                    serialization_settings: Any = None) -> UnionExecution: ...  # fmt: skip
 
         def fetch_launch_plan(self, project: str | None = None, domain: str | None = None,
                               name: str | None = None,
@@ -72,7 +74,8 @@ class BackfillMethods:
                        version: str | None = None) -> RegisteredTask: ...  # fmt: skip
 
         def register_workflow(self, entity: WorkflowTemplate, serialization_settings: Any = None,
-                              version: str | None = None, project: str | None = None,
+                              version: str | None = None, default_launch_plan: bool | None = False,
+                              options: Any = None, project: str | None = None,
                               domain: str | None = None) -> RegisteredWorkflow: ...  # fmt: skip
 
         def register_launch_plan(self, entity: Any, version: str | None = None,
@@ -157,9 +160,14 @@ class BackfillMethods:
         domain: str | None = None, name: str | None = None, version: str | None = None,
         execution_name: str | None = None, execution_name_prefix: str | None = None,
         image_config: Any = None, wait: bool = False, overwrite_cache: bool | None = None,
-        interruptible: bool | None = None, envs: Mapping[str, str] | None = None, **kw: Any,
+        interruptible: bool | None = None, envs: Mapping[str, str] | None = None,
+        tags: Any = None, cluster_pool: Any = None, execution_cluster_label: Any = None,
+        options: Any = None, serialization_settings: Any = None,
     ) -> UnionExecution:  # fmt: skip
         """Register (when ``name``/``version`` are given) and run a task defined here."""
+        kw = {"tags": tags, "cluster_pool": cluster_pool, "options": options,
+              "execution_cluster_label": execution_cluster_label,
+              "serialization_settings": serialization_settings}  # fmt: skip
         from ..tasks import TaskTemplate
         from ..union import WorkflowTemplate
 
@@ -178,9 +186,13 @@ class BackfillMethods:
         execution_name: str | None = None, execution_name_prefix: str | None = None,
         image_config: Any = None, options: Any = None, wait: bool = False,
         overwrite_cache: bool | None = None, interruptible: bool | None = None,
-        envs: Mapping[str, str] | None = None, **kw: Any,
+        envs: Mapping[str, str] | None = None, tags: Any = None, cluster_pool: Any = None,
+        execution_cluster_label: Any = None, serialization_settings: Any = None,
     ) -> UnionExecution:  # fmt: skip
         """Register (when ``name``/``version`` are given) and run a workflow defined here."""
+        kw = {"tags": tags, "cluster_pool": cluster_pool,
+              "execution_cluster_label": execution_cluster_label,
+              "serialization_settings": serialization_settings}  # fmt: skip
         from ..union import WorkflowTemplate
 
         if not isinstance(entity, WorkflowTemplate):
@@ -196,9 +208,14 @@ class BackfillMethods:
         project: str | None = None, domain: str | None = None, name: str | None = None,
         execution_name: str | None = None, execution_name_prefix: str | None = None,
         options: Any = None, wait: bool = False, overwrite_cache: bool | None = None,
-        interruptible: bool | None = None, envs: Mapping[str, str] | None = None, **kw: Any,
+        interruptible: bool | None = None, envs: Mapping[str, str] | None = None,
+        tags: Any = None, cluster_pool: Any = None, execution_cluster_label: Any = None,
+        serialization_settings: Any = None,
     ) -> UnionExecution:  # fmt: skip
         """Register the launch plan (and its workflow) as ``version``, then run it."""
+        kw = {"tags": tags, "cluster_pool": cluster_pool,
+              "execution_cluster_label": execution_cluster_label,
+              "serialization_settings": serialization_settings}  # fmt: skip
         from ..union import LaunchPlan
 
         m = "execute_local_launch_plan"

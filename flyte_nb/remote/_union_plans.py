@@ -69,14 +69,21 @@ class LaunchPlanMethods:
     # -- workflows -------------------------------------------------------------------------
     def register_workflow(
         self, entity: WorkflowTemplate, serialization_settings: Any = None,
-        version: str | None = None, project: str | None = None, domain: str | None = None,
+        version: str | None = None, default_launch_plan: bool | None = False,
+        options: Any = None, project: str | None = None, domain: str | None = None,
     ) -> RegisteredWorkflow:  # fmt: skip
         """Store the workflow's code and spec as ``version`` (default: its source digest);
-        immutable like a task version."""
+        immutable like a task version. ``default_launch_plan=True`` also registers its
+        default launch plan (its name, no inputs fixed) as that version; off by default,
+        since here a workflow runs without one."""
         from ..models import SerializationContext
 
         m = "register_workflow"
         workflow = _workflow_arg(m, entity)
+        if options is not None:
+            raise invalid(m, "options are flytekit Options (Union cloud settings), which have "
+                          "no meaning on the flyte_nb backend; leave them out")  # fmt: skip
+        arg(m, "default_launch_plan", default_launch_plan, "bool")
         settings = serialization_settings
         if settings is not None and not isinstance(settings, SerializationContext):
             raise invalid(m, "serialization_settings must be a flyte_nb.models."
@@ -85,6 +92,11 @@ class LaunchPlanMethods:
         session = self._scoped(m, project or (settings and settings.project),
                                domain or (settings and settings.domain))  # fmt: skip
         done = self._register(session, workflow, workflow.name, version)
+        if default_launch_plan:
+            from ..union import LaunchPlan
+
+            plan = LaunchPlan.get_default_launch_plan(None, workflow)
+            self.register_launch_plan(plan, done.version, session.project, session.domain)
         return RegisteredWorkflow(done.id, done.ref, done.spec, done.interface, done.created_at)
 
     def fetch_workflow(
@@ -231,8 +243,13 @@ class LaunchPlanMethods:
     def _launch_target(
         self, method: str, entity: Any, inputs: Any
     ) -> tuple[Any, Mapping[str, Any] | None, dict[str, Any]]:
-        """For a launch plan: (its workflow, merged inputs, run options); else unchanged."""
+        """For a launch plan: (its workflow, merged inputs, run options); else unchanged.
+        A lazy fetch (``fetch_*_lazy``) is resolved here, so ``execute`` takes it too."""
         from ..union import LaunchPlan
+        from ._union_fetch import LazyEntity
+
+        if isinstance(entity, LazyEntity):
+            entity = entity.entity
 
         if not isinstance(entity, LaunchPlan | RegisteredLaunchPlan):
             return entity, inputs, {}

@@ -169,6 +169,29 @@ class Secret:
         """Stable JSON (sorted keys, no spaces): usable as a cache or dedup key."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
+    def to_flyte_idl(self) -> dict[str, Any]:
+        """flytekit returns the protobuf message; with no protobuf here, its fields as a
+        dict (``to_dict()``), which ``from_flyte_idl`` reads back."""
+        return self.to_dict()
+
+    @classmethod
+    def from_flyte_idl(cls, pb2_object: Any) -> Secret:
+        """A ``Secret`` from ``to_flyte_idl()``'s dict, or from any object with the IDL
+        message's fields (``group``, ``key``, ``group_version``, ``mount_requirement``,
+        ``env_var``), such as flyteidl's ``security_pb2.Secret``."""
+        if isinstance(pb2_object, Mapping):
+            return cls.from_dict(pb2_object)
+        if not all(hasattr(pb2_object, f) for f in ("group", "key")):
+            raise FlyteValidationException(
+                "Secret.from_flyte_idl expects to_flyte_idl()'s dict or an object with group, "
+                f"key, group_version, mount_requirement and env_var, got {pb2_object!r}"
+            )
+        values = {f: getattr(pb2_object, f, None) for f in _FIELDS}
+        values = {k: (v or None) if k != "mount_requirement" else v for k, v in values.items()}
+        if values["mount_requirement"] is None:
+            values.pop("mount_requirement")
+        return cls.from_dict(values)
+
     def env_name(self) -> str:
         """The environment variable a running task finds the secret in: ``env_var`` when
         given, else ``FLYTE_NB_SECRET_<GROUP>_<KEY>`` (the first name ``resolve`` tries)."""
@@ -214,6 +237,10 @@ class Secret:
             if path.is_file():
                 return path.read_text(encoding="utf-8").rstrip("\r\n")
         return None
+
+
+# The seed's ``Secret.MountType`` (flytekit nests the enum in the class).
+Secret.MountType = MountType  # type: ignore[attr-defined]
 
 
 def normalize_secrets(value: str | Secret | Sequence[str | Secret] | None) -> tuple[Secret, ...]:

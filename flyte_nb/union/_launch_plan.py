@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..exceptions import FlyteValidationException
+from ._launch_plan_seed import LaunchPlanSeedMethods, defaults_from_parameters
 from ._schedule import CronSchedule, FixedRate, Schedule
 from ._workflow import WorkflowTemplate
 
@@ -72,7 +73,7 @@ _CLOUD_ONLY = ("notifications", "raw_output_data_config", "security_context", "a
                "trigger")  # fmt: skip
 
 
-class LaunchPlan:
+class LaunchPlan(LaunchPlanSeedMethods):
     """A workflow with default and fixed inputs, an optional schedule and run settings.
 
     Make one with ``LaunchPlan.get_or_create(wf, name=..., ...)`` or ``LaunchPlan.create``;
@@ -85,17 +86,24 @@ class LaunchPlan:
         self,
         name: str,
         workflow: WorkflowTemplate,
-        *,
-        default_inputs: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
         fixed_inputs: Mapping[str, Any] | None = None,
         schedule: Schedule | None = None,
+        notifications: Any = None,
         labels: Mapping[str, str] | None = None,
         annotations: Mapping[str, str] | None = None,
+        raw_output_data_config: Any = None,
         max_parallelism: int | None = None,
+        security_context: Any = None,
+        trigger: Any = None,
         overwrite_cache: bool | None = None,
         auto_activate: bool = False,
-        **cloud_only: Any,
+        *,
+        default_inputs: Mapping[str, Any] | None = None,
+        auth_role: Any = None,
     ) -> None:
+        """``parameters`` (the seed's) and ``default_inputs`` both give default inputs
+        (``_launch_plan_seed.py``); cloud-only settings must stay empty."""
         if not isinstance(name, str) or not name.strip():
             raise FlyteValidationException(
                 f"LaunchPlan: name must be a non-empty str, got {name!r}"
@@ -104,9 +112,15 @@ class LaunchPlan:
             raise FlyteValidationException(
                 f"LaunchPlan: workflow must be a @workflow, got {workflow!r}"
             )
+        cloud_only = dict(
+            zip(
+                _CLOUD_ONLY,
+                (notifications, raw_output_data_config, security_context, auth_role, trigger),
+                strict=True,
+            )
+        )
+        default_inputs = defaults_from_parameters("LaunchPlan", parameters, default_inputs)
         for param, value in cloud_only.items():
-            if param not in _CLOUD_ONLY:
-                raise TypeError(f"LaunchPlan got an unexpected argument {param!r}")
             if value:
                 raise FlyteValidationException(
                     f"LaunchPlan: {param} is a Union cloud setting with no meaning on flyte_nb; "
@@ -295,17 +309,25 @@ class LaunchPlan:
     def clone_with(
         self,
         name: str,
-        default_inputs: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
         fixed_inputs: Mapping[str, Any] | None = None,
         schedule: Schedule | None = None,
+        notifications: Any = None,
         labels: Mapping[str, str] | None = None,
         annotations: Mapping[str, str] | None = None,
+        raw_output_data_config: Any = None,
         max_parallelism: int | None = None,
+        security_context: Any = None,
+        trigger: Any = None,
         overwrite_cache: bool | None = None,
         auto_activate: bool = False,
-        **cloud_only: Any,
+        *,
+        default_inputs: Mapping[str, Any] | None = None,
     ) -> LaunchPlan:
-        """A copy named ``name``; each setting given replaces this plan's (not cached)."""
+        """A copy named ``name``; each setting given replaces this plan's (not cached).
+        ``parameters`` gives the defaults as in the constructor."""
+        default_inputs = defaults_from_parameters("LaunchPlan.clone_with", parameters,
+                                                  default_inputs)  # fmt: skip
 
         def pick(value: Any, mine: Any) -> Any:
             return mine if value is None else value
@@ -318,7 +340,9 @@ class LaunchPlan:
             annotations=pick(annotations, self._annotations),
             max_parallelism=pick(max_parallelism, self._max_parallelism),
             overwrite_cache=pick(overwrite_cache, self._overwrite_cache),
-            auto_activate=auto_activate, **cloud_only,
+            auto_activate=auto_activate, notifications=notifications,
+            raw_output_data_config=raw_output_data_config, security_context=security_context,
+            trigger=trigger,
         )  # fmt: skip
 
     def _key(self) -> tuple[Any, ...]:
