@@ -354,6 +354,32 @@ async def frame_main() -> tuple[list[str], float, int, int]:
 FRAME_MAIN = (["Alice", "Bob", "Charlie", "Diana"], 252000.0, 4, 4)
 
 
+# -- DataFrame inputs: ported from flyte-sdk examples/basics/dataframes/dataframe_inputs.py ------
+@env.task
+def process_fdf_to_df(df: DataFrame) -> pd.DataFrame:
+    return df  # the declared pandas type: converted at the boundary
+
+
+@env.task
+def process_df_to_fdf(df: pd.DataFrame) -> DataFrame:
+    return DataFrame.from_df(df)
+
+
+# -- streaming writes: ported from flyte-sdk tests/flyte/io_types/test_files.py
+# (test_task_write_file_streaming) and File.new_remote's docstring ------------------------------
+@env.task
+async def csv_file(file_name: str | None, use_async: bool) -> File[pd.DataFrame]:
+    df = pd.DataFrame({"col1": [1, 2], "col2": [3, 4]})
+    file = File.new_remote(file_name=file_name)
+    if use_async:
+        async with file.open("wb") as fh:
+            df.to_csv(fh, index=False)  # a synchronous writer on the async handle
+    else:
+        with file.open_sync("wb") as fh:
+            df.to_csv(fh, index=False)
+    return file
+
+
 # -- Union <-> Flyte 2 -------------------------------------------------------------------------
 @env.task
 def union_reader(ff: FlyteFile) -> str:
@@ -478,6 +504,64 @@ def test_dataframe_between_tasks() -> None:
     out = flyte.run(create_flyte_dataframe).outputs()
     assert isinstance(out, DataFrame)
     assert out.open(pd.DataFrame).all_sync()["salary"].sum() == 252000.0
+
+
+def test_dataframe_inputs_from_parquet_files_and_folders(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ["Alice", "Bob", "Charlie", "David"],
+            "age": [25, 30, 35, 40],
+            "category": ["A", "B", "A", "C"],
+        }
+    )  # examples/basics/dataframes/create_dataframe.py
+    frame.to_parquet(tmp_path / "dataframe.parquet")
+    frame.to_parquet(tmp_path / "dataframe_partitioned", partition_cols=["category"])
+    single = DataFrame.from_existing_remote(str(tmp_path / "dataframe.parquet"))
+    out = flyte.run(process_fdf_to_df, single).outputs()
+    assert out.to_dict("list") == frame.to_dict("list")
+    folder = DataFrame.from_existing_remote(str(tmp_path / "dataframe_partitioned"))
+    out = flyte.run(process_fdf_to_df, folder).outputs()
+    assert sorted(out["name"]) == ["Alice", "Bob", "Charlie", "David"]
+    assert sorted(out["category"].astype(str)) == ["A", "A", "B", "C"]
+    fdf = flyte.run(process_df_to_fdf, frame).outputs()
+    assert isinstance(fdf, DataFrame)
+    assert fdf.open(pd.DataFrame).all_sync().to_dict("list") == frame.to_dict("list")
+
+
+def test_streaming_writes_with_pandas() -> None:
+    for file_name, use_async in ((None, False), ("data.csv", True)):
+        file = flyte.run(csv_file, file_name, use_async).outputs()
+        _, ext = os.path.splitext(os.path.basename(file.path))
+        assert (len(ext) > 0) == (file_name is not None)
+        assert file.hash is None
+        assert file.format == "DataFrame"  # File[pd.DataFrame]
+        assert "col1,col2" in asyncio.run(_read(file)).decode("utf-8")
+
+
+# ported from flyte-sdk tests/flyte/io_types/test_files.py (test_multiple_files_with_hashes,
+# test_task_write_file_local_then_upload), memory:// standing in for s3://
+def test_remote_files_keep_path_and_hash(tmp_path: Path) -> None:
+    from flyte_nb.store import BlobStore
+
+    store = BlobStore(tmp_path / "blobs")
+    with_hash = File.from_existing_remote("memory://bucket/file1.txt", file_cache_key="hash1")
+    without = File.from_existing_remote("memory://bucket/file2.txt")
+    back = [decode_value(encode_value(f, store.put), store.get) for f in (with_hash, without)]
+    assert [(f.path, f.hash) for f in back] == [
+        ("memory://bucket/file1.txt", "hash1"),
+        ("memory://bucket/file2.txt", None),
+    ]
+    local = tmp_path / "data.csv"
+    pd.DataFrame({"col1": [1, 2], "col2": [3, 4]}).to_csv(local, index=False)
+    uploaded = asyncio.run(
+        File.from_local(str(local), remote_destination="memory://bucket/data.csv")
+    )
+    assert uploaded.path == "memory://bucket/data.csv"
+    assert "col1,col2" in asyncio.run(_read(File.from_existing_remote(uploaded.path))).decode()
+    ref_dir = Dir.from_existing_remote("memory://bucket", dir_cache_key="d1")
+    again = decode_value(encode_value(ref_dir, store.put), store.get)
+    assert (again.path, again.hash) == ("memory://bucket", "d1")
+    assert again.get_file_sync("data.csv") is not None
 
 
 # ported from flyte-sdk tests/flyte/io_types/test_dirs.py (walk_sync / walk / get_file / download)

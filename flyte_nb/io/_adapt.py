@@ -156,6 +156,8 @@ def _to_flyte2(value: Any, cls: type[Flyte2Value], columns: dict[str, Any] | Non
         union_type = FlyteFile if root.__name__ == "File" else FlyteDirectory
         inner = _to_path_value(value, union_type)
     if isinstance(value, root) and inner is value._inner:
+        if not value.format:  # File["csv"] declared: an untagged File takes the tag
+            value.format = getattr(cls, "_format", "")
         return value
     return cls._from_inner(inner, value._flyte2_extra() if isinstance(value, root) else None)
 
