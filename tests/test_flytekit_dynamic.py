@@ -526,3 +526,24 @@ def test_eager_calls_a_workflow_and_a_launch_plan() -> None:
     level_2_action = next(a for a in run.actions() if a.short_name == "level_2")
     kids = [a.short_name for a in run.actions() if a.parent == level_2_action.name]
     assert sorted(kids) == ["add_one", "double", "level_3_subwf", "level_3_subwf"]
+
+
+def test_requests_and_limits_become_one_resources() -> None:
+    @task(requests=Resources(cpu="1", mem="1Gi"), limits=Resources(cpu="2", mem="2Gi"))
+    def t(x: int) -> int:
+        return x
+
+    assert t.resources == Resources(cpu=("1", "2"), mem=("1Gi", "2Gi"))
+
+    @workflow
+    def wf(x: int) -> int:
+        return t(x=x).with_overrides(  # type: ignore[no-any-return]
+            requests=Resources(cpu="3"), limits=Resources(cpu="4", mem="4Gi")
+        )
+
+    assert wf.nodes[0].entity.resources == Resources(cpu=("3", "4"), mem="4Gi")
+    run = fl.run(wf, x=1)
+    assert run.outputs() == 1
+    node = next(a for a in run.actions() if a.parent == "a0")
+    assert node.resources is not None
+    assert node.resources["cpu"] in (["3", "4"], ("3", "4"))
