@@ -438,6 +438,18 @@ def test_with_overrides_bad_inputs() -> None:
 # -- on a real backend ------------------------------------------------------------------
 
 
+@task(retries=2)
+def resumes_on_worker(n: int) -> str:
+    ctx = fl.current_context()
+    ctx.logging.info("step log line")
+    cp = ctx.checkpoint
+    done = int(cp.read() or b"0") + 1
+    cp.write(str(done).encode())
+    if done < n:
+        raise RuntimeError(f"stopped after step {done}")
+    return f"{ctx.execution_id.name}:{done}"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("flytekit-dynamic-home")
@@ -461,6 +473,11 @@ def test_dynamic_and_eager_on_the_backend_have_the_local_action_tree(
         assert tree == sorted((a.name, a.parent, a.short_name) for a in local.actions())
     assert len(dyn.actions()) == 5
     assert len(eag.actions()) == 8
+    # flytekit's current_context() names on a worker: the checkpoint survives the retries
+    cp = fl.run(resumes_on_worker, n=3)
+    assert cp.wait(timeout=90).outputs() == f"{cp.name}:3"
+    assert cp.actions()[0].attempts == 3
+    assert "step log line" in cp.actions()[0].logs()
 
 
 def test_with_overrides_on_a_map_task_and_a_dynamic_node() -> None:
