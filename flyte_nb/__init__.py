@@ -25,14 +25,14 @@ from ._version import __version__
 if TYPE_CHECKING:
     from . import app, deck, errors, exceptions, io, models, remote, report, union
     from ._logging import logger
-    from ._run import init, run, with_runcontext
+    from ._run import init, init_from_config, run, with_runcontext
     from .actors import ActorEnvironment, actor_cache
     from .artifacts import Artifact
     from .cache import Cache, CachePolicy, VersionParameters
     from .container import ContainerTask
     from .deck import Deck
-    from .engine import current_context, group, map
-    from .image import ImageSpec, PodTemplate
+    from .engine import ctx, current_context, custom_context, group, map
+    from .image import Image, ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
     from .remote import UnionRemote
     from .tasks import (
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         Neuron,
         Resources,
         RetryStrategy,
+        ReusePolicy,
         Secret,
         TaskEnvironment,
         Timeout,
@@ -66,11 +67,13 @@ if TYPE_CHECKING:
 
 _LAZY: dict[str, str] = {
     "init": "flyte_nb._run",
+    "init_from_config": "flyte_nb._run",
     "run": "flyte_nb._run",
     "with_runcontext": "flyte_nb._run",
     "TaskEnvironment": "flyte_nb.tasks",
     "Resources": "flyte_nb.tasks",
     "RetryStrategy": "flyte_nb.tasks",
+    "ReusePolicy": "flyte_nb.tasks",
     "AMD_GPU": "flyte_nb.tasks",
     "GPU": "flyte_nb.tasks",
     "HABANA_GAUDI": "flyte_nb.tasks",
@@ -86,6 +89,8 @@ _LAZY: dict[str, str] = {
     "VersionParameters": "flyte_nb.cache",
     "Deck": "flyte_nb.deck",
     "current_context": "flyte_nb.engine",
+    "ctx": "flyte_nb.engine",
+    "custom_context": "flyte_nb.engine",
     "group": "flyte_nb.engine",
     "map": "flyte_nb.engine",
     "UnionRemote": "flyte_nb.remote",
@@ -112,6 +117,7 @@ _LAZY: dict[str, str] = {
     "actor_cache": "flyte_nb.actors",
     "ContainerTask": "flyte_nb.container",
     "ImageSpec": "flyte_nb.image",
+    "Image": "flyte_nb.image",
     "PodTemplate": "flyte_nb.image",
 }
 _SUBMODULES = ("app", "deck", "errors", "exceptions", "io", "models", "remote", "report", "union")
@@ -133,12 +139,14 @@ __all__ = [
     "FlyteDirectory",
     "FlyteFile",
     "HashMethod",
+    "Image",
     "ImageSpec",
     "LaunchPlan",
     "Neuron",
     "PodTemplate",
     "Resources",
     "RetryStrategy",
+    "ReusePolicy",
     "Secret",
     "StructuredDataset",
     "TaskEnvironment",
@@ -151,7 +159,9 @@ __all__ = [
     "app",
     "conditional",
     "create_node",
+    "ctx",
     "current_context",
+    "custom_context",
     "deck",
     "dynamic",
     "eager",
@@ -159,6 +169,7 @@ __all__ = [
     "exceptions",
     "group",
     "init",
+    "init_from_config",
     "io",
     "kwtypes",
     "logger",

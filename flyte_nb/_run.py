@@ -29,6 +29,17 @@ _RUN_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _MODES = ("local", "remote")
 
 
+# How ``Run.outputs()`` hands values back: "value" (the task's return value, what a notebook
+# wants: ``run.outputs() == 9``) or "tuple" (Flyte 2's ``ActionOutputs``: ``outputs()[0]``).
+# ``init_from_config`` -- which only Flyte 2 programs call -- switches to "tuple".
+_OUTPUTS_STYLES = ("value", "tuple")
+_outputs_style = "value"
+
+
+def outputs_style() -> str:
+    return _outputs_style
+
+
 def init(
     endpoint: str | None = None,
     *,
@@ -39,24 +50,41 @@ def init(
     interactive_mode: bool | None = None,
     bundle_size_limit: int | None = None,
     local: bool = False,
+    outputs: str | None = None,
+    root_dir: str | os.PathLike[str] | None = None,
+    log_level: int | None = None,
+    **flyte2: Any,
 ) -> None:
     """Connect this kernel to a backend, starting this machine's one if none answers.
 
     ``home`` is where records live (default ``$FLYTE_NB_HOME`` or ``~/.flyte_nb``);
     ``endpoint``/``token`` connect to another server; ``local=True`` sets the home only
     and keeps every run in this process. Settings not given come from the environment
-    and ``<home>/config.toml`` (see docs/configuration.md).
+    and ``<home>/config.toml`` (see docs/configuration.md). ``outputs`` picks what
+    ``Run.outputs()`` returns: ``"value"`` (default) or ``"tuple"`` (Flyte 2's).
+
+    Flyte 2's other ``flyte.init`` parameters (``org``, ``api_key``, ``storage``,
+    ``image_builder``, ...) are accepted so its programs run unchanged; they name cloud
+    settings that have no meaning on this machine and are ignored (docs/compatibility.md).
     """
+    global _outputs_style
     if home is not None and not isinstance(home, (str, os.PathLike)):
         raise FlyteValidationException(
             f"fl.init(home=...) takes a folder path, got {type(home).__qualname__}"
         )
     if not isinstance(local, bool):
         raise FlyteValidationException(f"fl.init(local=...) must be True or False, got {local!r}")
+    if outputs is not None and outputs not in _OUTPUTS_STYLES:
+        raise FlyteValidationException(
+            f"fl.init(outputs=...) must be one of {list(_OUTPUTS_STYLES)}, got {outputs!r}"
+        )
+    _check_flyte2_init("fl.init", flyte2, root_dir, log_level)
     from .client import connect, disconnect
 
     _config.set_home(home)
     disconnect()
+    _apply_log_level(log_level)
+    _outputs_style = outputs or "value"
     if local:
         return
     options: dict[str, Any] = {
@@ -66,6 +94,143 @@ def init(
         "bundle_size_limit": bundle_size_limit,
     }
     connect(endpoint, token=token, **{k: v for k, v in options.items() if v is not None})
+
+
+# Flyte 2's ``flyte.init`` parameters that name cloud settings (auth, storage, image
+# builder...): accepted and ignored, so a Flyte 2 program's ``init`` call runs unchanged.
+_FLYTE2_INIT = frozenset(
+    {
+        "org",
+        "log_format",
+        "reset_root_logger",
+        "user_log_level",
+        "headless",
+        "insecure",
+        "insecure_skip_verify",
+        "ca_cert_file_path",
+        "auth_type",
+        "command",
+        "proxy_command",
+        "api_key",
+        "client_id",
+        "client_credentials_secret",
+        "auth_client_config",
+        "rpc_retries",
+        "http_proxy_url",
+        "disable_keyring",
+        "storage",
+        "batch_size",
+        "image_builder",
+        "images",
+        "image_registry",
+        "source_config_path",
+        "sync_local_sys_paths",
+        "load_plugin_type_transformers",
+        "local_persistence",
+        "local_tracked",
+        "local_tracked_strict",
+    }
+)
+
+
+def _check_flyte2_init(
+    what: str, extra: dict[str, Any], root_dir: object, log_level: object
+) -> None:
+    unknown = sorted(set(extra) - _FLYTE2_INIT)
+    if unknown:
+        raise FlyteValidationException(
+            f"{what}() got unknown argument(s) {unknown}; it takes endpoint, token, home, "
+            "project, domain, local, outputs, and Flyte 2's init parameters"
+        )
+    if root_dir is not None and not isinstance(root_dir, (str, os.PathLike)):
+        raise FlyteValidationException(
+            f"{what}(root_dir=...) takes a folder path, got {type(root_dir).__qualname__}"
+        )
+    if log_level is not None and (isinstance(log_level, bool) or not isinstance(log_level, int)):
+        raise FlyteValidationException(
+            f"{what}(log_level=...) takes a logging level such as logging.INFO, got {log_level!r}"
+        )
+
+
+def _apply_log_level(level: int | None) -> None:
+    if level is not None:
+        import logging
+
+        logging.getLogger("flyte_nb").setLevel(level)
+
+
+def init_from_config(
+    path_or_config: str | os.PathLike[str] | None = None,
+    root_dir: str | os.PathLike[str] | None = None,
+    log_level: int | None = None,
+    **flyte2: Any,
+) -> None:
+    """Flyte 2's ``flyte.init_from_config``: what a Flyte 2 program calls first.
+
+    It connects like ``fl.init()`` (to the backend that ``FLYTE_NB_ENDPOINT`` or
+    ``<home>/config.toml`` names, else this machine's own), and makes ``Run.outputs()``
+    return Flyte 2's tuple of outputs, since the program indexes it (``outputs()[0]``).
+    ``path_or_config`` names a Flyte config file; it must exist, but its contents (a
+    cloud endpoint and credentials) are not read: flyte_nb's settings come from its own
+    config. ``FLYTE_NB_LOCAL=1`` keeps the runs in this process instead.
+    """
+    if path_or_config is not None:
+        if not isinstance(path_or_config, (str, os.PathLike)):
+            raise FlyteValidationException(
+                "fl.init_from_config(path_or_config=...) takes the path of a config file, "
+                f"got {type(path_or_config).__qualname__}"
+            )
+        if not os.path.exists(path_or_config):
+            raise FlyteValidationException(
+                f"fl.init_from_config: no config file at {os.fspath(path_or_config)!r}; "
+                "pass an existing path, or call it with no argument"
+            )
+    _check_flyte2_init("fl.init_from_config", flyte2, root_dir, log_level)
+    local = os.environ.get("FLYTE_NB_LOCAL", "").lower() in ("1", "true", "yes")
+    init(local=local, outputs="tuple", root_dir=root_dir, log_level=log_level)
+
+
+# Flyte 2's ``with_runcontext`` parameters with no meaning on this machine (service
+# accounts, image versions, code-bundle copying, queues, notifications, ...): accepted so
+# Flyte 2 programs run unchanged, kept on the RunContext, and otherwise ignored.
+_FLYTE2_RUN = frozenset(
+    {
+        "service_account",
+        "version",
+        "copy_style",
+        "copy_bundle_to",
+        "interactive_mode",
+        "raw_data_path",
+        "run_base_dir",
+        "run_start_time",
+        "project",
+        "domain",
+        "log_format",
+        "user_log_level",
+        "reset_root_logger",
+        "disable_run_cache",
+        "queue",
+        "notifications",
+        "cache_lookup_scope",
+        "preserve_original_types",
+        "debug",
+        "tracked",
+        "tracked_strict",
+    }
+)
+
+
+def _check_str_dict(what: str, value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
+    ):
+        raise FlyteValidationException(
+            f"with_runcontext: {what} must be a dict of str to str, got {value!r}; "
+            f'e.g. {what}={{"team": "ml"}}'
+        )
+    return dict(value)
 
 
 class RunContext:
@@ -78,7 +243,21 @@ class RunContext:
         overwrite_cache: bool = False,
         max_action_concurrency: int | None = None,
         env_vars: Mapping[str, str] | None = None,
+        custom_context: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        interruptible: bool | None = None,
+        log_level: int | None = None,
+        dry_run: bool = False,
+        **flyte2: Any,
     ) -> None:
+        from .engine._context import check_custom_context
+
+        if mode == "hybrid":
+            raise FlyteValidationException(
+                "with_runcontext: mode='hybrid' (a local parent with remote children) is not "
+                "supported; use mode='local' (in this kernel) or mode='remote' (a backend)"
+            )
         if mode is not None and mode not in _MODES:
             raise FlyteValidationException(
                 f"with_runcontext: mode must be one of {list(_MODES)}, got {mode!r}"
@@ -88,9 +267,15 @@ class RunContext:
                 f"with_runcontext: run name must be 1-63 lowercase letters, digits or '-', "
                 f"starting and ending with a letter or digit, got {name!r}; e.g. name='train-1'"
             )
-        if not isinstance(overwrite_cache, bool):
+        for flag, value in (("overwrite_cache", overwrite_cache), ("dry_run", dry_run)):
+            if not isinstance(value, bool):
+                raise FlyteValidationException(
+                    f"with_runcontext: {flag} must be True or False, got {value!r}"
+                )
+        if dry_run:
             raise FlyteValidationException(
-                f"with_runcontext: overwrite_cache must be True or False, got {overwrite_cache!r}"
+                "with_runcontext: dry_run=True (build the code bundle without running) is "
+                "not supported; run the task, or call it directly to test it"
             )
         if max_action_concurrency is not None and (
             isinstance(max_action_concurrency, bool)
@@ -101,18 +286,28 @@ class RunContext:
                 "with_runcontext: max_action_concurrency must be a whole number >= 1 or None, "
                 f"got {max_action_concurrency!r}"
             )
-        if env_vars is not None and (
-            not isinstance(env_vars, Mapping)
-            or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in env_vars.items())
-        ):
+        if interruptible is not None and not isinstance(interruptible, bool):
             raise FlyteValidationException(
-                f"with_runcontext: env_vars must be a dict of str to str, got {env_vars!r}"
+                f"with_runcontext: interruptible must be True, False or None, got {interruptible!r}"
             )
+        unknown = sorted(set(flyte2) - _FLYTE2_RUN)
+        if unknown:
+            raise FlyteValidationException(
+                f"with_runcontext() got unknown argument(s) {unknown}; see "
+                "help(fl.with_runcontext) for the run options"
+            )
+        _check_flyte2_init("with_runcontext", {}, None, log_level)
         self.mode = mode
         self.name = name
         self.overwrite_cache = overwrite_cache
         self.max_action_concurrency = max_action_concurrency
-        self.env_vars = dict(env_vars or {})
+        self.env_vars = _check_str_dict("env_vars", env_vars)
+        self.custom_context = check_custom_context(custom_context, "with_runcontext")
+        self.labels = _check_str_dict("labels", labels)
+        self.annotations = _check_str_dict("annotations", annotations)
+        self.interruptible = interruptible
+        self.log_level = log_level
+        self.flyte2_options = dict(flyte2)  # recorded, no local meaning
 
     def run(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         __tracebackhide__ = True  # IPython and pytest hide this frame from user tracebacks
@@ -139,6 +334,7 @@ class RunContext:
             raise FlyteValidationException(
                 f"fl.run needs a task (a function decorated with @env.task), got {task!r}"
             )
+        _apply_log_level(self.log_level)
         if self._mode() == "remote":
             return self._run_remote(task, args, kwargs)
         outcome = execute_run(task, args, kwargs, **self._options())
@@ -151,6 +347,12 @@ class RunContext:
             raise outcome.error
         return run
 
+    async def run_aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        """``await``-able ``run``: the run starts (and, locally, runs) off the event loop."""
+        import asyncio
+
+        return await asyncio.to_thread(self.run, task, *args, **kwargs)
+
     def _options(self) -> dict[str, Any]:
         """The run options both modes take, by keyword."""
         return {
@@ -158,6 +360,7 @@ class RunContext:
             "overwrite_cache": self.overwrite_cache,
             "max_action_concurrency": self.max_action_concurrency,
             "env_vars": self.env_vars,
+            "custom_context": self.custom_context,
         }
 
     def _mode(self) -> str:
@@ -184,20 +387,52 @@ def with_runcontext(
     overwrite_cache: bool = False,
     max_action_concurrency: int | None = None,
     env_vars: Mapping[str, str] | None = None,
+    custom_context: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+    interruptible: bool | None = None,
+    log_level: int | None = None,
+    dry_run: bool = False,
+    **flyte2: Any,
 ) -> RunContext:
     """Run options for the next ``.run(task, ...)``: mode (``"local"`` or ``"remote"``;
-    default remote once ``fl.init()`` connected), name, cache override, fan-out limit."""
+    default remote once ``fl.init()`` connected), name, cache override, fan-out limit,
+    env vars, and Flyte 2's ``custom_context`` (read in tasks as
+    ``fl.ctx().custom_context``, handed on to their children).
+
+    ``labels``, ``annotations``, ``interruptible`` and Flyte 2's cloud options
+    (``service_account``, ``queue``, ``copy_style``, ...) are accepted and kept on the
+    returned context, with no effect on this machine; ``log_level`` sets flyte_nb's
+    logger level.
+    """
     return RunContext(
         mode=mode,
         name=name,
         overwrite_cache=overwrite_cache,
         max_action_concurrency=max_action_concurrency,
         env_vars=env_vars,
+        custom_context=custom_context,
+        labels=labels,
+        annotations=annotations,
+        interruptible=interruptible,
+        log_level=log_level,
+        dry_run=dry_run,
+        **flyte2,
     )
 
 
-def run(task: Any, *args: Any, **kwargs: Any) -> Run:
-    """Run ``task`` (or a ``LaunchPlan``) with these inputs and return its ``Run`` (local
-    mode: when finished; on a backend: at once)."""
-    __tracebackhide__ = True
-    return RunContext().run(task, *args, **kwargs)
+class _RunFunction:
+    """``fl.run(task, ...)``, and Flyte 2's ``await fl.run.aio(task, ...)``."""
+
+    def __call__(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        """Run ``task`` (or a ``LaunchPlan``) with these inputs and return its ``Run``
+        (local mode: when finished; on a backend: at once)."""
+        __tracebackhide__ = True
+        return RunContext().run(task, *args, **kwargs)
+
+    async def aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        """``await fl.run.aio(task, ...)``: ``fl.run`` from async code."""
+        return await RunContext().run_aio(task, *args, **kwargs)
+
+
+run = _RunFunction()

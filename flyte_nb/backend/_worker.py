@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..artifacts import _hooks as artifacts
-from ..engine._context import ActionFrame, current_group, enter, leave
+from ..engine._context import (
+    ActionFrame,
+    current_group,
+    custom_context_from_env,
+    effective_custom_context,
+    encode_custom_context,
+    enter,
+    leave,
+)
 from ..engine._controller import RunController
 from ..engine._docs import ActionDocs, close_docs, start_docs
 from ..engine._errors import pack_error, rebuild_error
@@ -113,13 +121,17 @@ class WorkerController:
         inputs = encode_values(values, put)
         group = current_group()
         cache = cache_identity(task, values, inputs, put)
+        spec = self.worker.spec_for(task)
+        inherited = encode_custom_context(effective_custom_context())  # Flyte 2 custom_context
+        if inherited:
+            spec = {**spec, "env": {**spec.get("env", {}), **inherited}}
         return self.worker.request(
             {
                 "op": "submit",
                 "run": self.run.name,
                 "parent": parent.state.name,
                 "name": child_name(parent, task, inputs, group),
-                "spec": self.worker.spec_for(task),
+                "spec": spec,
                 "inputs": inputs,
                 "group": group,
                 "cache": list(cache) if cache else None,
@@ -279,6 +291,7 @@ class Worker:
             job["group"], job["inputs"],
         )  # fmt: skip
         state.attempts = job["attempt"]
+        state.custom_context = custom_context_from_env(job["env"])
         state.transitions = [["RUNNING", time.time()]]  # for the Timeline deck
         controller = WorkerController(self, job["run"], job["raw_dir"])
         frame = ActionFrame(controller, state, task.is_async, task.cache_version())  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ def submit_run(
     overwrite_cache: bool,
     max_action_concurrency: int | None,
     env_vars: Mapping[str, str],
+    custom_context: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     __tracebackhide__ = True
     from ..bundle import pack_task
@@ -66,7 +67,7 @@ def submit_run(
         "name": name,
         "project": session.project,
         "domain": session.domain,
-        "spec": task_spec(task, ref.to_dict()),
+        "spec": _with_custom_context(task_spec(task, ref.to_dict()), custom_context),
         "inputs": inputs,
         "cache": list(cache) if cache else None,
         "options": {
@@ -78,3 +79,16 @@ def submit_run(
         },
     }
     return client.create_run(body)
+
+
+def _with_custom_context(
+    spec: dict[str, Any], custom_context: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The root's spec env carries the run's Flyte 2 custom context (not the run's env,
+    which would override what a parent hands its children)."""
+    from ..engine._context import encode_custom_context
+
+    inherited = encode_custom_context(custom_context or {})
+    if inherited:
+        spec["env"] = {**spec.get("env", {}), **inherited}
+    return spec

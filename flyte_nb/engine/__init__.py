@@ -7,7 +7,7 @@ loop async bodies run on, ``_capture`` records stdout/stderr per action, ``_map`
 modules that call it.
 """
 
-from ._context import ActionFrame, current_context, current_frame, group
+from ._context import ActionFrame, ctx, current_context, current_frame, custom_context, group
 from ._controller import RunController
 from ._loop import block_on
 from ._map import MapResult, map
@@ -20,8 +20,10 @@ __all__ = [
     "RunController",
     "RunOutcome",
     "block_on",
+    "ctx",
     "current_context",
     "current_frame",
+    "custom_context",
     "execute_run",
     "group",
     "map",

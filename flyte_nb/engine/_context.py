@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import datetime
+import json
+import os
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FlyteValidationException, NotInTaskContextError
@@ -25,6 +28,16 @@ _frame: contextvars.ContextVar[ActionFrame | None] = contextvars.ContextVar(
     "flyte_nb_frame", default=None
 )
 _group: contextvars.ContextVar[str | None] = contextvars.ContextVar("flyte_nb_group", default=None)
+# ``with flyte.custom_context(...)`` inside a body: the custom context its calls hand on.
+# None means "the running action's own" (``ActionFrame.custom_context``).
+_custom: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "flyte_nb_custom_context", default=None
+)
+# How a custom context reaches an action that runs in a backend worker: the submitting
+# side puts it in the action's environment, and the worker's frame reads it back. The
+# environment, because it already travels with every action spec, needs no new field in
+# the backend's protocol, and a child's spec env is applied per action.
+CUSTOM_CONTEXT_ENV = "_FLYTE_NB_CUSTOM_CONTEXT"
 
 
 class ActionFrame:
@@ -35,6 +48,7 @@ class ActionFrame:
         "attempt",
         "call_seq",
         "controller",
+        "custom_context",
         "docs",
         "is_async",
         "pending",
@@ -56,6 +70,8 @@ class ActionFrame:
         self.slot: asyncio.Semaphore | None = None  # held while running, lent while waiting
         self.docs: Any = None  # ActionDocs, created on first use (engine/_docs.py)
         self._action_id: ActionID | None = None
+        # What this action inherited; the engine sets it from the caller at submission.
+        self.custom_context: dict[str, str] = state.custom_context or {}
 
     @property
     def action_id(self) -> ActionID:
@@ -74,14 +90,88 @@ def current_frame() -> ActionFrame | None:
     return _frame.get()
 
 
-def enter(frame: ActionFrame) -> tuple[contextvars.Token[Any], contextvars.Token[Any]]:
-    """Make ``frame`` current; a child's body starts outside its parent's groups."""
-    return _frame.set(frame), _group.set(None)
+_Tokens = tuple[contextvars.Token[Any], contextvars.Token[Any], contextvars.Token[Any]]
 
 
-def leave(tokens: tuple[contextvars.Token[Any], contextvars.Token[Any]]) -> None:
+def enter(frame: ActionFrame) -> _Tokens:
+    """Make ``frame`` current; a child's body starts outside its parent's groups and
+    ``custom_context`` blocks (it sees what it inherited, in ``frame.custom_context``)."""
+    return _frame.set(frame), _group.set(None), _custom.set(None)
+
+
+def leave(tokens: _Tokens) -> None:
     _frame.reset(tokens[0])
     _group.reset(tokens[1])
+    _custom.reset(tokens[2])
+
+
+def effective_custom_context() -> dict[str, str]:
+    """The custom context a task call made here hands to its action."""
+    override = _custom.get()
+    if override is not None:
+        return override
+    frame = _frame.get()
+    return frame.custom_context if frame is not None else {}
+
+
+def encode_custom_context(values: Mapping[str, str]) -> dict[str, str]:
+    """The env entry that carries ``values`` to a worker (none when empty)."""
+    return {CUSTOM_CONTEXT_ENV: json.dumps(dict(values), sort_keys=True)} if values else {}
+
+
+def custom_context_from_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a backend worker's action inherited, from its environment."""
+    text = (os.environ if env is None else env).get(CUSTOM_CONTEXT_ENV)
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def check_custom_context(values: object, where: str) -> dict[str, str]:
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in values.items()
+    ):
+        raise FlyteValidationException(
+            f"{where}: custom_context takes string keys and string values, got {values!r}; "
+            "convert numbers with str(...), e.g. custom_context={'trace_id': 'abc', 'n': '3'}"
+        )
+    return dict(values)
+
+
+@contextlib.contextmanager
+def custom_context(**values: str) -> Iterator[None]:
+    """Tasks called inside this block inherit these key/values (on top of the current
+    ones) in ``flyte.ctx().custom_context``; they pass them on to their own children.
+
+    Outside a running task it changes nothing, as in Flyte 2: set a run's base context
+    with ``fl.with_runcontext(custom_context={...})``.
+    """
+    values = check_custom_context(values, "flyte.custom_context(...)")
+    if _frame.get() is None:
+        yield
+        return
+    token = _custom.set({**effective_custom_context(), **values})
+    try:
+        yield
+    finally:
+        _custom.reset(token)
+
+
+def ctx() -> TaskContext | None:
+    """Flyte 2's ``flyte.ctx()``: the running task's context, or None outside a task.
+
+    None rather than an error (unlike ``current_context()``), because Flyte 2 code tests
+    ``if flyte.ctx():`` to tell "inside a task" from "at the top level".
+    """
+    if _frame.get() is None:
+        return None
+    return current_context()
 
 
 def current_group() -> str | None:
@@ -110,7 +200,16 @@ def current_context() -> TaskContext:
         group_data=GroupData(name=group) if group else None,
         data={"attempt": frame.attempt, "task_name": state.task_name, "run_name": run.name},
         mode=getattr(frame.controller, "mode", "local"),
+        custom_context=dict(effective_custom_context()),
+        run_start_time=_start_time(run),
     )
+
+
+def _start_time(run: Any) -> datetime.datetime | None:
+    created = getattr(run, "created_at", None)
+    if created is None:
+        return None
+    return datetime.datetime.fromtimestamp(created, tz=datetime.UTC)
 
 
 @contextlib.contextmanager

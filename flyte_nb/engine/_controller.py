@@ -34,7 +34,7 @@ from ..secrets._inject import task_scope as secrets_scope
 from ..types import check_input, check_output, encode_values
 from ..types._values import decode_values
 from . import _state as ph
-from ._context import ActionFrame, current_group, enter, leave
+from ._context import ActionFrame, current_group, effective_custom_context, enter, leave
 from ._deadline import sync_deadline
 from ._docs import ActionDocs, close_docs, start_docs
 from ._loop import block_on, sync_pool
@@ -60,8 +60,10 @@ class RunController:
         overwrite_cache: bool,
         max_action_concurrency: int | None,
         raw_data_dir: Path,
+        custom_context: dict[str, str] | None = None,
     ) -> None:
         self.run = run
+        self.custom_context = custom_context or {}  # the run's base (with_runcontext)
         self.recorder = recorder
         self.overwrite_cache = overwrite_cache
         self.raw_data_dir = raw_data_dir
@@ -119,6 +121,7 @@ class RunController:
             inputs,
         )
         state.spec = local_spec(task)  # resources, secrets (by name), actor: recorded
+        state.custom_context = self.custom_context if parent is None else effective_custom_context()
         self.run.action_count += 1
         cache_id = cache_identity(task, values, inputs, put)
         if cache_id is not None:

@@ -35,12 +35,19 @@ if TYPE_CHECKING:
 class RunOutcome:
     """What a finished local run left behind: its state, and the value or the exception."""
 
-    __slots__ = ("error", "state", "value")
+    __slots__ = ("error", "output_names", "state", "value")
 
-    def __init__(self, state: RunState, value: Any, error: BaseException | None) -> None:
+    def __init__(
+        self,
+        state: RunState,
+        value: Any,
+        error: BaseException | None,
+        output_names: tuple[str, ...] = ("o0",),
+    ) -> None:
         self.state = state
         self.value = value
         self.error = error
+        self.output_names = output_names  # how Flyte 2's tuple of outputs names them
 
 
 def recorder() -> Recorder:
@@ -56,6 +63,7 @@ def execute_run(
     overwrite_cache: bool,
     max_action_concurrency: int | None,
     env_vars: Mapping[str, str],
+    custom_context: Mapping[str, str] | None = None,
 ) -> RunOutcome:
     if current_frame() is not None:
         from ..exceptions import FlyteValidationException
@@ -84,6 +92,7 @@ def execute_run(
         overwrite_cache=overwrite_cache,
         max_action_concurrency=max_action_concurrency,
         raw_data_dir=raw_data_dir,
+        custom_context=dict(custom_context or {}),
     )
     _capture.install()
     rec.write_run(state)
@@ -108,7 +117,7 @@ def execute_run(
             outputs = encode_values(task.pack_outputs(value), rec.blobs.put)
             state.finish(ph.SUCCEEDED, outputs=outputs)
     rec.write_run(state)
-    return RunOutcome(state, value, error)
+    return RunOutcome(state, value, error, task.output_names)
 
 
 def _timed_out(exc: BaseException) -> bool:

@@ -40,6 +40,7 @@ class ActionState:
         "cache_hit",
         "cache_key",
         "created_at",
+        "custom_context",
         "ended_at",
         "error",
         "group_name",
@@ -90,6 +91,9 @@ class ActionState:
         self.error: str | None = None
         self.transitions: list[list[Any]] = [[QUEUED, now]]
         self.attempt_log: list[dict[str, Any]] = []
+        # Flyte 2's custom context this action inherited (not recorded: run metadata
+        # that travels with the call, like the caller's group).
+        self.custom_context: dict[str, str] | None = None
 
     def set_phase(self, phase: str) -> None:
         now = time.time()

@@ -9,8 +9,9 @@ rather than built or scheduled here.
 """
 
 from ._dockerfile import render as render_dockerfile
+from ._flyte2 import Image
 from ._pod import PodTemplate
 from ._registry import manifest_exists
 from ._spec import ImageSpec
 
-__all__ = ["ImageSpec", "PodTemplate", "manifest_exists", "render_dockerfile"]
+__all__ = ["Image", "ImageSpec", "PodTemplate", "manifest_exists", "render_dockerfile"]

@@ -203,6 +203,10 @@ class TaskContext:
     # hashable. Frozen protects the binding, not the dict: use ``replace`` to share less.
     data: dict[str, Any] = field(default_factory=dict, hash=False)
     mode: Literal["local", "remote", "hybrid"] = "local"
+    # Flyte 2's run-level key/value metadata (``with_runcontext(custom_context=...)``,
+    # ``flyte.custom_context(...)``): what this action inherited from its caller.
+    custom_context: dict[str, str] = field(default_factory=dict, hash=False)
+    run_start_time: Any = None  # datetime (UTC) the run started; Flyte 2's ctx().run_start_time
 
     def __post_init__(self) -> None:
         if not isinstance(self.action, ActionID):

@@ -34,6 +34,30 @@ def _outputs_value(outputs: dict[str, Any]) -> Any:
     return tuple(outputs.values())
 
 
+class ActionOutputs(tuple[Any, ...]):
+    """Flyte 2's ``run.outputs()`` value: every output in a tuple (``outputs()[0]``), also
+    by name (``.o0``, ``.named_outputs``). Returned once the program called
+    ``fl.init_from_config()`` (see ``fl.init``'s ``outputs`` setting and
+    docs/compatibility.md); a notebook's ``run.outputs()`` stays the plain value."""
+
+    _names: tuple[str, ...]
+
+    def __new__(cls, values: tuple[Any, ...], names: tuple[str, ...] | None = None) -> Any:
+        obj = super().__new__(cls, values)
+        obj._names = names or tuple(f"o{i}" for i in range(len(values)))
+        return obj
+
+    @property
+    def named_outputs(self) -> dict[str, Any]:
+        return dict(zip(self._names, self, strict=False))
+
+    def __getattr__(self, name: str) -> Any:
+        names = self.__dict__.get("_names", ())
+        if name in names:
+            return self[names.index(name)]
+        raise AttributeError(f"outputs have no {name!r}; they are {list(names)}")
+
+
 def _check_name(what: str, name: object) -> str:
     if not isinstance(name, str) or not name:
         raise FlyteValidationException(f"{what} needs a run name (str), got {name!r}")
@@ -268,11 +292,31 @@ class Run:
     def inputs(self) -> dict[str, Any]:
         return self._source.values(self.name, None, "inputs")
 
+    @property
+    def url(self) -> str | None:
+        """Where this run's record is served (a backend's API); None for a kernel run,
+        which lives in this machine's records (``Run.get(name)`` finds it again)."""
+        from ._sources import RemoteSource
+
+        if isinstance(self._source, RemoteSource):
+            return f"{self._source.where().rstrip('/')}/api/v1/runs/{self.name}"
+        return None
+
     def outputs(self) -> Any:
-        """The root task's return value; a failed run raises the task's own error."""
+        """The root task's return value (a tuple for several outputs); a failed run raises
+        the task's own error. Flyte 2 programs (after ``fl.init_from_config()``) get
+        every output in an ``ActionOutputs`` tuple instead, as Flyte 2 returns them."""
+        from .._run import outputs_style
+
+        tuple_style = outputs_style() == "tuple"
         if self._outcome is not None:
             if self._outcome.error is not None:
                 raise self._outcome.error
+            if tuple_style:
+                names = self._outcome.output_names
+                value = self._outcome.value
+                values = (value,) if len(names) == 1 else tuple(value or ())
+                return ActionOutputs(values, names)
             return self._outcome.value
         if self.phase != "SUCCEEDED":
             if self.phase in TERMINAL:
@@ -280,7 +324,10 @@ class Run:
             raise FlyteValidationException(
                 f"Run {self.name!r} is {self.phase}; it has no outputs yet (call run.wait())"
             )
-        return _outputs_value(self._source.values(self.name, None, "outputs"))
+        named = self._source.values(self.name, None, "outputs")
+        if tuple_style:
+            return ActionOutputs(tuple(named.values()), tuple(named))
+        return _outputs_value(named)
 
     def _error(self) -> BaseException:
         """The task's own exception when the records kept it (backend runs pickle it),

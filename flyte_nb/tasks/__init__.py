@@ -9,6 +9,7 @@ from ._devices import AMD_GPU, GPU, HABANA_GAUDI, TPU, Device, Neuron
 from ._environment import TaskEnvironment
 from ._resources import Resources
 from ._retry import Backoff, RetryStrategy, Timeout
+from ._reuse import ReusePolicy
 from ._secret import MountType, Secret
 from ._template import TaskTemplate
 
@@ -23,6 +24,7 @@ __all__ = [
     "Neuron",
     "Resources",
     "RetryStrategy",
+    "ReusePolicy",
     "Secret",
     "TaskEnvironment",
     "TaskTemplate",

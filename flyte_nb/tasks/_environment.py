@@ -17,10 +17,26 @@ from ..cache import Cache
 from ..exceptions import FlyteValidationException, TaskNameClashError
 from ._resources import Resources
 from ._retry import RetryStrategy
+from ._reuse import ReusePolicy
 from ._secret import Secret, normalize_secrets
 from ._template import TaskTemplate, _check_resources, check_env_vars
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+# Flyte 2's ``@env.task`` settings that concern a cloud cluster (pods, queues, inline I/O
+# limits, UI links...): accepted, kept on the task, no effect here.
+_FLYTE2_TASK = frozenset(
+    {
+        "pod_template",
+        "interruptible",
+        "max_inline_io_bytes",
+        "queue",
+        "triggers",
+        "links",
+        "task_resolver",
+        "entrypoint",
+        "produces_artifacts",
+    }
+)
 
 
 class TaskEnvironment:
@@ -36,6 +52,13 @@ class TaskEnvironment:
         secrets: str | Secret | Sequence[str | Secret] | None = None,
         description: str | None = None,
         depends_on: Sequence[TaskEnvironment] = (),
+        image: Any = "auto",
+        reusable: ReusePolicy | None = None,
+        pod_template: Any = None,
+        interruptible: bool = False,
+        include: Sequence[str] = (),
+        queue: str | None = None,
+        plugin_config: Any = None,
     ) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise FlyteValidationException(
@@ -63,6 +86,33 @@ class TaskEnvironment:
             raise FlyteValidationException(f"TaskEnvironment {name} cannot depend on itself")
         self.depends_on: tuple[TaskEnvironment, ...] = tuple(deps)
         self.tasks: dict[str, TaskTemplate] = {}
+        # Flyte 2's container settings: validated and recorded; tasks run in the kernel or
+        # in backend workers here (docs/compatibility.md).
+        self.image = _check_image(image, name)
+        if reusable is not None and not isinstance(reusable, ReusePolicy):
+            raise FlyteValidationException(
+                f"TaskEnvironment {name}: reusable must be a flyte_nb.ReusePolicy(...), got "
+                f"{type(reusable).__qualname__}; e.g. reusable=ReusePolicy(replicas=2)"
+            )
+        self.reusable = reusable
+        if not isinstance(interruptible, bool):
+            raise FlyteValidationException(
+                f"TaskEnvironment {name}: interruptible must be True or False, "
+                f"got {interruptible!r}"
+            )
+        self.interruptible = interruptible
+        if isinstance(include, str) or not all(isinstance(p, str) for p in include):
+            raise FlyteValidationException(
+                f"TaskEnvironment {name}: include must be a tuple of file paths, got {include!r}"
+            )
+        self.include = tuple(include)
+        if queue is not None and not isinstance(queue, str):
+            raise FlyteValidationException(
+                f"TaskEnvironment {name}: queue must be a string, got {queue!r}"
+            )
+        self.queue = queue
+        self.pod_template = pod_template
+        self.plugin_config = plugin_config
 
     def all_environments(self) -> list[TaskEnvironment]:
         """This environment and everything it depends on, transitively, each once."""
@@ -90,7 +140,8 @@ class TaskEnvironment:
         report: bool = False,
         enable_deck: bool = False,
         deck_fields: Iterable[str] | None = None,
-        docs: str | None = None,
+        docs: Any = None,
+        **flyte2: Any,
     ) -> Callable[[Callable[..., Any]], TaskTemplate]: ...
 
     def task(
@@ -104,9 +155,26 @@ class TaskEnvironment:
         report: bool = False,
         enable_deck: bool = False,
         deck_fields: Iterable[str] | None = None,
-        docs: str | None = None,
+        docs: Any = None,
+        **flyte2: Any,
     ) -> TaskTemplate | Callable[[Callable[..., Any]], TaskTemplate]:
-        """Turn a function into a task of this environment (``@env.task`` or ``@env.task(...)``)."""
+        """Turn a function into a task of this environment (``@env.task`` or ``@env.task(...)``).
+
+        Flyte 2's other settings (``pod_template``, ``interruptible``, ``queue``,
+        ``max_inline_io_bytes``, ``triggers``, ``links``, ...) are accepted and kept in
+        ``task.flyte2_options``; they concern a cloud cluster, not this machine.
+        """
+        unknown = sorted(set(flyte2) - _FLYTE2_TASK)
+        if unknown:
+            raise FlyteValidationException(
+                f"@{self.name}.task got unknown setting(s) {unknown}; it takes short_name, "
+                "cache, retries, timeout, report, enable_deck, deck_fields, docs and Flyte 2's "
+                f"{sorted(_FLYTE2_TASK)}"
+            )
+        if isinstance(docs, str) or docs is None:
+            doc_text = docs
+        else:  # Flyte 2's Documentation(description=...)
+            doc_text = getattr(docs, "description", None) or str(docs)
 
         def decorate(func: Callable[..., Any]) -> TaskTemplate:
             template = TaskTemplate(
@@ -119,8 +187,9 @@ class TaskEnvironment:
                 report=report,
                 enable_deck=enable_deck,
                 deck_fields=deck_fields,
-                docs=docs,
+                docs=doc_text,
             )
+            template.flyte2_options = dict(flyte2)
             self._register(template)
             return template
 
@@ -144,6 +213,22 @@ class TaskEnvironment:
 
     def __repr__(self) -> str:
         return f"TaskEnvironment(name={self.name!r}, tasks={sorted(self.tasks)})"
+
+
+def _check_image(image: object, env: str) -> Any:
+    """``"auto"``, None, an image reference string, a ``flyte_nb.Image`` or an ``ImageSpec``."""
+    if image is None or isinstance(image, str):
+        if isinstance(image, str) and not image.strip():
+            raise FlyteValidationException(f"TaskEnvironment {env}: image must not be empty")
+        return image
+    from ..image import Image, ImageSpec
+
+    if isinstance(image, (Image, ImageSpec)):
+        return image
+    raise FlyteValidationException(
+        f"TaskEnvironment {env}: image must be an image reference (str), flyte_nb.Image or "
+        f"ImageSpec, got {type(image).__qualname__}; e.g. image=Image.from_debian_base()"
+    )
 
 
 def _origin(func: Callable[..., Any]) -> tuple[str, str]:

@@ -87,6 +87,7 @@ class TaskTemplate:
         self.env_vars: dict[str, str] = dict(env.env_vars)
         self.secrets: tuple[Secret, ...] = env.secrets
         self.task_hash = digest(self.name)
+        self.flyte2_options: dict[str, Any] = {}  # Flyte 2 cluster settings, recorded only
         self._cache_version: str | None = None
         self._check_defaults()
         self.output_artifacts: dict[str, Any] = artifacts.declared(self)  # Annotated[T, A]
@@ -108,6 +109,10 @@ class TaskTemplate:
                 ) from None
 
     # -- what the engine asks ----------------------------------------------------------
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return self._output_names
+
     def cache_version(self) -> str:
         if self._cache_version is None:
             self._cache_version = self.cache.get_version(VersionParameters(func=self.func))
@@ -154,6 +159,15 @@ class TaskTemplate:
             return self._checked_async(values)
         result = self.func(**values)
         return check_output(self.name, self.return_type, result)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Flyte 2's ``task.forward(...)``: the function body itself, here, with no action.
+
+        Inside a run the call is not recorded, cached or retried (it is part of the
+        caller's action); an async task's ``forward`` is awaited for its value.
+        """
+        __tracebackhide__ = True
+        return self.func(*args, **kwargs)
 
     def aio(self, *args: Any, **kwargs: Any) -> Any:
         """An awaitable of this task, sync or async: ``await t.aio(x)``, or gather many."""

@@ -30,6 +30,7 @@ import datetime
 import decimal
 import enum
 import sys
+import types
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -81,14 +82,77 @@ def _anything(value: Any) -> str | None:
     return None
 
 
+def _typeddict(annotation: Any) -> Checker:
+    """A ``typing.TypedDict``, checked here: pydantic refuses ``typing.TypedDict`` before
+    Python 3.12 (it wants ``typing_extensions``'), and Flyte 2 code uses ``typing``'s."""
+    hints = typing.get_type_hints(annotation)
+    required = frozenset(getattr(annotation, "__required_keys__", hints))
+    fields = {k: checker_for(v) for k, v in hints.items()}
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return "expected a dict"
+        missing = sorted(required - value.keys())
+        if missing:
+            return f"missing key(s) {missing}"
+        extra = sorted(str(k) for k in value.keys() - fields.keys())
+        if extra:
+            return f"unexpected key(s) {extra}"
+        for key, item in value.items():
+            problem = fields[key](item)
+            if problem is not None:
+                return f"[{key}] expects {type_name(hints[key])}" + (
+                    f": {problem}" if problem else ""
+                )
+        return None
+
+    return check
+
+
+def _generic_fallback(annotation: Any) -> Checker | None:
+    """Containers and unions of what pydantic cannot describe (a TypedDict inside a list),
+    checked element by element."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [checker_for(a) for a in args]
+        return lambda v: None if any(c(v) is None for c in options) else ""
+    if origin in (list, set, frozenset) and len(args) == 1:
+        item = checker_for(args[0])
+        return lambda v: None if isinstance(v, origin) and all(item(x) is None for x in v) else ""
+    if origin is dict and len(args) == 2:
+        key, val = checker_for(args[0]), checker_for(args[1])
+        return lambda v: (
+            None
+            if isinstance(v, dict) and all(key(k) is None and val(x) is None for k, x in v.items())
+            else ""
+        )
+    if origin is tuple and args and args[-1] is not Ellipsis:
+        parts = [checker_for(a) for a in args]
+        return lambda v: (
+            None
+            if isinstance(v, tuple)
+            and len(v) == len(parts)
+            and all(c(x) is None for c, x in zip(parts, v, strict=True))
+            else ""
+        )
+    return None
+
+
 def _pydantic(annotation: Any) -> Checker:
     from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+    if typing.is_typeddict(annotation):
+        return _typeddict(annotation)
     try:
         adapter: Any = TypeAdapter(annotation, config=ConfigDict(arbitrary_types_allowed=True))
     except Exception:
-        # pydantic cannot describe this annotation (a bare TypeVar, an exotic generic):
-        # fall back to isinstance on its origin class, or accept what we cannot check.
+        # pydantic cannot describe this annotation (a bare TypeVar, an exotic generic, a
+        # TypedDict inside a list): check containers item by item, else isinstance on the
+        # origin class, or accept what we cannot check.
+        fallback = _generic_fallback(annotation)
+        if fallback is not None:
+            return fallback
         origin = typing.get_origin(annotation) or annotation
         if isinstance(origin, type):
             return lambda v: None if isinstance(v, origin) else ""
