@@ -561,6 +561,14 @@ def test_remote_files_keep_path_and_hash(tmp_path: Path) -> None:
     ref_dir = Dir.from_existing_remote("memory://bucket", dir_cache_key="d1")
     again = decode_value(encode_value(ref_dir, store.put), store.get)
     assert (again.path, again.hash) == ("memory://bucket", "d1")
+    # test_transformer_serde (test_files.py, test_dirs.py): equal after a round trip
+    assert back == [with_hash, without]
+    assert again == ref_dir
+    assert again != Dir.from_existing_remote("memory://bucket")  # another hash
+    assert len({with_hash, back[0], without}) == 2
+    received = decode_value(encode_value(File(path=str(local)), store.put), store.get)
+    assert received == decode_value(encode_value(received, store.put), store.get)
+    assert received != File(path=str(local))  # stored content vs a local path
     assert again.get_file_sync("data.csv") is not None
 
 

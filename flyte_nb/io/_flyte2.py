@@ -59,6 +59,19 @@ class Flyte2Value:
     def _setup_from_inner(self) -> None:
         """Subclasses fill their own fields from ``_inner`` here."""
 
+    def _where(self) -> object:
+        """What the value points at, for equality (Flyte 2's are pydantic models, equal
+        when their fields are). Never reads or downloads anything."""
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Flyte2Value) or other._tag != self._tag:
+            return NotImplemented
+        return (self._where(), self.format, self.hash) == (other._where(), other.format, other.hash)
+
+    def __hash__(self) -> int:
+        return hash((self._tag, self._where(), self.format, self.hash))
+
 
 def inner_of(value: Any) -> Any:
     """The Union value inside a Flyte 2 one (``value`` itself otherwise)."""

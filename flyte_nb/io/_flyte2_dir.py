@@ -233,6 +233,14 @@ class Dir(Flyte2Value):
         return dest
 
     # -- forms -----------------------------------------------------------------------------
+    def _where(self) -> object:
+        d = self._inner
+        if d._remote_source is not None:
+            return (d._remote_source, d._name)
+        if d._stored() and d._blob is not None:  # received: its manifest
+            return (d._blob, d._name)
+        return (os.path.abspath(d._path) if d._path else id(d), d._name)
+
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "name": self.name, "format": self.format, "hash": self.hash}
 

@@ -255,6 +255,14 @@ class File(Flyte2Value):
         return os.path.abspath(dest)
 
     # -- forms -----------------------------------------------------------------------------
+    def _where(self) -> object:
+        ff = self._inner
+        if ff._remote_source is not None:
+            return (ff._remote_source, ff._name)
+        if ff._blob is not None and not ff._stamp:  # received: its content
+            return (ff._blob, ff._name)
+        return (os.path.abspath(ff._path), ff._name)
+
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "name": self.name, "format": self.format, "hash": self.hash}
 

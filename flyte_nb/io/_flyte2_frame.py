@@ -155,6 +155,12 @@ class DataFrame(Flyte2Value):
         return self._inner.iter()
 
     # -- forms -----------------------------------------------------------------------------
+    def _where(self) -> object:
+        sd = self._inner
+        if sd._blob is not None:
+            return sd._blob
+        return sd._uri if sd._uri is not None else id(sd._dataframe)
+
     def to_dict(self) -> dict[str, Any]:
         return {"uri": self.uri, "format": self.format, "hash": self.hash}
 
