@@ -88,7 +88,7 @@ def test_too_many_failures_fail_with_a_listing() -> None:
     # flytekit raises the failing item's own error; a note lists every failure.
     with pytest.raises(ValueError, match="no multiples of 4: 4") as info:
         strict(xs=[1, 4, 2])
-    assert type(info.value) is ValueError
+    assert isinstance(info.value, ValueError)
     assert info.value.map_failures.keys() == {1}  # type: ignore[attr-defined]
     assert any("1 of 3 items failed" in n for n in info.value.__notes__)
     with pytest.raises(ValueError, match="no multiples of 4: 4") as info:

@@ -125,7 +125,8 @@ class WorkflowTemplate(TaskTemplate):
                 continue
             if key not in self.input_types:
                 raise FlyteFailureNodeInputMismatchException(
-                    f"Workflow '{self.name}': on_failure '{handler.name}' needs input '{key}', "
+                    f"Mismatched Inputs Detected: workflow '{self.name}': on_failure "
+                    f"'{handler.name}' needs input '{key}', "
                     f"which the workflow does not have; give it a default or drop it (the "
                     f"handler gets the workflow's inputs {list(self.input_types)} and err: "
                     "FlyteError | None)"
@@ -133,9 +134,10 @@ class WorkflowTemplate(TaskTemplate):
         missing = [k for k in self.input_types if k not in handler.input_types]
         if missing:
             raise FlyteFailureNodeInputMismatchException(
-                f"Workflow '{self.name}': on_failure '{handler.name}' must take every input "
-                f"of the workflow, but lacks {missing}; give it the parameters "
-                f"{list(self.input_types)} (and optionally err: FlyteError | None)"
+                f"Mismatched Inputs Detected: on_failure '{handler.name}' of workflow "
+                f"'{self.name}' must take every input of the workflow, but lacks {missing}; "
+                f"give it the parameters {list(self.input_types)} (and optionally "
+                "err: FlyteError | None)"
             )
 
     # -- compiling -----------------------------------------------------------------------
@@ -181,8 +183,8 @@ class WorkflowTemplate(TaskTemplate):
             )
         if returned is None or void:
             raise FlyteMissingReturnValueException(
-                f"Workflow '{self.name}' declares output(s) {list(names)} but its body returns "
-                "nothing; return the promises of the tasks that produce them"
+                f"Failed to bind output(s) {list(names)} of workflow '{self.name}': its body "
+                "returns nothing; return the promises of the tasks that produce them"
             )
         if not self._multi_output:
             return {names[0]: returned}
@@ -216,8 +218,9 @@ class WorkflowTemplate(TaskTemplate):
             # Raised outside the except block, so the user's exception keeps its own cause.
             error = failure.error
             error.add_note(
-                f"flyte_nb: node {failure.node.id} ({failure.node.label}) of workflow "
-                f"'{self.name}' failed"
+                # flytekit's wording ("Error encountered while executing"), which code matches
+                f"flyte_nb: Error encountered while executing '{failure.node.label}' (node "
+                f"{failure.node.id} of workflow '{self.name}')"
             )
             if self.on_failure is not None:
                 await self._handle_failure(values, failure)
