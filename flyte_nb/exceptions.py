@@ -13,9 +13,6 @@ pasted from the Union SDK catches what it expects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from . import errors as _errors
 
 __all__ = [
@@ -129,26 +126,7 @@ class NotInTaskContextError(FlyteNbException, _errors.NotInTaskContextError):
 class NotAvailableHereError(FlyteNbException, NotImplementedError):
     """A seed API that only a hosted Union/Flyte service gives meaning to (gRPC channels,
     service clients, protobuf IDL, Kubernetes pods, API keys). The message says why and what
-    to use with flyte_nb instead; ``not_available_here`` marks such methods."""
-
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def not_available_here(why: str, instead: str) -> Callable[[_F], _F]:
-    """Decorator: the method keeps the seed's signature (so code that only refers to it still
-    imports and type-checks) and raises ``NotAvailableHereError`` when called."""
-    import functools
-
-    def decorate(fn: _F) -> _F:
-        @functools.wraps(fn)
-        def raiser(*args: Any, **kwargs: Any) -> Any:
-            raise NotAvailableHereError(f"{fn.__qualname__}: {why}. Instead: {instead}")
-
-        raiser.__flyte_nb_unavailable__ = True  # type: ignore[attr-defined]
-        return raiser  # type: ignore[return-value]
-
-    return decorate
+    to use with flyte_nb instead (``flyte_nb._unavailable`` marks such methods)."""
 
 
 class FlyteError:

@@ -438,6 +438,18 @@ def test_with_overrides_bad_inputs() -> None:
 # -- on a real backend ------------------------------------------------------------------
 
 
+@task(retries=2)
+def resumes_on_worker(n: int) -> str:
+    ctx = fl.current_context()
+    ctx.logging.info("step log line")
+    cp = ctx.checkpoint
+    done = int(cp.read() or b"0") + 1
+    cp.write(str(done).encode())
+    if done < n:
+        raise RuntimeError(f"stopped after step {done}")
+    return f"{ctx.execution_id.name}:{done}"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("flytekit-dynamic-home")
@@ -461,6 +473,11 @@ def test_dynamic_and_eager_on_the_backend_have_the_local_action_tree(
         assert tree == sorted((a.name, a.parent, a.short_name) for a in local.actions())
     assert len(dyn.actions()) == 5
     assert len(eag.actions()) == 8
+    # flytekit's current_context() names on a worker: the checkpoint survives the retries
+    cp = fl.run(resumes_on_worker, n=3)
+    assert cp.wait(timeout=90).outputs() == f"{cp.name}:3"
+    assert cp.actions()[0].attempts == 3
+    assert "step log line" in cp.actions()[0].logs()
 
 
 def test_with_overrides_on_a_map_task_and_a_dynamic_node() -> None:
@@ -526,3 +543,24 @@ def test_eager_calls_a_workflow_and_a_launch_plan() -> None:
     level_2_action = next(a for a in run.actions() if a.short_name == "level_2")
     kids = [a.short_name for a in run.actions() if a.parent == level_2_action.name]
     assert sorted(kids) == ["add_one", "double", "level_3_subwf", "level_3_subwf"]
+
+
+def test_requests_and_limits_become_one_resources() -> None:
+    @task(requests=Resources(cpu="1", mem="1Gi"), limits=Resources(cpu="2", mem="2Gi"))
+    def t(x: int) -> int:
+        return x
+
+    assert t.resources == Resources(cpu=("1", "2"), mem=("1Gi", "2Gi"))
+
+    @workflow
+    def wf(x: int) -> int:
+        return t(x=x).with_overrides(  # type: ignore[no-any-return]
+            requests=Resources(cpu="3"), limits=Resources(cpu="4", mem="4Gi")
+        )
+
+    assert wf.nodes[0].entity.resources == Resources(cpu=("3", "4"), mem="4Gi")
+    run = fl.run(wf, x=1)
+    assert run.outputs() == 1
+    node = next(a for a in run.actions() if a.parent == "a0")
+    assert node.resources is not None
+    assert node.resources["cpu"] in (["3", "4"], ("3", "4"))

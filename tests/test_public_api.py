@@ -34,6 +34,7 @@ SUBPACKAGES = [
     "flyte_nb.secrets",
     "flyte_nb.artifacts",
     "flyte_nb.jupyter",
+    "flyte_nb.errors",
     "flyte_nb.io",
 ]
 
@@ -72,6 +73,14 @@ PRODUCT_NAMES = [
     "TaskMetadata",
     "HashMethod",
     "Echo",
+    "logger",
+    "RetryStrategy",
+    "Timeout",
+    "errors",
+    "GPU",
+    "TPU",
+    "Device",
+    "Backoff",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]

@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import FlyteValidationException, not_available_here
+from .._unavailable import not_available_here
+from ..exceptions import FlyteValidationException
 
 if TYPE_CHECKING:
     from ._artifact import Artifact

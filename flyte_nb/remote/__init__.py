@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ._app import App
     from ._docs import DeckView
     from ._union import UnionRemote
+    from ._union_fetch import ExecutionSpan, LazyEntity
+    from ._union_hosted import BlobAccess, RemoteConfig
     from ._union_models import (
         LaunchPlanId,
         RegisteredLaunchPlan,
@@ -29,6 +31,10 @@ _LAZY = {
     "App": "._app",
     "DeckView": "._docs",
     "UnionRemote": "._union",
+    "ExecutionSpan": "._union_fetch",
+    "LazyEntity": "._union_fetch",
+    "BlobAccess": "._union_hosted",
+    "RemoteConfig": "._union_hosted",
     "LaunchPlanId": "._union_models",
     "RegisteredLaunchPlan": "._union_models",
     "RegisteredTask": "._union_models",
@@ -40,11 +46,15 @@ __all__ = [
     "Action",
     "ActionTree",
     "App",
+    "BlobAccess",
     "DeckView",
+    "ExecutionSpan",
     "LaunchPlanId",
+    "LazyEntity",
     "RegisteredLaunchPlan",
     "RegisteredTask",
     "RegisteredWorkflow",
+    "RemoteConfig",
     "Run",
     "UnionExecution",
     "UnionRemote",

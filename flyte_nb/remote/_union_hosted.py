@@ -22,7 +22,8 @@ import pathlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import NotAvailableHereError, not_available_here
+from .._unavailable import not_available_here
+from ..exceptions import NotAvailableHereError
 from ._union_models import arg, invalid, required
 
 if TYPE_CHECKING:

@@ -31,6 +31,7 @@ __all__ = [
     "apply_metadata",
     "hash_methods",
     "legacy_cache",
+    "merge_requests_limits",
     "output_hashers",
 ]
 
@@ -206,3 +207,26 @@ def apply_metadata(mapped: Any, metadata: TaskMetadata) -> None:
             f"map_task(metadata=...) applies to a mapped task, not {mapped.task!r}"
         )
     mapped.task = mapped.task.override(**metadata.settings())
+
+
+def merge_requests_limits(requests: Any, limits: Any) -> Any:
+    """flytekit's ``requests=`` and ``limits=`` as one ``Resources``: a field given in both
+    becomes ``(request, limit)`` (cpu, memory); otherwise the one given is used."""
+    if limits is None or requests is None:
+        return requests if limits is None else limits
+    from ..tasks import Resources
+
+    def pick(value: Any, index: int) -> Any:
+        return value[index] if isinstance(value, tuple) else value
+
+    fields: dict[str, Any] = {}
+    for name in ("cpu", "mem"):
+        req, lim = getattr(requests, name), getattr(limits, name)
+        if req is not None and lim is not None:
+            fields[name] = (pick(req, 0), pick(lim, -1))
+        elif req is not None or lim is not None:
+            fields[name] = req if req is not None else lim
+    for name in ("gpu", "ephemeral_storage", "shm"):
+        value = getattr(limits, name)
+        fields[name] = value if value is not None else getattr(requests, name)
+    return Resources(**{k: v for k, v in fields.items() if v is not None})

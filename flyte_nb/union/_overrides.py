@@ -11,10 +11,11 @@ Decisions:
   each item (flytekit overrides its sub-node).
 * ``timeout=None`` removes the task's timeout; ``cache=True`` with ``cache_version`` pins the
   version; ``cache=Cache(...)`` may not be mixed with ``cache_version``/``cache_serialize``.
-* ``requests``/``resources`` become the node's ``resources`` (``limits`` is kept with the
-  other Kubernetes-only settings - ``interruptible``, ``container_image``, ``accelerator``,
-  ``shared_memory``, ``pod_template``, ``task_config`` - recorded on the node's
-  ``union_settings`` and validated, but they change nothing on this machine).
+* ``requests``/``limits``/``resources`` become the node's ``resources`` (a field in both
+  ``requests`` and ``limits`` becomes ``(request, limit)``), which the backend's workers
+  enforce. The Kubernetes-only settings (``interruptible``, ``container_image``,
+  ``accelerator``, ``shared_memory``, ``pod_template``, ``task_config``) are validated and
+  recorded on the node's ``union_settings``; they change nothing on this machine.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from ..cache import Cache
 from ..exceptions import FlyteValidationException
 from ..tasks import Resources, TaskTemplate
-from ._metadata import legacy_cache
+from ._metadata import legacy_cache, merge_requests_limits
 from ._promise import Node, contains_promise
 
 __all__ = ["apply_overrides"]
@@ -53,7 +54,7 @@ _ALLOWED = frozenset(
         "resources",
     }
 )
-_RECORDED = ("limits", "interruptible", "container_image", "accelerator", "shared_memory")
+_RECORDED = ("interruptible", "container_image", "accelerator", "shared_memory")
 _UNSET: Any = object()
 
 
@@ -155,8 +156,10 @@ def _changes(where: str, target: TaskTemplate, o: dict[str, Any]) -> dict[str, A
             raise FlyteValidationException(
                 f"{where}: {key} must be a Resources(...), got {type(value).__qualname__}"
             )
-    if resources is not None or requests is not None:
-        changes["resources"] = resources if resources is not None else requests
+    if resources is not None:
+        changes["resources"] = resources
+    elif requests is not None or o.get("limits") is not None:
+        changes["resources"] = merge_requests_limits(requests, o.get("limits"))
     interruptible = o.get("interruptible")
     if interruptible is not None and not isinstance(interruptible, bool):
         raise FlyteValidationException(f"{where}: interruptible must be True or False")

@@ -12,7 +12,8 @@ Decisions:
 * Settings that only mean something on Kubernetes (``interruptible``, ``container_image``,
   ``requests``/``limits``, ``pod_template``, ``accelerator``, ``labels``...) are validated
   here and recorded on ``template.union_settings``; running in the kernel or on this
-  backend, they change nothing. ``requests``/``resources`` do become ``template.resources``.
+  backend, they change nothing. ``requests``/``limits``/``resources`` do become
+  ``template.resources`` (a field in both ``requests`` and ``limits`` is ``(request, limit)``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..models._interface import is_namedtuple
 from ..tasks import Resources, Secret, TaskEnvironment, TaskTemplate
 from ..types import digest
 from ..types._check import require_typed
-from ._metadata import hash_methods, legacy_cache
+from ._metadata import hash_methods, legacy_cache, merge_requests_limits
 from ._untyped import fill_untyped
 
 __all__ = ["UnionTask", "default_environment", "stable_name", "task", "task_decorator"]
@@ -305,8 +306,10 @@ def _build(
     template.task_config = s["task_config"]
     template.input_hashers = hash_methods(template.input_types)
     changes: dict[str, Any] = {}
-    if resources is not None or requests is not None:
-        changes["resources"] = resources if resources is not None else requests
+    if resources is not None:
+        changes["resources"] = resources
+    elif requests is not None or s["limits"] is not None:
+        changes["resources"] = merge_requests_limits(requests, s["limits"])
     if s["environment"]:
         changes["env_vars"] = s["environment"]
     if s["secret_requests"]:
