@@ -4,7 +4,13 @@ home folder. Every test talks to a real backend process over HTTP (or runs the C
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import json
+import os
+import shutil
+import sqlite3
+import stat
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
-from _backend_util import http, running_server
+from _backend_util import alive, http, running_server, wait_for
 
+import flyte_nb as fl
+from flyte_nb import _version
+from flyte_nb.cli import main as cli
+from flyte_nb.exceptions import FlyteValidationException
 from flyte_nb.server import _daemon
+from flyte_nb.server._config import load_server_config
+from flyte_nb.store import Recorder, UnreadableDatabase
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +152,189 @@ def test_the_openapi_document_declares_what_streams_and_blobs_send(
     assert set(errors) == {"application/json"}  # errors are JSON on every route
     missing = client.head("/api/v1/blobs/" + "0" * 64)
     assert missing.status_code == 404
+
+
+# -- a safe home -------------------------------------------------------------------------------
+hardening = fl.TaskEnvironment("hardening")
+
+
+@hardening.task
+def chatty(n: int) -> int:
+    print("x" * n)
+    return n
+
+
+def _open_to_others(home: Path) -> list[str]:
+    return [
+        f"{oct(stat.S_IMODE(p.lstat().st_mode))} {p}"
+        for p in [home, *home.rglob("*")]
+        if not p.is_symlink() and stat.S_IMODE(p.lstat().st_mode) & 0o077
+    ]
+
+
+def test_a_home_the_server_creates_is_private(tmp_path: Path) -> None:
+    home = tmp_path / "new-home"  # created by flyte_nb: 0700, every file in it 0600
+    with running_server(home, workers=1) as info:
+        fl.init(home=home)
+        assert fl.run(chatty, 3).wait(timeout=60).outputs() == 3
+        data = b"a blob" * 1000
+        with http(info) as c:
+            put = c.put(f"/api/v1/blobs/{hashlib.sha256(data).hexdigest()}", content=data)
+            assert put.status_code == 204
+        assert (home / "flyte_nb.db").exists()
+        assert any(p.is_file() for p in (home / "blobs").rglob("*"))
+        assert _open_to_others(home) == []
+    assert "Traceback" not in (home / "server.log").read_text()  # a clean stop is quiet
+
+
+def test_a_home_that_is_a_file_gets_one_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "not-a-folder"
+    path.write_text("x")
+    for call in (lambda: fl.init(home=path), lambda: fl.init(home=path, local=True)):
+        with pytest.raises(FlyteValidationException, match="is a file, not a folder") as info:
+            call()
+        assert str(path) in str(info.value)
+
+
+def test_a_corrupt_database_gets_one_clear_message(tmp_path: Path) -> None:
+    home = tmp_path / "corrupt"
+    home.mkdir()
+    db = home / "flyte_nb.db"
+    db.write_bytes(b"this is not a database, just some bytes " * 100)
+    with pytest.raises(UnreadableDatabase, match="move it aside") as info:
+        Recorder(db, home / "blobs")  # what the kernel opens in local mode
+    assert str(db) in str(info.value)
+    with pytest.raises(_daemon.ServerStartError) as started:
+        _daemon.ensure_server(home, workers=1)
+    message = str(started.value)
+    assert f"mv {db} {db}.bad" in message
+    assert "Traceback" not in message
+    assert "Traceback" not in (home / "server.log").read_text()
+
+
+def _server_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    """Settings the server process reads from its environment (it inherits ours)."""
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_a_server_whose_home_is_deleted_exits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _server_env(monkeypatch, FLYTE_NB_SERVER_WATCH_INTERVAL="0.2")
+    home = tmp_path / "doomed"
+    info = _daemon.ensure_server(home, workers=1)
+    try:
+        shutil.rmtree(home)
+        wait_for(lambda: not alive(info.pid), 60, "the server to exit")
+    finally:
+        _daemon._kill_group(info.pid)
+
+
+def test_an_idle_server_stops_and_an_explicit_one_does_not_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _server_env(monkeypatch, FLYTE_NB_SERVER_WATCH_INTERVAL="0.2")
+    assert load_server_config(tmp_path / "a").idle_timeout is None  # `server start`: never
+    assert _daemon.ON_DEMAND_IDLE > 0  # fl.init()'s on-demand server: stops when unused
+    with pytest.raises(FlyteValidationException, match="idle_timeout"):
+        load_server_config(tmp_path / "a", idle_timeout=-1)
+    home = tmp_path / "idle"
+    with running_server(home, workers=1, idle_timeout=0.5) as info:
+        wait_for(lambda: not alive(info.pid), 60, "the idle server to stop")
+    assert "idle for 0.5 s" in (home / "server.log").read_text()
+
+
+def test_server_start_against_another_version_says_so(
+    server: tuple[Path, _daemon.ServerInfo],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(_version, "__version__", "0.0.0-other")
+    assert cli(["server", "start", "--home", str(server[0])]) == 1
+    err = capsys.readouterr().err
+    assert "0.0.0-other" in err
+    assert "flyte-nb server stop" in err
+
+
+def test_server_log_rotates_by_size_and_attempt_output_is_capped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _server_env(
+        monkeypatch,
+        FLYTE_NB_SERVER_WATCH_INTERVAL="0.2",
+        FLYTE_NB_SERVER_LOG_BYTES="4096",
+        FLYTE_NB_ATTEMPT_LOG_BYTES="1000",
+    )
+    home = tmp_path / "rotating"
+    with running_server(home, workers=1) as info:
+        log = home / "server.log"
+        with open(log, "a") as f:  # the server's own log grows past the limit
+            f.write("filler line\n" * 500)
+        wait_for(lambda: (home / "server.log.1").exists(), 60, "server.log to rotate")
+        assert log.stat().st_size < 4096
+        with http(info) as c:
+            assert c.get("/api/v1/health").status_code == 200
+        fl.init(home=home)
+        run = fl.run(chatty, 5000).wait(timeout=60)
+        assert run.outputs() == 5000
+        logs = run.logs()
+        assert logs.count("x") == 1000  # the first 1000 bytes, then one marker line
+        assert "this attempt's output passed 1000 bytes" in logs
+    assert "stopped" in log.read_text()  # later lines went to the new file
+
+
+@hardening.task
+def echo(text: str) -> str:
+    print(f"echo {len(text)}")
+    return text
+
+
+def _blob_names(home: Path) -> set[str]:
+    return {p.name for p in (home / "blobs").rglob("*") if p.is_file()}
+
+
+def test_gc_removes_old_runs_logs_and_unreferenced_blobs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "gc-home"
+    with running_server(home, workers=1) as info:
+        fl.init(home=home)
+        old = fl.run(echo, "a" * 5000).wait(timeout=60)  # > INLINE_LIMIT: a blob
+        kept = fl.run(echo, "b" * 5000).wait(timeout=60)
+        with http(info) as c:
+            blobs = {}
+            for label in ("stale", "fresh"):  # uploaded, never used by a run
+                data = label.encode() * 100
+                blobs[label] = hashlib.sha256(data).hexdigest()
+                assert c.put(f"/api/v1/blobs/{blobs[label]}", content=data).status_code == 204
+            a_month_ago = time.time() - 40 * 86400
+            with sqlite3.connect(home / "flyte_nb.db") as db:
+                db.execute("UPDATE runs SET ended_at = ? WHERE name = ?", (a_month_ago, old.name))
+            for path in (home / "blobs").rglob("*"):
+                if path.is_file() and path.name != blobs["fresh"]:
+                    os.utime(path, (a_month_ago, a_month_ago))
+            before = _blob_names(home)
+
+            assert cli(["gc", "--older-than", "30d", "--dry-run", "--home", str(home)]) == 0
+            assert "would remove 1 runs" in capsys.readouterr().out
+            assert _blob_names(home) == before
+            assert c.get(f"/api/v1/runs/{old.name}").status_code == 200
+
+            assert cli(["gc", "--older-than", "30d", "--home", str(home)]) == 0
+            out = capsys.readouterr().out
+            assert "removed 1 runs" in out
+            assert c.get(f"/api/v1/runs/{old.name}").status_code == 404
+            assert c.get(f"/api/v1/runs/{old.name}/logs").status_code == 404
+            assert kept.outputs() == "b" * 5000  # its blobs were still referenced
+            after = _blob_names(home)
+            assert blobs["stale"] not in after
+            assert blobs["fresh"] in after  # too new to be taken, referenced or not
+            assert len(before - after) >= 2  # the stale upload and the old run's value
+            assert c.get("/api/v1/health").status_code == 200  # beside a running server
+
+
+@pytest.mark.parametrize("age", ["30", "thirty days", "-1d", "0d", "5y"])
+def test_gc_refuses_a_bad_age(age: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["gc", f"--older-than={age}"]) == 1
+    assert "--older-than" in capsys.readouterr().err

@@ -206,7 +206,11 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
 
         async def reap() -> None:
-            code = await loop.run_in_executor(None, worker.proc.wait)
+            try:
+                code = await loop.run_in_executor(None, worker.proc.wait)
+            except RuntimeError:  # the server is stopping: its loop's executor is gone
+                worker.proc.poll()
+                return
             self._on_exit(worker, code)
 
         task = loop.create_task(reap())

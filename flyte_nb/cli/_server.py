@@ -44,9 +44,19 @@ def _start(args: argparse.Namespace) -> int:
         print(f"flyte_nb server for {config.home} (Ctrl-C to stop)", file=sys.stderr, flush=True)
         serve(config)
         return 0
+    from flyte_nb import _version
     from flyte_nb.server._daemon import start
 
     info = start(config, timeout=args.timeout)
+    if info.version != _version.__version__:  # start() found it running: not ours to replace
+        print(
+            f"a flyte_nb {info.version} server (pid {info.pid}, {info.url}) already runs for "
+            f"{config.home}, but this is flyte_nb {_version.__version__}; it is left running "
+            "because other kernels may use it: stop it with `flyte-nb server stop`, then "
+            "start again",
+            file=sys.stderr,
+        )
+        return 1
     print(f"server running at {info.url} (pid {info.pid}, version {info.version})")
     print(f"home: {config.home}  log: {config.home / 'server.log'}")
     return 0

@@ -34,6 +34,7 @@ from .._version import __version__
 from ..store import process_identity
 from ._config import ServerConfig, check_bind_host
 from ._daemon import ServerStartError, _remove_record, _write_record
+from ._watch import Watchdog
 
 
 class _Terminated(BaseException):
@@ -73,19 +74,23 @@ def _url(sock: socket.socket) -> tuple[str, int]:
 
 def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
     """Run the server in this process until SIGTERM/SIGINT (see ``_daemon.serve``)."""
+    from .._config import ensure_home
+
     check_bind_host(config.host, config.allow_remote, "ServerConfig.host")
-    config.home.mkdir(parents=True, exist_ok=True)
+    ensure_home(config.home)
+    os.umask(0o077)  # the database, blobs, logs and raw data: readable by their owner only
     sock = _bind(config)
     pid = os.getpid()
     url, port = _url(sock)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main else None
+    watchdog: Watchdog | None = None
     try:
         import asyncio
 
         import uvicorn
 
-        from ._app import create_app
+        from ._app import busy, create_app
         from ._run_routes import closing_event
 
         def on_ready() -> None:
@@ -115,6 +120,11 @@ def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
                 await super().shutdown(sockets=sockets)
 
         app = create_app(config)
+        backend = app.state.backend
+        watchdog = Watchdog(
+            config.home, config.idle_timeout or 0.0, lambda: busy(backend), app.state.activity
+        )
+        watchdog.start()
         server_config = uvicorn.Config(
             app,
             log_level=config.log_level,
@@ -126,6 +136,8 @@ def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
     except (_Terminated, KeyboardInterrupt):
         pass
     finally:
+        if watchdog is not None:
+            watchdog.done.set()
         _remove_record(config.home, pid)
         sock.close()
         if main:

@@ -41,6 +41,7 @@ from ._docs_routes import add_doc_routes
 from ._plan_routes import add_plan_routes
 from ._run_routes import add_run_routes
 from ._signal_routes import add_signal_routes
+from ._watch import Activity
 
 if TYPE_CHECKING:
     from ._config import ServerConfig
@@ -62,15 +63,23 @@ _CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "metho
 class _Guard:
     """Bearer token and body size, checked before routing so nothing else sees the request."""
 
-    def __init__(self, app: ASGIApp, token: str, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, token: str, max_body: int, activity: Activity) -> None:
         self.app = app
         self.expected = f"Bearer {token}".encode()
         self.max_body = max_body
+        self.activity = activity
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.activity.begin()  # a client using the server (the idle timeout waits for it)
+        try:
+            await self._guarded(scope, receive, send)
+        finally:
+            self.activity.end()
+
+    async def _guarded(self, scope: Scope, receive: Any, send: Any) -> None:
         headers = dict(scope["headers"])
         if not secrets.compare_digest(headers.get(b"authorization", b""), self.expected):
             response = _error(
@@ -139,7 +148,10 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     app = FastAPI(title="flyte_nb backend", version=__version__, lifespan=lifespan)
     app.state.backend = backend
-    app.add_middleware(_Guard, token=config.token, max_body=config.max_body_bytes)
+    app.state.activity = activity = Activity()
+    app.add_middleware(
+        _Guard, token=config.token, max_body=config.max_body_bytes, activity=activity
+    )
     _install_error_handlers(app)
     add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
     add_artifact_routes(app, backend, views)  # before runs: /runs/{n}/{which} takes /artifacts
@@ -149,6 +161,16 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_app_routes(app, backend)
     _add_misc_routes(app, backend, views)
     return app
+
+
+def busy(backend: Backend) -> bool:
+    """Whether the server still has work: a live run, an app, an active scheduled plan."""
+    if backend.runs or backend.apps.live:
+        return True
+    from ..store import _queries
+
+    plans = _queries.list_launch_plans(backend.engine, active=True, limit=1000)
+    return any(json.loads(plan["spec"]).get("schedule") for plan in plans)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

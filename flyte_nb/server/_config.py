@@ -79,6 +79,7 @@ class ServerConfig:
     log_level: str = "warning"
     executor: str = "local"
     ray_address: str = ""
+    idle_timeout: float | None = None  # seconds; None: off, or ON_DEMAND_IDLE for fl.init()
 
     def __post_init__(self) -> None:
         home = Path(self.home).expanduser().resolve()
@@ -123,6 +124,18 @@ def _integer(lo: int, hi: int | None, expected: str) -> Parser:
         return value
 
     return parse
+
+
+def _seconds(raw: Any, name: str, source: str) -> float:
+    value: float | None = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = float(raw)
+    elif isinstance(raw, str):
+        with contextlib.suppress(ValueError):
+            value = float(raw.strip())
+    if value is None or not 0 <= value <= 10 * 365 * 86400:
+        raise _invalid(name, source, "a number of seconds >= 0 (0: never)", raw)
+    return value
 
 
 def _boolean(raw: Any, name: str, source: str) -> bool:
@@ -219,6 +232,7 @@ _SERVER: dict[str, tuple[str | None, Parser]] = {
     "log_level": ("FLYTE_NB_SERVER_LOG_LEVEL", _log_level),
     "executor": ("FLYTE_NB_EXECUTOR", _executor),
     "ray_address": ("FLYTE_NB_RAY_ADDRESS", _ray_address),
+    "idle_timeout": ("FLYTE_NB_SERVER_IDLE_TIMEOUT", _seconds),
 }
 _CLIENT: dict[str, tuple[str | None, Parser]] = {
     "endpoint": ("FLYTE_NB_ENDPOINT", _endpoint),
@@ -237,9 +251,9 @@ def _resolve_home(home: str | os.PathLike[str] | None) -> Path:
         return default_home()
     if not isinstance(home, (str, os.PathLike)):
         raise FlyteValidationException(f"home must be a folder path, got {type(home).__name__}")
-    path = Path(home).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    from .._config import ensure_home
+
+    return ensure_home(Path(home).expanduser().resolve())
 
 
 def _config_section(home: Path, section: str, known: Mapping[str, object]) -> dict[str, Any]:
@@ -435,6 +449,13 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     add("--log-level", default=None, choices=LOG_LEVELS, help="server log level (default warning)")
     add("--executor", default=None, choices=EXECUTORS, help="where actions run (default local)")
     add("--ray-address", default=None, help="Ray cluster address for --executor ray (default auto)")
+    add(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        help="stop after this many seconds with no run, app, schedule or client (default: "
+        "never for `server start`, 30 minutes for a server fl.init() started; 0: never)",
+    )
     add(
         "--allow-remote",
         action=ap.BooleanOptionalAction,

@@ -31,6 +31,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 TOKEN_ENV = "_FLYTE_NB_SERVER_TOKEN"  # parent -> child hand-off, not a user setting
-_LOG_ROTATE_BYTES = 8 * 1024 * 1024
+ON_DEMAND_IDLE = 30 * 60.0  # a server fl.init() started stops after this long unused
 _NO_ANSWER = "does not answer"
 _children: dict[int, subprocess.Popen[bytes]] = {}  # servers we spawned, to reap them
 
@@ -227,9 +228,11 @@ def _log_tail(home: Path, lines: int = 20) -> str:
 
 
 def _open_log(home: Path) -> int:
+    from ._watch import log_limit
+
     path = home / "server.log"
     with contextlib.suppress(OSError):
-        if path.stat().st_size > _LOG_ROTATE_BYTES:
+        if path.stat().st_size > log_limit():
             os.replace(path, path.with_name("server.log.1"))
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
@@ -242,6 +245,8 @@ def _command(config: ServerConfig, ready_fd: int) -> list[str]:
         args += ["--workers", str(config.workers)]
     if config.ray_address:
         args += ["--ray-address", config.ray_address]
+    if config.idle_timeout is not None:
+        args += ["--idle-timeout", repr(config.idle_timeout)]
     # db_url travels in the environment (see _child_env): it may carry a password.
     args += ["--blob-url", config.blob_url]
     args += ["--max-body-bytes", str(config.max_body_bytes), "--log-level", config.log_level]
@@ -327,8 +332,10 @@ def _spawn(config: ServerConfig, timeout: float) -> ServerInfo:
 
 def start(config: ServerConfig, timeout: float = 15.0) -> ServerInfo:
     """The server for ``config.home``: the running one if it answers, else a new daemon."""
+    from .._config import ensure_home
+
     check_bind_host(config.host, config.allow_remote, "ServerConfig.host")
-    config.home.mkdir(parents=True, exist_ok=True)
+    ensure_home(config.home)
     if config.executor == "ray":  # importing Ray and joining its cluster take seconds more
         timeout = max(timeout, 60.0)
     deadline = time.monotonic() + timeout
@@ -380,6 +387,8 @@ def ensure_server(home: str | os.PathLike[str] | None = None, **overrides: Any) 
     (see :func:`load_server_config`) only matter when a server has to be started.
     """
     config = load_server_config(home, **overrides)
+    if config.idle_timeout is None:  # started on demand: it goes away when unused
+        config = dataclasses.replace(config, idle_timeout=ON_DEMAND_IDLE)
     info = status(config.home, token=config.token) or start(config)
     if info.version != __version__:
         raise ServerVersionMismatch(

@@ -45,6 +45,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..exceptions import FlyteNbException
 from . import _sqlite_sql as sql
 from ._blobs import BlobStore, check_digest
 
@@ -290,6 +291,20 @@ class BatchRecorder(abc.ABC):
             self._close_connection()
 
 
+class UnreadableDatabase(FlyteNbException, RuntimeError):
+    """The SQLite file cannot be opened as a flyte_nb database: one message, what to do."""
+
+    def __init__(self, path: Path, cause: BaseException) -> None:
+        self.path = path
+        super().__init__(
+            f"cannot use the flyte_nb database {path} ({cause}): it is damaged, not a "
+            f"SQLite file, locked by a stuck process, or not readable by you. Check its "
+            f"owner and mode (ls -l {path}); to start afresh, stop the server (flyte-nb "
+            f"server stop) and move it aside (mv {path} {path}.bad): a new, empty database "
+            "is created, and the runs recorded in the old one are no longer listed"
+        )
+
+
 class Recorder(BatchRecorder):
     """The SQLite recorder: statements compiled ahead of time, run by the stdlib driver."""
 
@@ -300,10 +315,19 @@ class Recorder(BatchRecorder):
     ) -> None:
         super().__init__(blob_root, interval)
         self.db_path = db_path
-        self._conn = sqlite3.connect(
-            db_path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self._setup()
+        fresh = not db_path.exists()
+        try:
+            self._conn = sqlite3.connect(
+                db_path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            if fresh:  # run records and logs: the owner's only (WAL files follow its mode)
+                os.chmod(db_path, 0o600)
+            self._setup()
+        except (sqlite3.DatabaseError, PermissionError) as exc:
+            conn = getattr(self, "_conn", None)
+            if conn is not None:
+                conn.close()
+            raise UnreadableDatabase(db_path, exc) from None
         self._start()
 
     # -- setup ---------------------------------------------------------------------------
