@@ -339,3 +339,11 @@ def test_logging_is_a_logger() -> None:
         return isinstance(current_context().logging, logging.Logger)
 
     assert fl.run(t).outputs() is True
+
+
+def test_union_current_context_is_the_one_context() -> None:
+    # the seed's `union.current_context()` (seeds/002: union.current_context)
+    from flyte_nb import union
+
+    assert union.current_context is fl.current_context
+    assert "current_context" in union.__all__

@@ -53,6 +53,8 @@ __getattr__ = lazy_getattr(
         "PodTemplate": "..image",
         "Resources": "..tasks",
         "Secret": "..tasks",
+        # the seed's ``union.current_context()``: one context for Flyte 2 and flytekit names
+        "current_context": "..engine",
     },
 )
 
@@ -96,6 +98,7 @@ __all__ = [
     "approve",
     "conditional",
     "create_node",
+    "current_context",
     "dynamic",
     "eager",
     "kwtypes",
