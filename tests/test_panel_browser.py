@@ -313,7 +313,10 @@ def test_copy_to_notebook_and_the_layout_survives_a_reload(
     _row(page, run.name).click()
     view = page.locator(f"#flyte-nb-run-{run.name}")
     view.get_by_role("button", name="Copy to notebook").click()
-    expect(view.locator(".fnb-Toast")).to_contain_text("Added to")
+    # B9 (issue 18): the confirmation was drawn in the run view, which the notebook, shown
+    # to receive the cell, had just hidden; it is JupyterLab's notification now.
+    expect(page.locator(".Toastify")).to_contain_text("Added to panel.ipynb")
+    expect(page.locator(".jp-NotebookPanel")).to_be_visible()
     cells = page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor")
     expect(cells.last).to_contain_text(f'fl.remote.Run.get("{run.name}")')
     screenshot(page, "08-copied")

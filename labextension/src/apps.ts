@@ -87,12 +87,16 @@ export class AppView extends PolledView {
   private body: HTMLElement;
   private logs: HTMLElement;
   private after = 0;
+  private seen: string | null = null;
 
   constructor(
     private client: PanelClient,
     readonly key: Key,
     private openRun: (name: string) => void,
-    refreshInterval: number
+    refreshInterval: number,
+    /** The app's state changed here: the sidebar re-reads its list at once (it lagged a
+     * refresh interval behind this view). */
+    private changed: () => void = () => undefined
   ) {
     super(refreshInterval);
     this.title.label = key.name;
@@ -130,6 +134,10 @@ export class AppView extends PolledView {
       this.header.appendChild(errorNotice(this.client, asApiError(err), () => void this.load()));
       throw err;
     }
+    if (this.seen !== null && this.seen !== this.app.state) {
+      this.changed();
+    }
+    this.seen = this.app.state;
     this.render(this.app);
     // A changing app is watched closely; a settled one at the refresh interval.
     if (CHANGING.has(this.app.state)) {
@@ -230,7 +238,9 @@ export class AppView extends PolledView {
     }
     try {
       this.app = await this.client.post<App>(`apps/${keyPath(this.key)}/${what}`);
+      this.seen = this.app.state;
       this.render(this.app);
+      this.changed();
     } catch (err) {
       await showDialog({
         title: what === 'stop' ? 'Could not stop' : 'Could not start',

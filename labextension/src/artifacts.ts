@@ -285,7 +285,9 @@ export class ArtifactView extends PolledView {
       ),
       v.short_description ? h('p', {}, v.short_description) : '',
       h('h4', {}, 'Value'),
-      renderValues({ [v.output ?? 'value']: v.value }, 'no value'),
+      renderValues({ [v.output ?? 'value']: v.value }, 'no value', blob =>
+        this.client.frameHead(blob)
+      ),
       h('h4', {}, 'Produced by'),
       producer
         ? h(

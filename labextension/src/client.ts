@@ -9,6 +9,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import type { FrameHead } from './runparts';
 import type { PanelStatus } from './types';
 
 export type Query = Record<string, string | number | boolean | string[] | null | undefined>;
@@ -31,6 +32,13 @@ export class ApiError extends Error {
 export class PanelClient {
   /** The lab setting `backendEndpoint` ('' = the backend `fl.init()` would use). */
   endpoint = '';
+  /**
+   * Called when the backend may have changed: a request found it gone or back, a live
+   * stream opened or dropped, or the panel started one. The panel's footer re-reads the
+   * status then, instead of only when it is shown (it went stale both ways).
+   */
+  private listeners: (() => void)[] = [];
+  private reachable: boolean | null = null;
 
   constructor(readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
 
@@ -59,9 +67,35 @@ export class PanelClient {
       body = null;
     }
     if (!response.ok) {
-      throw errorOf(response.status, body, text);
+      const error = errorOf(response.status, body, text);
+      if (error.unavailable) {
+        this.noteReachable(false);
+      }
+      throw error;
+    }
+    if (path.startsWith('api/')) {
+      this.noteReachable(true);
     }
     return body as T;
+  }
+
+  /** Listen for "the backend may have changed" (see `listeners`). */
+  onBackendChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  backendChanged(): void {
+    for (const listener of this.listeners) {
+      listener();
+    }
+  }
+
+  /** Note whether the backend answered; a change either way is announced once. */
+  noteReachable(reachable: boolean): void {
+    if (reachable !== this.reachable) {
+      this.reachable = reachable;
+      this.backendChanged();
+    }
   }
 
   get<T>(path: string, query: Query = {}): Promise<T> {
@@ -72,12 +106,19 @@ export class PanelClient {
     return this.request<T>('POST', `api/v1/${path}`, query);
   }
 
+  /** The first rows of a stored table (a value's `$sd` blob), read by the server extension. */
+  frameHead(blob: string, limit = 20): Promise<FrameHead> {
+    return this.request<FrameHead>('GET', `frame/${encodeURIComponent(blob)}`, { limit });
+  }
+
   status(): Promise<PanelStatus> {
     return this.request<PanelStatus>('GET', 'status');
   }
 
-  startBackend(): Promise<PanelStatus> {
-    return this.request<PanelStatus>('POST', 'backend/start');
+  async startBackend(): Promise<PanelStatus> {
+    const status = await this.request<PanelStatus>('POST', 'backend/start');
+    this.backendChanged();
+    return status;
   }
 
   /**
@@ -257,6 +298,9 @@ export class EventFeed {
   }
 
   private setConnected(connected: boolean, error?: ApiError): void {
+    if (connected !== this.connected && this.controller) {
+      this.client.backendChanged(); // a stream that drops or opens: the backend may have moved
+    }
     if (connected !== this.connected || error) {
       this.connected = connected;
       this.onState(connected, error);

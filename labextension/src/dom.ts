@@ -55,13 +55,15 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !isFinite(seconds)) {
     return '–';
   }
-  if (seconds < 1) {
+  // Compare what is printed, not the raw value: 0.9996 s rounds to "1000 ms", which is
+  // "1.0 s", and 59.97 s to "60.0 s", which is "1 m 00 s".
+  if (Math.round(seconds * 1000) < 1000) {
     return `${Math.round(seconds * 1000)} ms`;
   }
-  if (seconds < 60) {
+  if (Math.round(seconds * 10) < 600) {
     return `${seconds.toFixed(1)} s`;
   }
-  const s = Math.floor(seconds);
+  const s = Math.round(seconds);
   if (s < 3600) {
     return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
   }
@@ -166,4 +168,33 @@ export function metaList(items: [string, string | HTMLElement][]): HTMLElement {
 /** A bulleted list, or a muted line saying why there is nothing to list. */
 export function listOr(cls: string, items: HTMLElement[], empty: string): HTMLElement {
   return items.length ? h('ul', { class: cls }, ...items) : h('p', { class: 'fnb-Muted' }, empty);
+}
+
+/**
+ * Arrow keys move the focus among `container`'s items (`selector`): Up/Down one item,
+ * Home/End to the ends. Lists and trees are reachable without a mouse that way.
+ */
+export function arrowKeys(container: HTMLElement, selector: string): void {
+  container.addEventListener('keydown', event => {
+    const keys = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
+    if (!keys.includes(event.key)) {
+      return;
+    }
+    const items = Array.from(container.querySelectorAll<HTMLElement>(selector));
+    if (!items.length) {
+      return;
+    }
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    let next = at;
+    if (event.key === 'ArrowDown') {
+      next = Math.min(at + 1, items.length - 1);
+    } else if (event.key === 'ArrowUp') {
+      next = Math.max(at - 1, 0);
+    } else {
+      next = event.key === 'Home' ? 0 : items.length - 1;
+    }
+    event.preventDefault();
+    items[next].focus();
+    items[next].scrollIntoView({ block: 'nearest' });
+  });
 }

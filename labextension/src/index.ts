@@ -68,7 +68,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (!lastNotebook || lastNotebook.isDisposed) {
         return null;
       }
-      // Notebook commands act on the notebook tracker's current widget: the same one.
+      // Show the notebook (so the new cell is seen), then insert: notebook commands act on
+      // the notebook tracker's current widget, the same one.
+      app.shell.activateById(lastNotebook.id);
       await app.commands.execute('notebook:insert-cell-below');
       await app.commands.execute('notebook:replace-selection', { text: code });
       return lastNotebook.title.label;
@@ -152,12 +154,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       keyArgs,
       args => (args.name ? new ArtifactView(client, keyOf(args), openRun, refreshInterval) : null)
     );
+    let appsChanged = () => undefined as void;
     addView<AppView>(CommandIDs.openApp, 'flyte-nb-app', keyId('flyte-nb-app'), keyArgs, args =>
-      args.name ? new AppView(client, keyOf(args), openRun, refreshInterval) : null
+      args.name
+        ? new AppView(client, keyOf(args), openRun, refreshInterval, () => appsChanged())
+        : null
     );
 
     const artifacts = new ArtifactsSection(client, openArtifact);
     const apps = new AppsSection(client, openApp);
+    appsChanged = () => apps.restart();
     const panel = new FlytePanel(client, openRun, [
       ['artifacts', 'Artifacts', artifacts],
       ['apps', 'Apps', apps]

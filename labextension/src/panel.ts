@@ -27,6 +27,7 @@ export class FlytePanel extends Widget {
   private body: HTMLElement;
   private footer: HTMLElement;
   private onVisibility = () => this.updateActivity();
+  private statusTimer = 0;
 
   constructor(
     private client: PanelClient,
@@ -44,7 +45,7 @@ export class FlytePanel extends Widget {
     ]);
     this.tabs = h('div', { class: 'fnb-Tabs', role: 'tablist' });
     this.body = h('div', { class: 'fnb-Panel-body' });
-    this.footer = h('div', { class: 'fnb-Footer' });
+    this.footer = h('div', { class: 'fnb-Footer', role: 'status' });
     this.node.append(
       h(
         'div',
@@ -57,6 +58,18 @@ export class FlytePanel extends Widget {
       this.footer
     );
     this.showTab(this.current);
+    client.onBackendChange(() => this.statusSoon());
+  }
+
+  /** Re-read the footer's backend status shortly (changes come in bursts). */
+  private statusSoon(): void {
+    if (this.statusTimer) {
+      return;
+    }
+    this.statusTimer = window.setTimeout(() => {
+      this.statusTimer = 0;
+      void this.showStatus();
+    }, 200);
   }
 
   /** Switch tabs (by id: runs, artifacts, apps). */
@@ -124,6 +137,7 @@ export class FlytePanel extends Widget {
       this.footer.textContent = status.connected
         ? `backend ${status.endpoint} · ${status.source}`
         : 'no backend';
+      this.footer.dataset.connected = String(status.connected);
       this.footer.title = status.message ?? '';
       this.footer.classList.toggle('fnb-Footer-warn', Boolean(status.message) || !status.connected);
     } catch {

@@ -10,7 +10,7 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { PanelClient, Poller } from './client';
-import { clear, h } from './dom';
+import { arrowKeys, clear, h } from './dom';
 import type { Section } from './panel';
 import { asApiError, errorNotice, loadingNotice } from './states';
 
@@ -75,6 +75,7 @@ export abstract class PolledSection<T> implements Section {
     this.summary = h('div', { class: 'fnb-Summary' });
     this.state = h('div', {});
     this.list = h('div', { class: 'fnb-SimpleList', role: 'list' });
+    arrowKeys(this.list, '.fnb-Item');
     this.node = h('div', { class: 'fnb-Section' }, ...top, this.summary, this.state, this.list);
     this.poller = new Poller(() => this.load(), 10);
   }

@@ -42,6 +42,7 @@ export class RunListView {
     this.spacer = h('div', { class: 'fnb-RunList-spacer' });
     this.node.appendChild(this.spacer);
     this.node.addEventListener('scroll', () => this.render());
+    this.node.addEventListener('keydown', event => this.onKey(event));
     new ResizeObserver(() => this.render()).observe(this.node);
   }
 
@@ -100,6 +101,35 @@ export class RunListView {
       }
     }
     return out;
+  }
+
+  /** Arrow keys, Home and End move the focus over rows, built as they scroll into view. */
+  private onKey(event: KeyboardEvent): void {
+    const total = this.total ?? 0;
+    if (!total || !['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key)) {
+      return;
+    }
+    let at = -1;
+    for (const [index, row] of this.rows) {
+      if (row === document.activeElement) {
+        at = index;
+      }
+    }
+    const next =
+      event.key === 'Home'
+        ? 0
+        : event.key === 'End'
+          ? total - 1
+          : Math.min(Math.max(at + (event.key === 'ArrowDown' ? 1 : -1), 0), total - 1);
+    event.preventDefault();
+    const top = next * ROW_HEIGHT;
+    if (top < this.node.scrollTop) {
+      this.node.scrollTop = top;
+    } else if (top + ROW_HEIGHT > this.node.scrollTop + this.node.clientHeight) {
+      this.node.scrollTop = top + ROW_HEIGHT - this.node.clientHeight;
+    }
+    this.render();
+    this.rows.get(next)?.focus();
   }
 
   private runAt(index: number): Run | undefined {

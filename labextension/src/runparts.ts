@@ -2,7 +2,7 @@
  * Pieces of the run view that only draw: the action tree, the timeline, value tables and
  * an error box. Each takes API shapes and returns DOM; the view owns loading and live state.
  */
-import { elapsed, formatDuration, formatTime, h, phaseBadge } from './dom';
+import { arrowKeys, elapsed, formatDuration, formatTime, h, phaseBadge } from './dom';
 import type { Action, ActionTree, Run } from './types';
 
 /** Depth of each shown action (items come parents first). */
@@ -34,7 +34,8 @@ export function renderTree(
   onSelect: (name: string) => void
 ): HTMLElement {
   const depth = depths(tree.items);
-  const box = h('div', { class: 'fnb-Tree', role: 'tree' });
+  const box = h('div', { class: 'fnb-Tree', role: 'tree', 'aria-label': 'Actions' });
+  arrowKeys(box, '.fnb-ActionRow[data-action]');
   const open: [string, number][] = []; // parents with hidden children, innermost last
   const close = (level: number) => {
     while (open.length && open[open.length - 1][1] >= level) {
@@ -156,8 +157,83 @@ function pythonType(v: unknown): string {
   }
 }
 
-/** Encoded values (flyte_nb.types): scalars, `{"$json", "type"}` and `{"$blob", "type", "repr"}`. */
-export function renderValues(values: Record<string, any>, empty: string): HTMLElement {
+/** The first rows of a stored table (the server extension reads the parquet blob). */
+export interface FrameHead {
+  columns: string[];
+  rows: unknown[][];
+  total: number;
+}
+
+/** Reads a table's first rows by its blob id; views pass `client.frameHead`. */
+export type FrameLoader = (blob: string) => Promise<FrameHead>;
+
+/**
+ * A DataFrame / StructuredDataset value (`{"$sd": blob, "columns", "rows"}`): its shape at
+ * once, then its first rows as a table when `load` brings them. Its encoding is an
+ * implementation detail and was shown as such.
+ */
+function renderFrame(v: Record<string, any>, load?: FrameLoader): HTMLElement {
+  const columns: string[] = Array.isArray(v.columns) ? v.columns.map(String) : [];
+  const rows = typeof v.rows === 'number' ? `${v.rows.toLocaleString()} rows × ` : '';
+  const box = h(
+    'div',
+    { class: 'fnb-Frame' },
+    h(
+      'div',
+      { class: 'fnb-Muted' },
+      `table: ${rows}${columns.length} column${columns.length === 1 ? '' : 's'}`
+    )
+  );
+  if (typeof v.$sd !== 'string') {
+    box.appendChild(
+      h('div', { class: 'fnb-Muted' }, v.uri ? `stored at ${v.uri}` : 'not stored here')
+    );
+    return box;
+  }
+  if (!load) {
+    return box;
+  }
+  const slot = h('div', { class: 'fnb-Muted' }, 'loading the first rows…');
+  box.appendChild(slot);
+  load(v.$sd).then(
+    head => {
+      const table = h('table', { class: 'fnb-Table fnb-FrameTable' });
+      table.appendChild(h('tr', {}, ...head.columns.map(c => h('th', {}, c))));
+      for (const row of head.rows) {
+        table.appendChild(
+          h(
+            'tr',
+            {},
+            ...row.map(cell =>
+              h('td', { class: 'fnb-Mono' }, typeof cell === 'string' ? cell : JSON.stringify(cell))
+            )
+          )
+        );
+      }
+      const more =
+        head.total > head.rows.length
+          ? h(
+              'div',
+              { class: 'fnb-Muted' },
+              `first ${head.rows.length} of ${head.total.toLocaleString()} rows`
+            )
+          : null;
+      slot.replaceWith(table, ...(more ? [more] : []));
+    },
+    (err: unknown) => {
+      slot.textContent = `could not read its rows: ${err instanceof Error ? err.message : err}`;
+    }
+  );
+  return box;
+}
+
+/** Encoded values (flyte_nb.types): scalars, `{"$json", "type"}`, `{"$blob", "type", "repr"}`
+ * and tables (`{"$sd", ...}`, their first rows read through `loadFrame`). */
+export function renderValues(
+  values: Record<string, any>,
+  empty: string,
+  loadFrame?: FrameLoader
+): HTMLElement {
   const names = Object.keys(values);
   if (!names.length) {
     return h('p', { class: 'fnb-Muted' }, empty);
@@ -171,6 +247,9 @@ export function renderValues(values: Record<string, any>, empty: string): HTMLEl
     if (v && typeof v === 'object' && '$json' in v) {
       type = String(v.type ?? 'json');
       shown = h('pre', { class: 'fnb-Value' }, JSON.stringify(v.$json, null, 2));
+    } else if (v && typeof v === 'object' && '$sd' in v) {
+      type = String(v.type ?? 'table').replace(/^.*\./, '');
+      shown = renderFrame(v, loadFrame);
     } else if (v && typeof v === 'object' && '$blob' in v) {
       type = String(v.type ?? 'object');
       shown = h(

@@ -108,7 +108,9 @@ export class RunsSection {
         custom
       ),
       this.summary,
-      h('div', { class: 'fnb-ListBox' }, this.list.node, this.state)
+      // The state (loading, empty, the backend-down banner) sits above the list, in the
+      // flow: laid over the list, the banner hid its first rows.
+      h('div', { class: 'fnb-ListBox' }, this.state, this.list.node)
     );
     this.text.addEventListener('input', () => {
       window.clearTimeout(this.debounce);
@@ -126,7 +128,14 @@ export class RunsSection {
       'events',
       () => ({ kinds: 'run' }),
       (kind, data) => this.onEvent(kind, data),
-      () => this.showSummary()
+      () => {
+        this.showSummary();
+        if (this.active && this.list.total !== null) {
+          // Dropped: re-read, so a backend that went away says so (the banner); back:
+          // catch up on what happened meanwhile.
+          this.scheduleRefresh();
+        }
+      }
     );
     this.poller = new Poller(() => this.list.refresh(), 10);
   }

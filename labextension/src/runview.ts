@@ -7,7 +7,7 @@
  * stream) triggers throttled re-reads of what changed, and a slower poll with back-off covers
  * a lost stream. A finished run, or a hidden view, holds no connection.
  */
-import { showDialog, Dialog } from '@jupyterlab/apputils';
+import { showDialog, Dialog, Notification } from '@jupyterlab/apputils';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -81,6 +81,8 @@ export class RunView extends Widget {
   private insertCode: RunViewOptions['insertCode'];
   private openArtifact: RunViewOptions['openArtifact'];
   private dirty = new Set<Tab>();
+  private detailKey = '';
+  private frames = (blob: string) => this.client.frameHead(blob);
 
   constructor(options: RunViewOptions) {
     super();
@@ -315,19 +317,13 @@ export class RunView extends Widget {
         if (this.tab !== tab) {
           return;
         }
-        clear(this.body);
         if (tab === 'timeline') {
+          const top = this.body.scrollTop;
+          clear(this.body);
           this.body.append(renderCounts(this.tree), renderTimeline(run, this.tree));
+          this.body.scrollTop = top;
         } else {
-          const detail = h('div', { class: 'fnb-ActionDetail' });
-          this.body.append(
-            renderCounts(this.tree),
-            renderTree(this.tree, this.selected, name => void this.selectAction(name)),
-            detail
-          );
-          if (this.selected) {
-            await this.renderAction(this.selected, detail);
-          }
+          await this.drawActions(this.tree, switched);
         }
       } else if (tab === 'values') {
         await this.renderValues(run);
@@ -359,7 +355,49 @@ export class RunView extends Widget {
 
   private async selectAction(name: string): Promise<void> {
     this.selected = name;
+    this.detailKey = '';
     await this.renderBody(false);
+  }
+
+  /**
+   * The Actions tab. Drawn once, then updated in place as events arrive: the tree's rows
+   * are replaced but its scroll position, the page's and the focused row are kept (a
+   * rebuild on every event threw a reader scrolling a live run back to the top), and the
+   * selected action's detail is re-read only when that action changed.
+   */
+  private async drawActions(tree: ActionTree, switched: boolean): Promise<void> {
+    const onSelect = (name: string) => void this.selectAction(name);
+    const fresh = renderTree(tree, this.selected, onSelect);
+    let box = this.body.querySelector<HTMLElement>(':scope > .fnb-Tree');
+    let detail = this.body.querySelector<HTMLElement>(':scope > .fnb-ActionDetail');
+    const counts = this.body.querySelector<HTMLElement>(':scope > .fnb-Counts');
+    if (switched || !box || !detail || !counts) {
+      clear(this.body);
+      box = fresh;
+      detail = h('div', { class: 'fnb-ActionDetail' });
+      this.body.append(renderCounts(tree), box, detail);
+      this.detailKey = '';
+    } else {
+      const pageTop = this.body.scrollTop;
+      const treeTop = box.scrollTop;
+      const focused = (document.activeElement as HTMLElement | null)?.dataset?.action;
+      counts.replaceWith(renderCounts(tree));
+      box.replaceChildren(...Array.from(fresh.childNodes));
+      box.scrollTop = treeTop;
+      this.body.scrollTop = pageTop;
+      if (focused) {
+        box.querySelector<HTMLElement>(`[data-action="${CSS.escape(focused)}"]`)?.focus();
+      }
+    }
+    box.dataset.updates = String(Number(box.dataset.updates ?? 0) + 1);
+    const chosen = this.selected ? tree.items.find(a => a.name === this.selected) : undefined;
+    const key = chosen
+      ? `${chosen.name}|${chosen.phase}|${chosen.attempts}|${chosen.ended_at}`
+      : (this.selected ?? '');
+    if (this.selected && key !== this.detailKey) {
+      this.detailKey = key;
+      await this.renderAction(this.selected, detail);
+    }
   }
 
   private async renderAction(name: string, box: HTMLElement): Promise<void> {
@@ -394,9 +432,9 @@ export class RunView extends Widget {
       h('h4', {}, 'Attempts'),
       renderAttempts(action),
       h('h4', {}, 'Inputs'),
-      renderValues(inputs.values, 'no inputs'),
+      renderValues(inputs.values, 'no inputs', this.frames),
       h('h4', {}, 'Outputs'),
-      renderValues(outputs.values, isLive(action.phase) ? 'not yet' : 'no outputs')
+      renderValues(outputs.values, isLive(action.phase) ? 'not yet' : 'no outputs', this.frames)
     );
   }
 
@@ -406,7 +444,7 @@ export class RunView extends Widget {
     let outputs: HTMLElement;
     if (run.phase === 'SUCCEEDED') {
       const values = await this.client.get<Values>(`runs/${name}/outputs`);
-      outputs = renderValues(values.values, 'the run returned nothing');
+      outputs = renderValues(values.values, 'the run returned nothing', this.frames);
     } else {
       outputs = h(
         'p',
@@ -422,7 +460,7 @@ export class RunView extends Widget {
     clear(this.body);
     this.body.append(
       h('h3', {}, 'Inputs'),
-      renderValues(inputs.values, 'no inputs'),
+      renderValues(inputs.values, 'no inputs', this.frames),
       h('h3', {}, 'Outputs'),
       outputs
     );
@@ -487,12 +525,16 @@ export class RunView extends Widget {
   private async copy(): Promise<void> {
     const code = snippet(this.runName);
     const where = await this.insertCode(code);
-    const note = h(
-      'div',
-      { class: 'fnb-Toast', role: 'status' },
-      where ? `Added to ${where} (and copied)` : 'Copied to the clipboard: paste it into a notebook'
-    );
-    this.header.appendChild(note);
-    window.setTimeout(() => note.remove(), 4000);
+    // JupyterLab's own notification: inserting the cell shows the notebook and hides this
+    // view, so a note inside the view was never seen.
+    if (where) {
+      Notification.success(`Added to ${where} (and copied): run = fl.remote.Run.get(…)`, {
+        autoClose: 5000
+      });
+    } else {
+      Notification.info('Copied to the clipboard: paste it into a notebook', {
+        autoClose: 5000
+      });
+    }
   }
 }
