@@ -16,7 +16,7 @@ import pytest
 from _backend_util import running_server
 
 import flyte_nb as fl
-from flyte_nb import Cache, Resources, create_node, dynamic, eager, task, workflow
+from flyte_nb import Cache, Resources, conditional, create_node, dynamic, eager, task, workflow
 from flyte_nb.exceptions import FlyteValidationException
 
 # -- module-level entities (the backend worker imports them by name) -------------------
@@ -183,6 +183,93 @@ def test_dynamic_local_rshift_with_overrides() -> None:
     assert actions["task1"].resources["cpu"] in ("3", 3)
     assert actions["task2"].resources is None
     assert actions["task1"].ended_at <= actions["task2"].started_at  # type: ignore[operator]
+
+
+def test_dynamic_return_dict() -> None:
+    # flytekit test_dynamic.py::test_dynamic_return_dict (plain values returned, no nodes)
+    @dynamic
+    def t1(v: str) -> dict[str, str]:
+        return {"a": v}
+
+    @dynamic
+    def t3(v: str) -> (str, dict[str, dict[str, str]]):  # type: ignore[valid-type,syntax]
+        return v, {"a": {"b": v}}
+
+    @workflow
+    def wf() -> (dict[str, str], str):  # type: ignore[valid-type,syntax]
+        first, _ = t3(v="c")
+        return t1(v="a"), first
+
+    assert wf() == ({"a": "a"}, "c")
+
+
+def test_nested_dynamic_locals() -> None:
+    # flytekit test_dynamic.py::test_nested_dynamic_locals (a dynamic branches on its input)
+    @task
+    def t2(b: str) -> str:
+        return f"In t2 string is {b}"
+
+    @task
+    def t3(b: str) -> str:
+        return f"In t3 string is {b}"
+
+    @dynamic
+    def dt(ss: str) -> list[str]:
+        if ss == "hello":
+            bb = t2(b=ss)
+            bbb = t3(b=bb)
+        else:
+            bb = t2(b=ss + "hi again")
+            bbb = "static"
+        return [bb, bbb]
+
+    @workflow
+    def wf(wf_in: str) -> list[str]:
+        return dt(ss=wf_in)  # type: ignore[no-any-return]
+
+    expected = ["In t2 string is hello", "In t3 string is In t2 string is hello"]
+    assert wf(wf_in="hello") == expected
+    assert dt(ss="hello") == expected
+    assert dt(ss="x") == ["In t2 string is xhi again", "static"]
+
+
+def test_dynamic_conditional_recursion() -> None:
+    # flytekit tests/flytekit/unit/core/test_dynamic_conditional.py::test_dynamic_conditional
+    # (run for real here: a workflow and a dynamic that call each other until lists are small)
+    @task
+    def split(in1: list[int]) -> (list[int], list[int], int):  # type: ignore[valid-type,syntax]
+        half = len(in1) // 2
+        return in1[:half], in1[half:], half
+
+    @task
+    def merge(x: list[int], y: list[int]) -> list[int]:
+        return sorted(x + y)
+
+    @task
+    def merge_sort_locally(in1: list[int]) -> list[int]:
+        return sorted(in1)
+
+    @dynamic
+    def merge_sort_remotely(in1: list[int]) -> list[int]:
+        x, y, new_count = split(in1=in1)
+        sorted_x = merge_sort(in1=x, count=new_count)
+        sorted_y = merge_sort(in1=y, count=new_count)
+        return merge(x=sorted_x, y=sorted_y)  # type: ignore[no-any-return]
+
+    @workflow
+    def merge_sort(in1: list[int], count: int) -> list[int]:
+        return (  # type: ignore[no-any-return]
+            conditional("terminal_case")
+            .if_(count < 3)
+            .then(merge_sort_locally(in1=in1))
+            .else_()
+            .then(merge_sort_remotely(in1=in1))
+        )
+
+    data = [9, 3, 7, 1, 8, 2, 6, 4, 5, 0, 11, 10]
+    run = fl.run(merge_sort, in1=data, count=len(data))
+    assert run.outputs() == sorted(data)
+    assert any(a.short_name == "merge_sort_locally" for a in run.actions())
 
 
 def test_dynamic_nodes_are_child_actions_of_the_dynamic_action() -> None:
