@@ -422,3 +422,27 @@ def test_eager_calls_a_workflow_and_a_launch_plan() -> None:
     level_2_action = next(a for a in run.actions() if a.short_name == "level_2")
     kids = [a.short_name for a in run.actions() if a.parent == level_2_action.name]
     assert sorted(kids) == ["add_one", "double", "level_3_subwf", "level_3_subwf"]
+
+
+@task
+def positive_only(x: int) -> int:
+    if x < 0:
+        raise ValueError("x must be positive")
+    return x + 1
+
+
+@eager
+async def catches(x: int) -> int:
+    # flytekit's EagerException docstring example, with the task's own error (local mode)
+    try:
+        return positive_only(x=x)  # type: ignore[no-any-return]
+    except ValueError:
+        return -100
+
+
+def test_eager_body_catches_a_failed_task() -> None:
+    run = fl.run(catches, x=-1)
+    assert run.outputs() == -100
+    failed = next(a for a in run.actions() if a.short_name == "positive_only")
+    assert failed.phase == "FAILED"
+    assert asyncio.run(catches(x=1)) == 2
