@@ -153,14 +153,17 @@ class FlyteError:
         return f"FlyteError(message={self.message!r}, failed_node_id={self.failed_node_id!r})"
 
 
-class RunFailedError(FlyteNbException):
+class RunFailedError(FlyteNbException, _errors.RuntimeUserError):
     """A recorded run failed; raised by ``Run.outputs()`` when the original exception object
-    is not available (the run was found in the records, not started by this call)."""
+    is not available (the run was found in the records, not started by this call). Also Flyte
+    2's ``RuntimeUserError``, whose ``code`` is the recorded error type."""
 
     def __init__(self, run_name: str, error_type: str, message: str, traceback: str = "") -> None:
-        super().__init__(
+        _errors.RuntimeUserError.__init__(
+            self,
+            error_type,
             f"Run {run_name!r} failed with {error_type}: {message}"
-            + (f"\n\n{traceback}" if traceback else "")
+            + (f"\n\n{traceback}" if traceback else ""),
         )
         self.run_name = run_name
         self.error_type = error_type

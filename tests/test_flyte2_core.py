@@ -99,6 +99,14 @@ def flaky_until_third(marker: str) -> int:
     return tries
 
 
+@core.task
+def averages_a_failing_map(n: int) -> float:
+    # flyte-sdk tests/user_api/test_subtask_error_surfacing.py: map returns the errors as
+    # values; sum() over them must surface the subtask's error, not a TypeError.
+    results = list(flyte.map(fails_with_value_error, range(n)))
+    return sum(results) / len(results)
+
+
 @core.task(timeout=flyte.Timeout(max_runtime=timedelta(seconds=0.3)))
 async def too_slow() -> int:
     import asyncio
@@ -288,7 +296,18 @@ def test_failed_run_raises_both_types_at_the_top() -> None:
     assert info.value.code == "ValueError"
     assert type(info.value).__name__ == "ValueError"  # tracebacks read as before
     with pytest.raises(flyte.errors.BaseRuntimeError, match="bad x=2"):
-        flyte.with_runcontext(mode="local").run(fails_with_value_error, 2)
+        flyte.with_runcontext(mode="local", name="fails-2").run(fails_with_value_error, 2)
+    # Read back from the records (no exception object kept): still a RuntimeUserError.
+    with pytest.raises(flyte.errors.RuntimeUserError, match="bad x=2") as recorded:
+        flyte.remote.Run.get("fails-2").outputs()
+    assert recorded.value.code == "ValueError"
+
+
+def test_map_errors_as_values_surface_the_subtask_error() -> None:
+    with pytest.raises(flyte.errors.BaseRuntimeError, match="bad x=") as info:
+        flyte.run(averages_a_failing_map, 3)
+    assert info.value.code == "ValueError"  # type: ignore[attr-defined]
+    assert isinstance(info.value, ValueError)
 
 
 def test_non_recoverable_error_stops_the_retries(tmp_path: Path) -> None:
@@ -469,6 +488,13 @@ def test_backend_non_recoverable_error_and_backoff_retries(remote: object, tmp_p
     run = flyte.run(flaky_until_third, str(tmp_path / "flaky")).wait(timeout=60)
     assert run.outputs() == 3
     assert run.actions()[0].attempts == 3
+
+
+def test_backend_map_errors_surface_the_subtask_error(remote: object) -> None:
+    run = flyte.run(averages_a_failing_map, 3).wait(timeout=60)
+    with pytest.raises(flyte.errors.RuntimeUserError, match="bad x=") as info:
+        run.outputs()
+    assert info.value.code == "ValueError"
 
 
 def test_backend_timeout_is_task_timeout_error(remote: object) -> None:
