@@ -237,3 +237,57 @@ def test_map_task_below_its_threshold_raises_the_items_own_error() -> None:
         map_task(picky, min_success_ratio=0.9)(x=[1, 2, 3])
     assert any("1 of 3 items failed" in n for n in info.value.__notes__)
     assert map_task(picky, min_success_ratio=0.5)(x=[1, 2, 3]) == [1, None, 3]
+
+
+def test_promise_attribute_paths() -> None:
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        label: str
+
+    @task
+    def make() -> tuple[list[int], dict[str, str], Point]:
+        return [1, 2], {"k": "v"}, Point(3, "p")
+
+    @task
+    def show(s: str) -> str:
+        return s
+
+    @workflow
+    def wf() -> tuple[int, str, int, str]:
+        numbers, texts, point = make()
+        return add(x=numbers[1], y=point.x), show(s=texts["k"]), point.x, point.label
+
+    assert wf() == (5, "v", 3, "p")
+
+    @workflow
+    def into_a_wrong_type() -> str:
+        _, _, point = make()
+        return show(s=point.x)
+
+    with pytest.raises(FlyteTypeException, match=r"\.x is int"):
+        into_a_wrong_type.compile()
+
+    @workflow
+    def no_such_field() -> int:
+        _, _, point = make()
+        return point.z
+
+    @workflow
+    def key_of_the_wrong_kind() -> int:
+        numbers, _, _ = make()
+        return numbers["a"]
+
+    for bad in (no_such_field, key_of_the_wrong_kind):
+        with pytest.raises(FlyteValidationException, match="build a graph"):
+            bad.compile()
+
+    @workflow
+    def out_of_range() -> int:
+        numbers, _, _ = make()
+        return add(x=numbers[5], y=0)
+
+    with pytest.raises(FlyteValidationException, match=r"could not read \[5\]"):
+        out_of_range()

@@ -70,6 +70,14 @@ class _Execution:
             raise _UpstreamFailed() from None
 
     async def value(self, promise: Promise) -> Any:
+        value = await self._value(promise)
+        if promise.path:
+            from ._attrpath import follow
+
+            value = follow(value, promise.path, f"Workflow '{self.workflow}': {promise!r}")
+        return value
+
+    async def _value(self, promise: Promise) -> Any:
         if promise.input is not None:
             return self.inputs[promise.input]
         assert promise.node is not None

@@ -111,32 +111,56 @@ class Promise(_Unusable):
     """A node output (``node``, ``output``) or a workflow input (``input``), or a node with
     no outputs (``output`` None), only good for ordering with ``>>``."""
 
-    __slots__ = ("input", "node", "output")
+    __slots__ = ("input", "node", "output", "path", "type")
     __hash__ = object.__hash__
 
     def __init__(
-        self, node: Node | None = None, output: str | None = None, input: str | None = None
+        self,
+        node: Node | None = None,
+        output: str | None = None,
+        input: str | None = None,
+        *,
+        type: Any = None,
+        path: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         self.node = node
         self.output = output
         self.input = input
+        self.type = type  # the declared type (of the member, with a path), None if unknown
+        self.path = path  # flytekit's attribute path: ``out.field``, ``out[0]`` (_attrpath)
 
     def _desc(self) -> str:
+        from ._attrpath import render
+
         if self.input is not None:
-            return f"Workflow input '{self.input}'"
+            return f"Workflow input '{self.input}'{render(self.path)}"
         assert self.node is not None
-        return f"The output of node {self.node.id} ({self.node.label})"
+        return f"The output of node {self.node.id} ({self.node.label}){render(self.path)}"
 
     def __repr__(self) -> str:
+        from ._attrpath import render
+
         if self.input is not None:
-            return f"Promise(input={self.input!r})"
+            return f"Promise(input={self.input!r}){render(self.path)}"
         assert self.node is not None
-        return f"Promise({self.node.id}.{self.output or '<no output>'})"
+        return f"Promise({self.node.id}.{self.output or '<no output>'}){render(self.path)}"
+
+    def _member(self, kind: str, key: Any, what: str) -> Promise:
+        from ._attrpath import member_type
+
+        member = member_type(self.type, kind, key)
+        if member is None:
+            raise _misuse(what, self._desc())
+        path = (*self.path, (kind, key))
+        return Promise(self.node, self.output, self.input, type=member, path=path)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        raise _misuse(f"attribute `.{name}`", self._desc())
+        return self._member("attr", name, f"attribute `.{name}`")
+
+    def __getitem__(self, key: object) -> Any:
+        return self._member("item", key, "subscript")
 
     def __rshift__(self, other: Any) -> Any:
         return order(self, other)
@@ -332,7 +356,9 @@ def outputs_of(node: Node, *, multi: bool) -> Any:
     names = node.output_names
     if not names:
         return Promise(node, None)
-    promises = [Promise(node, n) for n in names]
+    outputs = getattr(getattr(node.entity, "interface", None), "outputs", None)
+    types = outputs if isinstance(outputs, dict) and node.kind == "call" else {}
+    promises = [Promise(node, n, type=types.get(n)) for n in names]
     return PromiseTuple(node, promises) if multi else promises[0]
 
 

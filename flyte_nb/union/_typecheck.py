@@ -84,6 +84,8 @@ def castable(upstream: Any, downstream: Any) -> bool:
 def source_type(compiler: Any, promise: Any) -> Any:
     """The declared type of what ``promise`` stands for, or None when it is not known (the
     output of a conditional, a map task's list, an entity without an interface)."""
+    if promise.path:  # a member of the output or input: its type was found on the way
+        return promise.type
     if promise.input is not None:
         return compiler.input_types.get(promise.input)
     node = promise.node

@@ -157,7 +157,9 @@ class WorkflowTemplate(TaskTemplate):
         try:
             with Compiler(self.name) as compiler:
                 compiler.input_types = dict(self.input_types)
-                promises = {name: Promise(input=name) for name in self.input_types}
+                promises = {
+                    name: Promise(input=name, type=tp) for name, tp in self.input_types.items()
+                }
                 returned = self.workflow_function(**promises)
             for section in compiler.sections:
                 if not section.finished:
