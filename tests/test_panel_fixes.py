@@ -68,6 +68,17 @@ def cached_deck(n: int) -> int:
 
 
 @fix_env.task
+def wide(n: int) -> int:
+    """``n`` children, then one that fails (caught): its failure is past the 200-row cut."""
+    total = sum(tiny(i) for i in range(n))
+    try:
+        fails(n)
+    except Exception:
+        total = -total
+    return total
+
+
+@fix_env.task
 def fails(n: int) -> int:
     raise ValueError(f"no good: {n}")
 
@@ -392,3 +403,42 @@ def test_after_a_reload_a_click_finds_the_restored_tab(lab: Any, page: Any, back
     expect(page.locator(f"#flyte-nb-run-{run.name} .fnb-RunHeader")).to_contain_text("SUCCEEDED")
     expect(tabs).to_have_count(1)
     expect(tabs).to_contain_text(run.name)
+
+
+def test_every_action_is_reachable_in_a_wide_tree(lab: Any, page: Any, backend: Path) -> None:
+    # Issue 18, "every action reachable": filter, first failure, folding, sibling indexes,
+    # and nothing left behind "+ N more".
+    run = fl.run(wide, 205).wait(timeout=180)
+    open_panel(page, lab)
+    _row(page, run.name).click()
+    view = page.locator(f"#flyte-nb-run-{run.name}")
+    tree = view.locator(".fnb-Tree")
+    rows = tree.locator(".fnb-ActionRow[data-action]")
+    expect(rows).to_have_count(201)  # the root and the first 200 children
+    expect(tree.locator(".fnb-ActionRow-hidden")).to_contain_text("+ 6 more")
+    expect(rows.nth(1)).to_contain_text("#0")  # children of one task are told apart
+    # The first failure is past the cut: the button reads every child and selects it.
+    view.get_by_role("button", name="First failure").click()
+    expect(view.locator(".fnb-ActionDetail")).to_contain_text("no good: 205")
+    expect(tree.locator(".fnb-ActionRow.fnb-mod-selected")).to_contain_text("fails")
+    expect(rows).to_have_count(207)  # every action, none hidden
+    expect(tree.locator(".fnb-ActionRow-hidden")).to_have_count(0)
+    # Filters: by phase, then by text.
+    view.locator(".fnb-TreeFilter-phase").select_option("FAILED")
+    expect(rows).to_have_count(2)  # the failure and its parent, for context
+    view.locator(".fnb-TreeFilter-phase").select_option("")
+    view.locator(".fnb-TreeFilter-text").fill("a0-1")
+    expect(rows.first).to_contain_text("wide")
+    view.locator(".fnb-TreeFilter-text").fill("")
+    expect(rows).to_have_count(207)
+    # Folding the root hides its children; the keyboard unfolds it.
+    root = rows.first
+    root.locator(".fnb-Toggle").click()
+    expect(rows).to_have_count(1)
+    expect(root).to_have_attribute("aria-expanded", "false")
+    rows.first.focus()
+    page.keyboard.press("ArrowRight")
+    expect(rows).to_have_count(207)
+    page.keyboard.press("ArrowDown")
+    expect(tree.locator(".fnb-ActionRow:focus")).to_contain_text("#0")
+    screenshot(page, "fix-20-wide-tree")

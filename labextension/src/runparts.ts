@@ -14,16 +14,60 @@ function depths(items: Action[]): Map<string, number> {
   return depth;
 }
 
-function hiddenNote(counts: Record<string, number>, depth: number): HTMLElement {
+function hiddenNote(
+  counts: Record<string, number>,
+  depth: number,
+  onShowAll?: () => void
+): HTMLElement {
   const n = Object.values(counts).reduce((a, b) => a + b, 0);
   const phases = Object.entries(counts)
     .map(([p, c]) => `${c} ${p}`)
     .join(', ');
-  return h(
+  const note = h(
     'div',
     { class: 'fnb-ActionRow fnb-ActionRow-hidden', style: `padding-left:${8 + depth * 16}px` },
-    `+ ${n.toLocaleString()} more not shown (${phases})`
+    `+ ${n.toLocaleString()} more (${phases}) `
   );
+  if (onShowAll) {
+    const show = h('button', { class: 'fnb-Button fnb-Button-link', type: 'button' }, 'show all');
+    show.addEventListener('click', onShowAll);
+    note.appendChild(show);
+  }
+  return note;
+}
+
+/** How the tree is drawn: which nodes are folded, what matches the filter. */
+export interface TreeOptions {
+  /** Actions whose children are folded away. */
+  collapsed?: Set<string>;
+  onToggle?: (name: string) => void;
+  /** Only matching actions are shown (with their ancestors, for context). */
+  filter?: (action: Action) => boolean;
+  /** The "+ N more" lines offer to draw every child. */
+  onShowAll?: () => void;
+}
+
+/**
+ * Siblings that run the same task (a map, a loop) are told apart by their position among
+ * them: "#3" is the fourth child of this parent running that task.
+ */
+function siblingIndex(items: Action[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  const count = new Map<string, number>();
+  for (const a of items) {
+    const key = `${a.parent}\u0000${a.task_name}`;
+    count.set(key, (count.get(key) ?? 0) + 1);
+  }
+  const index = new Map<string, number>();
+  for (const a of items) {
+    const key = `${a.parent}\u0000${a.task_name}`;
+    if (a.parent && (count.get(key) ?? 0) > 1) {
+      const i = seen.get(key) ?? 0;
+      index.set(a.name, i);
+      seen.set(key, i + 1);
+    }
+  }
+  return index;
 }
 
 /** The action tree: one row per shown action, indented under its parent, and a line per
@@ -31,21 +75,70 @@ function hiddenNote(counts: Record<string, number>, depth: number): HTMLElement 
 export function renderTree(
   tree: ActionTree,
   selected: string | null,
-  onSelect: (name: string) => void
+  onSelect: (name: string) => void,
+  options: TreeOptions = {}
 ): HTMLElement {
   const depth = depths(tree.items);
   const box = h('div', { class: 'fnb-Tree', role: 'tree', 'aria-label': 'Actions' });
   arrowKeys(box, '.fnb-ActionRow[data-action]');
+  const parents = new Set(tree.items.map(a => a.parent).filter(Boolean) as string[]);
+  const byName = new Map(tree.items.map(a => [a.name, a]));
+  const collapsed = options.collapsed ?? new Set<string>();
+  const index = siblingIndex(tree.items);
+  // With a filter: the matches and their ancestors.
+  let shown: Set<string> | null = null;
+  if (options.filter) {
+    shown = new Set();
+    for (const a of tree.items) {
+      if (options.filter(a)) {
+        for (let n: string | null = a.name; n && !shown.has(n); n = byName.get(n)?.parent ?? null) {
+          shown.add(n);
+        }
+      }
+    }
+  }
+  const folded = (a: Action): boolean => {
+    for (let p = a.parent; p; p = byName.get(p)?.parent ?? null) {
+      if (collapsed.has(p)) {
+        return true;
+      }
+    }
+    return false;
+  };
   const open: [string, number][] = []; // parents with hidden children, innermost last
   const close = (level: number) => {
     while (open.length && open[open.length - 1][1] >= level) {
       const [parent, d] = open.pop()!;
-      box.appendChild(hiddenNote(tree.hidden[parent], d + 1));
+      box.appendChild(hiddenNote(tree.hidden[parent], d + 1, options.onShowAll));
     }
   };
   for (const a of tree.items) {
+    if ((shown && !shown.has(a.name)) || (!shown && folded(a))) {
+      continue;
+    }
     const d = depth.get(a.name) ?? 0;
     close(d);
+    const isParent = parents.has(a.name) || Boolean(tree.hidden[a.name]);
+    const isFolded = !shown && collapsed.has(a.name);
+    const toggle = isParent
+      ? h(
+          'span',
+          {
+            class: 'fnb-Toggle',
+            role: 'button',
+            title: isFolded ? 'Expand' : 'Collapse',
+            'aria-label': isFolded ? 'Expand' : 'Collapse'
+          },
+          isFolded ? '▸' : '▾'
+        )
+      : h('span', { class: 'fnb-Toggle' });
+    if (isParent && options.onToggle) {
+      toggle.addEventListener('click', event => {
+        event.stopPropagation();
+        options.onToggle!(a.name);
+      });
+    }
+    const at = index.get(a.name);
     const row = h(
       'div',
       {
@@ -53,10 +146,21 @@ export function renderTree(
         role: 'treeitem',
         tabindex: 0,
         'data-action': a.name,
+        'data-phase': a.phase,
+        'aria-level': d + 1,
+        'aria-expanded': isParent ? String(!isFolded) : undefined,
         style: `padding-left:${8 + d * 16}px`
       },
+      toggle,
       phaseBadge(a.phase),
       h('span', { class: 'fnb-ActionRow-name' }, a.short_name || a.task_name),
+      at !== undefined
+        ? h(
+            'span',
+            { class: 'fnb-Chip', title: 'index among its siblings running this task' },
+            `#${at}`
+          )
+        : null,
       h('span', { class: 'fnb-Muted' }, a.name),
       a.group ? h('span', { class: 'fnb-Chip' }, a.group) : null,
       a.attempts > 1
@@ -70,13 +174,24 @@ export function renderTree(
       )
     );
     row.addEventListener('click', () => onSelect(a.name));
-    row.addEventListener('keydown', e => e.key === 'Enter' && onSelect(a.name));
+    row.addEventListener('keydown', e => {
+      if (e.key === 'Enter') {
+        onSelect(a.name);
+      } else if (isParent && options.onToggle && (e.key === 'ArrowLeft') === !isFolded) {
+        if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+          options.onToggle(a.name);
+        }
+      }
+    });
     box.appendChild(row);
-    if (tree.hidden[a.name]) {
+    if (tree.hidden[a.name] && !isFolded && !shown) {
       open.push([a.name, d]);
     }
   }
   close(0);
+  if (shown && !shown.size) {
+    box.appendChild(h('div', { class: 'fnb-ActionRow fnb-Muted' }, 'No action matches.'));
+  }
   return box;
 }
 

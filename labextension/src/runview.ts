@@ -26,6 +26,7 @@ import {
   richText
 } from './dom';
 import {
+  TreeOptions,
   renderAttempts,
   renderCounts,
   renderError,
@@ -36,7 +37,7 @@ import {
 import { DocsPane, LogsPane } from './runpanes';
 import { asApiError, errorNotice, loadingNotice } from './states';
 import { artifactLink } from './artifacts';
-import { Action, ActionTree, isLive, Key, Run, RunArtifacts, Values } from './types';
+import { Action, ActionTree, isLive, Key, PHASES, Run, RunArtifacts, Values } from './types';
 
 type Tab = 'actions' | 'timeline' | 'values' | 'logs' | 'docs' | 'artifacts';
 const TABS: [Tab, string][] = [
@@ -83,6 +84,12 @@ export class RunView extends Widget {
   private dirty = new Set<Tab>();
   private detailKey = '';
   private frames = (blob: string) => this.client.frameHead(blob);
+  // The Actions tab's own state: kept across live updates.
+  private collapsed = new Set<string>();
+  private full = false; // every child drawn, not the first 200 per parent
+  private treeTools: HTMLElement;
+  private treeText: HTMLInputElement;
+  private treePhase: HTMLSelectElement;
 
   constructor(options: RunViewOptions) {
     super();
@@ -107,6 +114,37 @@ export class RunView extends Widget {
       (kind, data) => this.onEvent(kind, data)
     );
     this.poller = new Poller(() => this.refresh(), options.refreshInterval);
+    this.treeText = h('input', {
+      class: 'fnb-Input fnb-TreeFilter-text',
+      type: 'search',
+      placeholder: 'Find actions by task or name',
+      'aria-label': 'Find actions by task or name'
+    });
+    this.treePhase = h('select', {
+      class: 'fnb-Select fnb-TreeFilter-phase',
+      'aria-label': 'Phase'
+    });
+    for (const [value, label] of [['', 'All phases'], ...PHASES.map(p => [p, p])]) {
+      this.treePhase.appendChild(h('option', { value }, label));
+    }
+    let debounce = 0;
+    this.treeText.addEventListener('input', () => {
+      window.clearTimeout(debounce);
+      debounce = window.setTimeout(() => void this.redrawTree(), 200);
+    });
+    this.treePhase.addEventListener('change', () => void this.redrawTree());
+    this.treeTools = h(
+      'div',
+      { class: 'fnb-Toolbar fnb-TreeTools' },
+      this.treeText,
+      this.treePhase,
+      button('First failure', () => void this.firstFailure(), {
+        class: 'fnb-Button fnb-TreeTools-failure',
+        title: 'Select the first failed action, unfolding and unfiltering what hides it'
+      }),
+      button('Collapse all', () => this.foldAll(true)),
+      button('Expand all', () => this.foldAll(false))
+    );
     this.renderTabs();
     void this.refresh().catch(() => undefined);
   }
@@ -312,7 +350,9 @@ export class RunView extends Widget {
     }
     try {
       if (tab === 'actions' || tab === 'timeline') {
-        this.tree = await this.client.get<ActionTree>(`runs/${encodeURIComponent(run.name)}/tree`);
+        this.tree = await this.client.get<ActionTree>(`runs/${encodeURIComponent(run.name)}/tree`, {
+          max_children: this.full ? 10000 : 200
+        });
         this.logs.setActions(this.tree.items.map(a => a.name));
         if (this.tab !== tab) {
           return;
@@ -359,6 +399,82 @@ export class RunView extends Widget {
     await this.renderBody(false);
   }
 
+  private treeOptions(): TreeOptions {
+    const text = this.treeText.value.trim().toLowerCase();
+    const phase = this.treePhase.value;
+    const filter =
+      text || phase
+        ? (a: Action) =>
+            (!phase || a.phase === phase) &&
+            (!text ||
+              [a.name, a.short_name, a.task_name, a.group ?? ''].some(v =>
+                v.toLowerCase().includes(text)
+              ))
+        : undefined;
+    return {
+      collapsed: this.collapsed,
+      onToggle: name => {
+        if (!this.collapsed.delete(name)) {
+          this.collapsed.add(name);
+        }
+        void this.redrawTree();
+      },
+      filter,
+      onShowAll: () => {
+        this.full = true;
+        void this.renderBody(false);
+      }
+    };
+  }
+
+  /** Draw the tree again from what was last read (a filter or a fold changed). */
+  private async redrawTree(): Promise<void> {
+    if (this.tree && this.tab === 'actions') {
+      await this.drawActions(this.tree, false);
+    }
+  }
+
+  private foldAll(fold: boolean): void {
+    this.collapsed.clear();
+    if (fold && this.tree) {
+      for (const a of this.tree.items) {
+        if (a.parent) {
+          this.collapsed.add(a.parent);
+        }
+      }
+    }
+    void this.redrawTree();
+  }
+
+  /** Select the first failed action in tree order, wherever it hides. */
+  private async firstFailure(): Promise<void> {
+    const failed = (phase: string) => phase === 'FAILED' || phase === 'TIMED_OUT';
+    const hiddenFailure = (tree: ActionTree) =>
+      Object.values(tree.hidden).some(c => Object.keys(c).some(failed));
+    if (this.tree && !this.full && hiddenFailure(this.tree)) {
+      this.full = true; // the first failure may be past the cut: read every child
+      await this.renderBody(false);
+    }
+    const tree = this.tree;
+    const first = tree?.items.find(a => failed(a.phase));
+    if (!tree || !first) {
+      Notification.info('No action failed in this run', { autoClose: 3000 });
+      return;
+    }
+    this.treeText.value = '';
+    this.treePhase.value = '';
+    const byName = new Map(tree.items.map(a => [a.name, a]));
+    for (let p = first.parent; p; p = byName.get(p)?.parent ?? null) {
+      this.collapsed.delete(p);
+    }
+    await this.selectAction(first.name);
+    const row = this.body.querySelector<HTMLElement>(
+      `.fnb-Tree [data-action="${CSS.escape(first.name)}"]`
+    );
+    row?.scrollIntoView({ block: 'nearest' });
+    row?.focus();
+  }
+
   /**
    * The Actions tab. Drawn once, then updated in place as events arrive: the tree's rows
    * are replaced but its scroll position, the page's and the focused row are kept (a
@@ -367,7 +483,7 @@ export class RunView extends Widget {
    */
   private async drawActions(tree: ActionTree, switched: boolean): Promise<void> {
     const onSelect = (name: string) => void this.selectAction(name);
-    const fresh = renderTree(tree, this.selected, onSelect);
+    const fresh = renderTree(tree, this.selected, onSelect, this.treeOptions());
     let box = this.body.querySelector<HTMLElement>(':scope > .fnb-Tree');
     let detail = this.body.querySelector<HTMLElement>(':scope > .fnb-ActionDetail');
     const counts = this.body.querySelector<HTMLElement>(':scope > .fnb-Counts');
@@ -375,7 +491,7 @@ export class RunView extends Widget {
       clear(this.body);
       box = fresh;
       detail = h('div', { class: 'fnb-ActionDetail' });
-      this.body.append(renderCounts(tree), box, detail);
+      this.body.append(this.treeTools, renderCounts(tree), box, detail);
       this.detailKey = '';
     } else {
       const pageTop = this.body.scrollTop;
