@@ -27,7 +27,9 @@ __all__ = [
     "BundleTooLargeError",
     "BundleVersionMismatchError",
     "FlyteError",
+    "FlyteFailureNodeInputMismatchException",
     "FlyteMissingReturnValueException",
+    "FlyteMissingTypeException",
     "FlyteNbException",
     "FlyteTypeException",
     "FlyteValidationException",
@@ -46,8 +48,21 @@ class FlyteNbException(Exception):
     """Base of every error flyte_nb raises on its own account."""
 
 
-class FlyteValidationException(FlyteNbException, ValueError):
-    """A definition or a call that cannot be accepted as written (fix the code, then rerun)."""
+class FlyteValidationException(FlyteNbException, ValueError, AssertionError):
+    """A definition or a call that cannot be accepted as written (fix the code, then rerun).
+
+    Also an ``AssertionError``: flytekit's ``FlyteValidationException`` is one (it derives
+    from ``FlyteAssertion``), and flytekit code and tests catch it as such."""
+
+
+class FlyteFailureNodeInputMismatchException(FlyteValidationException):
+    """A workflow's ``on_failure`` handler does not take the workflow's inputs (flytekit's
+    name): it must accept every workflow input, and any extra input must be optional."""
+
+
+class FlyteMissingTypeException(FlyteValidationException, TypeError):
+    """A task or workflow parameter has no annotation and ``pickle_untyped`` is off
+    (flytekit's name)."""
 
 
 class FlyteTypeException(FlyteValidationException, TypeError):
