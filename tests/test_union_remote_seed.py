@@ -85,6 +85,8 @@ def test_constructors_reach_the_same_backend(
     assert UnionRemote.for_endpoint(host, insecure=True).endpoint == info.url
     assert UnionRemote.auto().endpoint == info.url
     assert UnionRemote.for_sandbox(default_domain="staging").default_domain == "staging"
+    monkeypatch.setenv("FLYTE_NB_ENDPOINT", "http://127.0.0.1:9")  # not this machine's backend
+    assert UnionRemote.for_sandbox().endpoint == info.url
     with pytest.raises(FlyteValidationException, match="config_file"):
         UnionRemote.auto(config_file="~/.flyte/config.yaml")
     with pytest.raises(FlyteValidationException, match="unexpected arguments"):

@@ -132,16 +132,18 @@ class HostedMethods:
         interactive_mode_enabled: bool | None = None,
         **kwargs: Any,
     ) -> UnionRemote:
-        """A remote for this machine's backend (this home folder's; started if needed)."""
+        """A remote for this machine's backend: this home folder's, started if needed, even
+        when ``FLYTE_NB_ENDPOINT`` names another one."""
+        from .. import _config
         from ..client import connect, current
+        from ..server._daemon import ensure_server
         from ._union import UnionRemote
 
         _check_kwargs("for_sandbox", kwargs, ())
+        info = ensure_server(_config.home())
         session = current()
-        if session is None or not session.endpoint.startswith(
-            ("http://127.0.0.1", "http://localhost")
-        ):
-            connect(endpoint=None)
+        if session is None or session.endpoint != info.url.rstrip("/"):
+            connect(info.url, token=info.token)
         return UnionRemote(
             None, default_project, default_domain, data_upload_location, interactive_mode_enabled
         )
