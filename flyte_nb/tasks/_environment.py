@@ -8,7 +8,6 @@ old task instead of clashing, which is what a notebook user expects.
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
@@ -16,7 +15,7 @@ from typing import Any, overload
 from ..cache import Cache
 from ..exceptions import FlyteValidationException, TaskNameClashError
 from ._resources import Resources
-from ._retry import RetryStrategy
+from ._retry import RetryStrategy, TimeoutType
 from ._reuse import ReusePolicy
 from ._secret import Secret, normalize_secrets
 from ._template import TaskTemplate, _check_resources, check_env_vars
@@ -136,7 +135,7 @@ class TaskEnvironment:
         short_name: str | None = None,
         cache: Cache | str | bool | None = None,
         retries: int | RetryStrategy = 0,
-        timeout: float | datetime.timedelta | None = None,
+        timeout: TimeoutType | None = None,
         report: bool = False,
         enable_deck: bool = False,
         deck_fields: Iterable[str] | None = None,
@@ -151,7 +150,7 @@ class TaskEnvironment:
         short_name: str | None = None,
         cache: Cache | str | bool | None = None,
         retries: int | RetryStrategy = 0,
-        timeout: float | datetime.timedelta | None = None,
+        timeout: TimeoutType | None = None,
         report: bool = False,
         enable_deck: bool = False,
         deck_fields: Iterable[str] | None = None,

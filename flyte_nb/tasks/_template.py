@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextvars
 import copy
-import datetime
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
@@ -27,7 +26,7 @@ from ..exceptions import FlyteValidationException
 from ..models._interface import NativeInterface, is_namedtuple
 from ..types import check_input, check_output, digest, encode_value
 from ._resources import Resources
-from ._retry import RetryStrategy, coerce_timeout
+from ._retry import RetryStrategy, TimeoutType, coerce_timeout
 from ._secret import Secret, normalize_secrets
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ class TaskTemplate:
         short_name: str | None = None,
         cache: Cache | str | bool | None = None,
         retries: int | RetryStrategy | None = 0,
-        timeout: float | datetime.timedelta | None = None,
+        timeout: TimeoutType | None = None,
         report: bool = False,
         enable_deck: bool = False,
         deck_fields: Iterable[str] | None = None,
