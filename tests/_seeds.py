@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-if not SEEDS.is_dir():  # the checkout may sit elsewhere; the shared folder does not move
-    SEEDS = Path("/work/shared/seeds")
+# A copy of shared/seeds/ (the API pages the project implements), so the test runs in any
+# checkout; refresh it with `cp shared/seeds/*.txt tests/data/seeds/` when the seeds change.
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 
 # Seed module -> the flyte_nb module that implements it (PRODUCT.md, "Public names").
 MODULES = {"union": "flyte_nb", "flyte.models": "flyte_nb.models", "flyte.app": "flyte_nb.app"}

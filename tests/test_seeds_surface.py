@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from _seeds import Item, all_items, params_problem, problem, unavailable
+from _seeds import SEEDS, Item, all_items, params_problem, problem, unavailable
 
 import flyte_nb as fl
 from flyte_nb.deck import BoxRenderer, MarkdownRenderer, TopFrameRenderer
@@ -44,6 +44,14 @@ def instances() -> dict[str, Any]:
         "ContainerTask": surface_task,
         "StructuredDataset": fl.StructuredDataset(uri="/tmp/x.parquet"),
     }
+
+
+def test_the_seed_copies_match_the_shared_seeds() -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    if not shared.is_dir():
+        pytest.skip("no shared/seeds next to this checkout to compare with")
+    ours = {p.name: p.read_bytes() for p in SEEDS.glob("*.txt")}
+    assert ours == {p.name: p.read_bytes() for p in shared.glob("*.txt")}
 
 
 def test_the_seeds_parse_into_306_items() -> None:
