@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .cache import Cache, CachePolicy, VersionParameters
     from .container import ContainerTask
     from .deck import Deck
+    from .durable import Checkpoint, latest_checkpoint, trace
     from .engine import ctx, current_context, custom_context, group, map
     from .image import Image, ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
@@ -88,6 +89,9 @@ _LAZY: dict[str, str] = {
     "CachePolicy": "flyte_nb.cache",
     "VersionParameters": "flyte_nb.cache",
     "Deck": "flyte_nb.deck",
+    "trace": "flyte_nb.durable",
+    "Checkpoint": "flyte_nb.durable",
+    "latest_checkpoint": "flyte_nb.durable",
     "current_context": "flyte_nb.engine",
     "ctx": "flyte_nb.engine",
     "custom_context": "flyte_nb.engine",
@@ -132,6 +136,7 @@ __all__ = [
     "Backoff",
     "Cache",
     "CachePolicy",
+    "Checkpoint",
     "ContainerTask",
     "Deck",
     "Device",
@@ -172,6 +177,7 @@ __all__ = [
     "init_from_config",
     "io",
     "kwtypes",
+    "latest_checkpoint",
     "logger",
     "map",
     "map_task",
@@ -180,6 +186,7 @@ __all__ = [
     "report",
     "run",
     "task",
+    "trace",
     "union",
     "with_runcontext",
     "workflow",

@@ -81,6 +81,9 @@ PRODUCT_NAMES = [
     "TPU",
     "Device",
     "Backoff",
+    "trace",
+    "Checkpoint",
+    "latest_checkpoint",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]

@@ -339,6 +339,10 @@ class Backend:
                 {"kind": "doc", "run": m["run"], "action": m["action"], "attempt": m["attempt"],
                  "doc_kind": m["kind"], "name": m["name"]},
             )  # fmt: skip
+        elif op in ("trace", "trace_get", "trace_replay"):  # @flyte.trace records
+            from ..durable import _backend as traces
+
+            traces.on_message(self, worker, rec, m)
         elif op == "submit":
             self.scheduler.lend(rec)
             attempt, rid = rec.state.attempts, m["id"]

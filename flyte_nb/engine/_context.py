@@ -188,16 +188,20 @@ def current_context() -> TaskContext:
             "current_context() is only available inside a running task; call it from the "
             "body of an @env.task function that was started with fl.run(...)"
         )
+    from ..durable._checkpoint import checkpoint_paths
+
     state = frame.state
     group = _group.get()
     run = frame.controller.run
+    output_path = str(frame.controller.raw_data_dir / state.name)
     return TaskContext(
         action=frame.action_id,
         version=frame.version,
         raw_data_path=RawDataPath(path=str(frame.controller.raw_data_dir)),
-        output_path=str(frame.controller.raw_data_dir / state.name),
+        output_path=output_path,
         run_base_dir=str(frame.controller.raw_data_dir),
         group_data=GroupData(name=group) if group else None,
+        checkpoints=checkpoint_paths(output_path, frame.attempt),
         data={"attempt": frame.attempt, "task_name": state.task_name, "run_name": run.name},
         mode=getattr(frame.controller, "mode", "local"),
         custom_context=dict(effective_custom_context()),

@@ -271,7 +271,10 @@ class TaskContext:
 
     @property
     def checkpoint(self) -> Any:
-        return _flytekit().checkpoint(self)
+        """Flyte 2's ``Checkpoint`` and flytekit's ``SyncCheckpoint`` in one object."""
+        from flyte_nb.durable._checkpoint import for_context
+
+        return for_context(self)
 
     @property
     def raw_output_prefix(self) -> str:

@@ -1,0 +1,13 @@
+"""Durable runs (Flyte 2): traced calls replayed on the next attempt, checkpoints kept
+across attempts, and recovery of a failed run.
+
+``_trace`` and ``_log`` record and replay ``@flyte.trace`` calls (in the kernel and on
+backend workers, ``_backend`` is the backend's side); ``_checkpoint`` is
+``flyte.Checkpoint`` and ``TaskContext.checkpoints``; ``_recover`` starts a run that reuses
+what an earlier run finished.
+"""
+
+from ._checkpoint import Checkpoint, latest_checkpoint
+from ._trace import trace
+
+__all__ = ["Checkpoint", "latest_checkpoint", "trace"]

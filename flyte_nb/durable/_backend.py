@@ -1,0 +1,82 @@
+"""The backend's side of traces: it keeps them as actions of the run.
+
+A worker sends three messages (``_log.RemoteLog``): ``trace_get`` (the finished traces
+under the sending action, answered once per attempt), ``trace`` (a trace that just ended,
+recorded as a child action of the sender) and ``trace_replay`` (a recorded trace served
+again, noted on its record). The records are ordinary actions with a ``{"trace": true}``
+spec, so they are written by the batched recorder, survive a server restart with the run
+(a restarted backend never schedules them: they are already terminal), and appear in the
+tree. A recovered run's finished traces come from the run it recovers (``_recover``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..engine import _state as ph
+from ..engine._state import ActionState
+from ._log import TRACE_SPEC, TRACE_SPEC_JSON, replay_entry
+
+if TYPE_CHECKING:
+    from ..backend._records import ActionRecord
+    from ..backend._service import Backend
+
+
+def on_message(backend: Backend, worker: Any, rec: ActionRecord, m: dict[str, Any]) -> None:
+    op = m["op"]
+    if op == "trace_get":
+        worker.send({"op": "result", "id": m["id"], "traces": finished_traces(rec)})
+    elif op == "trace":
+        _record(backend, rec, m)
+    elif op == "trace_replay":
+        child = rec.run.actions.get(m["name"])
+        if child is not None:
+            child.state.attempt_log.append(replay_entry(int(m.get("attempt") or 0)))
+            backend.recorder.touch(child.state)
+            backend._publish(child)
+
+
+def finished_traces(rec: ActionRecord) -> dict[str, str]:
+    """name -> outputs of the succeeded traces under ``rec`` (its own, or recovered)."""
+    out: dict[str, str] = dict(getattr(rec.run, "recovered_traces", None) or {})
+    actions = rec.run.actions
+    for name in rec.children:
+        child = actions.get(name)
+        if (
+            child is not None
+            and child.spec.get("trace")
+            and child.state.phase == ph.SUCCEEDED
+            and child.state.outputs is not None
+        ):
+            out[name] = child.state.outputs
+    return out
+
+
+def _record(backend: Backend, parent: ActionRecord, m: dict[str, Any]) -> None:
+    from ..backend._records import ActionRecord
+
+    run = parent.run
+    name = m["name"]
+    child = run.actions.get(name)
+    if child is None:
+        state = ActionState(
+            run.name, name, parent.name, run.state.action_count, m["task"], m["short"],
+            m["group"], m["inputs"],
+        )  # fmt: skip
+        state.spec = TRACE_SPEC_JSON
+        run.state.action_count += 1
+        child = ActionRecord(run, state, dict(TRACE_SPEC), None)
+        run.actions[name] = child
+        parent.children.append(name)
+    elif not child.spec.get("trace"):
+        return  # a task's action by that name: never overwrite it with a trace
+    state = child.state
+    state.start_attempt()
+    if m.get("started_at"):
+        state.attempt_log[-1]["started_at"] = m["started_at"]
+    state.outputs = m.get("outputs")
+    state.end_attempt(m["phase"], m.get("error"))
+    state.error = m.get("error")
+    state.set_phase(m["phase"])
+    backend.recorder.touch(state)
+    backend._publish(child)
