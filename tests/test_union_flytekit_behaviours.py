@@ -3,6 +3,7 @@ workflows with no task nodes, conditional outputs by name, void branches, unary 
 on promises, compile-time checks of what flows between nodes, map over launch plans."""
 
 # No `from __future__ import annotations`: the workflows below annotate with local types.
+import functools
 import typing
 
 import pytest
@@ -291,3 +292,44 @@ def test_promise_attribute_paths() -> None:
 
     with pytest.raises(FlyteValidationException, match=r"could not read \[5\]"):
         out_of_range()
+
+
+def test_map_task_refuses_what_flytekit_cannot_map() -> None:
+    from flyte_nb import dynamic, eager
+
+    @dynamic
+    def fan(x: int) -> int:
+        return add(x=x, y=1)
+
+    @eager
+    async def later(x: int) -> int:
+        return x
+
+    for target, kind in ((fan, "@dynamic"), (later, "@eager"), (pair, "2 outputs")):
+        with pytest.raises(FlyteValidationException, match=kind):
+            map_task(target)
+
+    @workflow
+    def maybe_into_required(xs: list[int]) -> int:
+        sums = map_task(functools.partial(add, y=1), min_success_ratio=0.5)(x=xs)
+        return total(xs=sums)
+
+    with pytest.raises(FlyteTypeException, match=r"list\[Optional\[int\]\]"):
+        maybe_into_required.compile()
+
+
+def test_array_node_map_task_bound_inputs_by_name() -> None:
+    from flyte_nb.union import ArrayNodeMapTask
+
+    # names only: those inputs are given once, for every item
+    by_name = ArrayNodeMapTask(add, bound_inputs={"y"})
+    assert by_name(x=[1, 2], y=10) == [11, 12]
+    with pytest.raises(FlyteValidationException, match="same keys"):
+        ArrayNodeMapTask(add, bound_inputs={"y"}, bound_inputs_values={"x": 1})
+    with pytest.raises(FlyteValidationException, match="run_all_sub_nodes"):
+        map_task(add, run_all_sub_nodes="yes")  # type: ignore[arg-type]
+
+
+@task
+def total(xs: list[int]) -> int:
+    return sum(xs)

@@ -23,7 +23,9 @@ import copy
 import functools
 import inspect
 import math
+import typing
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ..engine import block_on, current_frame, group
@@ -56,8 +58,10 @@ class _PlanItem:
             {
                 k: (p.type, inspect.Parameter.empty if p.required else p.default)
                 for k, p in params.items()
-            }
+            },
+            dict(plan.workflow.interface.outputs),
         )
+        self._output_names = plan.workflow._output_names
 
     async def aio(self, **inputs: Any) -> Any:
         workflow = self.plan.workflow
@@ -67,8 +71,40 @@ class _PlanItem:
 class _Interface:
     """The part of ``NativeInterface`` a workflow node binding reads."""
 
-    def __init__(self, inputs: dict[str, tuple[Any, Any]]) -> None:
+    def __init__(
+        self, inputs: dict[str, tuple[Any, Any]], outputs: dict[str, Any] | None = None
+    ) -> None:
         self.inputs = inputs
+        self.outputs = outputs or {}
+
+
+def _check_mappable(target: Any) -> None:
+    """flytekit maps plain tasks (and launch plans) with at most one output."""
+    from ._dynamic import DynamicTask
+    from ._eager import EagerTask
+
+    if isinstance(target, (DynamicTask, EagerTask)):
+        kind = "@dynamic" if isinstance(target, DynamicTask) else "@eager"
+        raise FlyteValidationException(
+            f"map_task maps @task functions and launch plans; '{target.name}' is a {kind} "
+            "(as in flytekit, it cannot be mapped): loop over the inputs inside it instead"
+        )
+    outputs = target._output_names
+    if len(outputs) > 1:
+        raise FlyteValidationException(
+            f"map_task: '{target.name}' has {len(outputs)} outputs {list(outputs)}; a mapped "
+            "task may have one (as in flytekit): return a dataclass or a tuple type instead"
+        )
+
+
+def _list_output(target: Any, optional: bool) -> dict[str, Any]:
+    """The map's output type: a list of the task's output (of ``Optional`` ones when items
+    may fail), so what it feeds is type-checked when the workflow compiles."""
+    outputs = getattr(target.interface, "outputs", None) or {}
+    if not outputs:
+        return {}
+    item = next(iter(outputs.values()))
+    return {"o0": list[typing.Optional[item]] if optional else list[item]}  # type: ignore[valid-type]  # noqa: UP045
 
 
 class MapTask:
@@ -80,10 +116,12 @@ class MapTask:
         self,
         target: Any,
         *,
-        concurrency: int | None,
-        min_successes: int | None,
-        min_success_ratio: float | None,
-        bound_inputs: Mapping[str, Any] | None,
+        concurrency: int | None = None,
+        min_successes: int | None = None,
+        min_success_ratio: float | None = None,
+        bound_inputs: Mapping[str, Any] | AbstractSet[str] | None = None,
+        bound_inputs_values: Mapping[str, Any] | None = None,
+        run_all_sub_nodes: bool = False,
     ) -> None:
         bound: dict[str, Any] = {}
         if isinstance(target, functools.partial):
@@ -110,15 +148,39 @@ class MapTask:
                 "map_task needs a @task, a LaunchPlan (or functools.partial of either), got "
                 f"{target!r}"
             )
+        _check_mappable(target)
         self.task = target
         name = target.name
-        if bound_inputs is not None:
+        names_only = frozenset[str]()
+        if isinstance(bound_inputs, (set, frozenset)):
+            # flytekit's ArrayNodeMapTask: the names of inputs given one value for all items
+            names_only = frozenset(bound_inputs)
+            if bound_inputs_values is not None and names_only != set(bound_inputs_values):
+                raise FlyteValidationException(
+                    f"map_task({name}): bound_inputs and bound_inputs_values should have the "
+                    f"same keys if both set, got {sorted(names_only)} and "
+                    f"{sorted(bound_inputs_values)}"
+                )
+        elif bound_inputs is not None:
             if not isinstance(bound_inputs, Mapping):
                 raise FlyteValidationException(
                     f"map_task({name}): bound_inputs must be a dict, got {bound_inputs!r}"
                 )
             bound.update(bound_inputs)
-        unknown = sorted(set(bound) - set(target.input_types))
+        if bound_inputs_values is not None:
+            if not isinstance(bound_inputs_values, Mapping):
+                raise FlyteValidationException(
+                    f"map_task({name}): bound_inputs_values must be a dict, got "
+                    f"{bound_inputs_values!r}"
+                )
+            bound.update(bound_inputs_values)  # wins over a partial's value, as in flytekit
+        names_only = names_only - set(bound)
+        if not isinstance(run_all_sub_nodes, bool):
+            raise FlyteValidationException(
+                f"map_task({name}): run_all_sub_nodes must be True or False"
+            )
+        self.run_all_sub_nodes = run_all_sub_nodes
+        unknown = sorted((set(bound) | names_only) - set(target.input_types))
         if unknown:
             raise FlyteValidationException(
                 f"map_task({name}): bound input(s) {unknown} are not inputs of the task; "
@@ -153,16 +215,20 @@ class MapTask:
         self.name = f"map_{name}"
         self.short_name = f"map:{target.short_name}"
         mapped = {k: t for k, t in target.input_types.items() if k not in bound}
-        self.input_types: dict[str, Any] = {k: list[t] for k, t in mapped.items()}  # type: ignore[valid-type]
+        self.input_types: dict[str, Any] = {
+            k: t if k in names_only else list[t]  # type: ignore[valid-type]
+            for k, t in mapped.items()
+        }
         self.interface = _Interface(
             {
-                k: (list[t], inspect.Parameter.empty)  # type: ignore[valid-type]
-                for k, t in mapped.items()
+                k: (self.input_types[k], inspect.Parameter.empty)
+                for k in mapped
                 if target.interface.inputs[k][1] is inspect.Parameter.empty
-            }
+            },
+            _list_output(target, min_successes is not None or (min_success_ratio or 1) < 1),
         )
         self._output_names = ("o0",)
-        self._broadcast: frozenset[str] = frozenset()  # bound inputs given as node inputs
+        self._broadcast: frozenset[str] = names_only  # inputs given once, to every item
 
     def pack_outputs(self, value: Any) -> dict[str, Any]:
         return {"o0": value}
@@ -250,7 +316,7 @@ class MapTask:
             # resolved when the node runs, so they become node inputs given to every item.
             node_task = copy.copy(self)
             node_task.bound = {k: v for k, v in self.bound.items() if k not in promised}
-            node_task._broadcast = frozenset(promised)
+            node_task._broadcast = self._broadcast | frozenset(promised)
             node_task.input_types = {
                 **self.input_types,
                 **{k: self.task.input_types[k] for k in promised},
@@ -273,15 +339,18 @@ def map_task(
     *,
     bound_inputs: Mapping[str, Any] | None = None,
     metadata: Any = None,
+    run_all_sub_nodes: bool = False,
 ) -> MapTask:
     """Map ``target`` (a task, or ``functools.partial`` of one) over lists of inputs;
-    ``metadata=TaskMetadata(...)`` sets each item's retries, timeout and cache."""
+    ``metadata=TaskMetadata(...)`` sets each item's retries, timeout and cache. Every item
+    always runs here, so ``run_all_sub_nodes`` is recorded only."""
     mapped = MapTask(
         target,
         concurrency=concurrency,
         min_successes=min_successes,
         min_success_ratio=min_success_ratio,
         bound_inputs=bound_inputs,
+        run_all_sub_nodes=run_all_sub_nodes,
     )
     if metadata is not None:
         from ._metadata import apply_metadata

@@ -68,6 +68,8 @@ def castable(upstream: Any, downstream: Any) -> bool:
     if down_variants is not None:
         return any(castable(up, v) for v in down_variants)
     up_kind, down_kind = _kind(up), _kind(down)
+    if up_kind == "none" and down_kind != "none":  # None into what does not allow it
+        return down is object
     if "other" in (up_kind, down_kind):
         return True
     if up_kind != down_kind:
