@@ -110,3 +110,11 @@ __all__ = [
     "UnionRpcError",
     "silence_polling_error",
 ]
+
+# Tracebacks and reprs name the public module (``flyte_nb.errors.NonRecoverableError``), which
+# is also where pickle finds the classes.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = __name__
+del _name, _obj
