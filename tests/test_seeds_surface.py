@@ -29,7 +29,6 @@ ITEMS = all_items()
 KNOWN_GAPS: dict[str, str] = {
     "union.map": "flyte_nb.map is Flyte 2's map(task, *args); the seed's union.map(target, "
     "bound_inputs, ...) is another function under the same top-level name",
-    "union.map_task": "map_task(target, ...) takes no **kwargs (union/_map.py)",
     "union.Cache": "Cache's first parameter is now Flyte 2's behavior; the seed's is version",
 }
 

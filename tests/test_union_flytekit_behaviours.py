@@ -327,7 +327,10 @@ def test_array_node_map_task_bound_inputs_by_name() -> None:
     with pytest.raises(FlyteValidationException, match="same keys"):
         ArrayNodeMapTask(add, bound_inputs={"y"}, bound_inputs_values={"x": 1})
     with pytest.raises(FlyteValidationException, match="run_all_sub_nodes"):
-        map_task(add, run_all_sub_nodes="yes")  # type: ignore[arg-type]
+        map_task(add, run_all_sub_nodes="yes")
+    with pytest.raises(FlyteValidationException, match=r"unknown setting\(s\) \['retries'\]"):
+        map_task(add, retries=2)
+    assert map_task(add, bound_inputs_values={"y": 1}, run_all_sub_nodes=True)(x=[1]) == [2]
 
 
 @task

@@ -331,26 +331,34 @@ class MapTask:
         return f"<map_task {self.task.name}>"
 
 
+_MAP_KWARGS = ("bound_inputs", "bound_inputs_values", "metadata", "run_all_sub_nodes")
+
+
 def map_task(
     target: Any,
     concurrency: int | None = None,
     min_successes: int | None = None,
     min_success_ratio: float | None = None,
-    *,
-    bound_inputs: Mapping[str, Any] | None = None,
-    metadata: Any = None,
-    run_all_sub_nodes: bool = False,
+    **kwargs: Any,
 ) -> MapTask:
-    """Map ``target`` (a task, or ``functools.partial`` of one) over lists of inputs;
-    ``metadata=TaskMetadata(...)`` sets each item's retries, timeout and cache. Every item
-    always runs here, so ``run_all_sub_nodes`` is recorded only."""
+    """Map ``target`` (a task, a launch plan, or ``functools.partial`` of one) over lists of
+    inputs. ``kwargs`` are flytekit's: ``bound_inputs``, ``bound_inputs_values``,
+    ``metadata=TaskMetadata(...)`` (each item's retries, timeout and cache) and
+    ``run_all_sub_nodes`` (recorded only: every item always runs here)."""
+    unknown = sorted(set(kwargs) - set(_MAP_KWARGS))
+    if unknown:
+        raise FlyteValidationException(
+            f"map_task got unknown setting(s) {unknown}; it takes {list(_MAP_KWARGS)}"
+        )
+    metadata = kwargs.get("metadata")
     mapped = MapTask(
         target,
         concurrency=concurrency,
         min_successes=min_successes,
         min_success_ratio=min_success_ratio,
-        bound_inputs=bound_inputs,
-        run_all_sub_nodes=run_all_sub_nodes,
+        bound_inputs=kwargs.get("bound_inputs"),
+        bound_inputs_values=kwargs.get("bound_inputs_values"),
+        run_all_sub_nodes=kwargs.get("run_all_sub_nodes", False),
     )
     if metadata is not None:
         from ._metadata import apply_metadata
