@@ -419,6 +419,17 @@ def test_cache_override_means_explicit_version() -> None:
         flyte.Cache(behavior="override", version_override="")
 
 
+def test_cache_settings_as_flyte2_reads_them() -> None:
+    assert flyte.Cache(behavior="override", version_override="v1.0").get_version() == "v1.0"
+    with pytest.raises(ValueError, match="Version parameters must be provided"):
+        flyte.Cache(behavior="auto").get_version()
+    with pytest.raises(ValueError, match=r"must be one of.*aliases accepted"):
+        flyte.Cache(behavior="sometimes")  # type: ignore[arg-type]
+    assert flyte.Cache(behavior="auto", ignored_inputs="x").get_ignored_inputs() == ("x",)
+    assert flyte.Cache(behavior="auto", serialize=True, salt="my_salt").salt == "my_salt"
+    assert not flyte.Cache.coerce("disable").is_enabled()
+
+
 @pytest.mark.parametrize(
     ("alias", "behavior"),
     [("enable", "auto"), ("ON", "auto"), ("yes", "auto"), ("off", "disable"), ("none", "disable")],

@@ -115,7 +115,8 @@ class Cache:
                 hint = f' (to pin a version, use Cache(version="{self.behavior}"))'
             raise FlyteValidationException(
                 f"Cache(behavior={self.behavior!r}): must be one of "
-                f"{', '.join(repr(b) for b in _BEHAVIORS)}{hint}"
+                f"{', '.join(repr(b) for b in _BEHAVIORS)}{hint} "
+                f"(aliases accepted: {', '.join(sorted(_ALIASES))})"
             )
         if not isinstance(self.serialize, bool):
             raise FlyteValidationException(
@@ -148,10 +149,15 @@ class Cache:
     def get_policies(self) -> tuple[CachePolicy, ...]:
         return _normalize_policies(self.policies)
 
-    def get_version(self, params: VersionParameters) -> str:
+    def get_version(self, params: VersionParameters | None = None) -> str:
         """The explicit ``version``, else a short digest of every policy's version."""
         if self.version is not None:
             return self.version
+        if params is None:
+            raise FlyteValidationException(
+                "Cache.get_version: Version parameters must be provided when version_override "
+                "is not set, e.g. cache.get_version(VersionParameters(func=my_function))"
+            )
         h = hashlib.sha256()
         for policy in self.get_policies():
             h.update(policy.get_version(self.salt, params).encode("utf-8"))
