@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import stat
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from _backend_util import alive, http, running_server, wait_for
 import flyte_nb as fl
 from flyte_nb import _version
 from flyte_nb.cli import main as cli
+from flyte_nb.client._http import BackendClient
 from flyte_nb.exceptions import FlyteValidationException
 from flyte_nb.server import _daemon
 from flyte_nb.server._config import load_server_config
@@ -338,3 +340,66 @@ def test_gc_removes_old_runs_logs_and_unreferenced_blobs(
 def test_gc_refuses_a_bad_age(age: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["gc", f"--older-than={age}"]) == 1
     assert "--older-than" in capsys.readouterr().err
+
+
+def test_run_handles_follow_the_homes_server_across_restarts(tmp_path: Path) -> None:
+    home = tmp_path / "restarts"
+    first = _daemon.ensure_server(home, workers=1)
+    try:
+        fl.init(home=home)
+        run = fl.run(chatty, 7).wait(timeout=60)
+        assert "x" * 7 in run.logs()
+        _daemon.stop(home)
+        second = _daemon.ensure_server(home, workers=1)  # a new process, likely a new port
+        assert second.pid != first.pid
+        assert "x" * 7 in run.logs()  # the handle found the home's new server
+        _daemon.stop(home)
+        assert "x" * 7 in run.logs()  # none running: the home's server is started on demand
+        third = _daemon.status(home)
+        assert third is not None
+        assert third.pid not in (first.pid, second.pid)
+    finally:
+        _daemon.stop(home)
+
+
+# -- big values ---------------------------------------------------------------------------------
+def test_a_100_mb_blob_streams_both_ways_and_is_held_once(
+    server: tuple[Path, _daemon.ServerInfo],
+) -> None:
+    """Over max_body_bytes (64 MiB), yet accepted: blob uploads stream to disk. The client
+    sends views of the value (no copy) and reads the answer into one buffer."""
+    size = 100 * 1024 * 1024
+    data = os.urandom(size)
+    digest = hashlib.sha256(data).hexdigest()
+    client = BackendClient(server[1].url, server[1].token)
+    try:
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        client.put_blob(digest, data)
+        sent_peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        got = client.get_blob(digest)
+        read_peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+    finally:
+        client.close()
+    assert got == data
+    assert sent_peak < size // 8  # chunks in flight, never a second copy of the value
+    assert read_peak < size * 1.25  # the value once (not chunks plus a joined copy)
+    with http(server[1]) as c:
+        corrupt = c.put(f"/api/v1/blobs/{'0' * 64}", content=b"not that content")
+        assert "does not match" in _error(corrupt, 400)
+
+
+def test_a_blob_over_the_limit_names_the_setting(tmp_path: Path) -> None:
+    with running_server(tmp_path / "small", workers=1, max_blob_bytes=1024) as info:
+        data = b"y" * 4096
+        client = BackendClient(info.url, info.token)
+        try:
+            with pytest.raises(FlyteValidationException, match="max_blob_bytes") as error:
+                client.put_blob(hashlib.sha256(data).hexdigest(), data)
+        finally:
+            client.close()
+        assert "FLYTE_NB_MAX_BLOB_BYTES" in str(error.value)
+        assert not any(p.is_file() for p in (tmp_path / "small" / "blobs").rglob("*"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -25,24 +26,58 @@ from ..exceptions import (
     SecretNotFoundError,
 )
 
+_CHUNK = 1 << 20  # bytes per piece of a streamed blob
+
 
 class BackendClient:
-    def __init__(self, endpoint: str, token: str, timeout: float = 30.0) -> None:
+    """``home``: the home folder whose server this is (``fl.init()`` without an endpoint).
+    When that server cannot be reached, the client follows the home: it asks the home for
+    its server now (restarted on another port, or started anew on demand) and retries
+    once, so ``Run`` handles made before a restart keep working."""
+
+    def __init__(
+        self, endpoint: str, token: str, timeout: float = 30.0, home: Path | None = None
+    ) -> None:
+        self._timeout = timeout
+        self._home = home
+        self._open(endpoint, token)
+        self._uploaded: set[str] = set()
+
+    def _open(self, endpoint: str, token: str) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._http = httpx.Client(
             base_url=self.endpoint + "/api/v1",
             headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
+            timeout=self._timeout,
         )
-        self._uploaded: set[str] = set()
 
     def close(self) -> None:
         self._http.close()
 
     # -- plumbing ------------------------------------------------------------------------
+    def _follow_home(self) -> bool:
+        """Point at the home's server as it is now; False when there is no home to ask."""
+        if self._home is None:
+            return False
+        from ..server._daemon import ensure_server
+
+        try:
+            info = ensure_server(self._home)
+        except FlyteNbException:
+            return False
+        old = self._http
+        self._open(info.url, info.token)
+        old.close()
+        return True
+
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = self._http.request(method, path, **kwargs)
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except httpx.ConnectError:  # nothing was sent: safe to retry any method
+                if not self._follow_home():
+                    raise
+                response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise BackendUnavailableError(
                 f"the flyte_nb backend at {self.endpoint} did not answer ({exc}); start it "
@@ -140,14 +175,39 @@ class BackendClient:
 
     # -- blobs and tasks -----------------------------------------------------------------
     def get_blob(self, digest: str) -> bytes:
-        return self.request("GET", f"/blobs/{digest}").content
+        """Streamed into one buffer of the announced size: a big value is held once (a
+        ``bytearray``, which every reader of blobs takes like ``bytes``), not once per
+        chunk plus once joined."""
+        try:
+            with self._http.stream("GET", f"/blobs/{digest}") as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                size = int(response.headers.get("content-length") or 0)
+                buffer = bytearray(size)
+                at = 0
+                for chunk in response.iter_raw(_CHUNK):
+                    end = at + len(chunk)
+                    if end > len(buffer):  # no length given, or a longer body: grow
+                        buffer.extend(bytes(end - len(buffer)))
+                    buffer[at:end] = chunk
+                    at = end
+                del buffer[at:]
+        except httpx.TransportError as exc:
+            raise BackendUnavailableError(
+                f"the flyte_nb backend at {self.endpoint} did not answer ({exc})"
+            ) from None
+        return buffer  # type: ignore[return-value]  # bytes-like; see the docstring
 
     def put_blob(self, digest: str, data: bytes) -> None:
-        """Upload once: a digest already sent, or already on the server, costs nothing."""
+        """Upload once: a digest already sent, or already on the server, costs nothing.
+        The body goes in chunks (views of ``data``, no copy), streamed to disk there."""
         if digest in self._uploaded:
             return
         if self.request("HEAD", f"/blobs/{digest}").status_code != 200:
-            self.request("PUT", f"/blobs/{digest}", content=data)
+            view = memoryview(data)
+            pieces = (view[i : i + _CHUNK] for i in range(0, len(view), _CHUNK))
+            self.request("PUT", f"/blobs/{digest}", content=pieces)
         self._uploaded.add(digest)
 
     def register_task(self, body: dict[str, Any]) -> dict[str, Any]:

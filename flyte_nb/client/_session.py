@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
@@ -55,11 +56,13 @@ def connect(
     from ..server._config import load_client_config
 
     config = load_client_config(endpoint=endpoint, token=token, **client_options)
+    follow: Path | None = None  # the home whose server this is: followed across restarts
     if config.endpoint is None:
         from .. import _config
         from ..server._daemon import ensure_server
 
-        info = ensure_server(home if home is not None else _config.home())
+        follow = Path(home).expanduser().resolve() if home is not None else _config.home()
+        info = ensure_server(follow)
         url, secret = info.url, info.token
     else:
         if not config.token:
@@ -70,7 +73,7 @@ def connect(
         url, secret = config.endpoint, config.token
     from ._http import BackendClient
 
-    client = BackendClient(url, secret)
+    client = BackendClient(url, secret, home=follow)
     health = client.health()
     if health.get("version") != __version__:
         client.close()

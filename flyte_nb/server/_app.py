@@ -20,13 +20,13 @@ import json
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -63,10 +63,13 @@ _CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "metho
 class _Guard:
     """Bearer token and body size, checked before routing so nothing else sees the request."""
 
-    def __init__(self, app: ASGIApp, token: str, max_body: int, activity: Activity) -> None:
+    def __init__(
+        self, app: ASGIApp, token: str, max_body: int, max_blob: int, activity: Activity
+    ) -> None:
         self.app = app
         self.expected = f"Bearer {token}".encode()
         self.max_body = max_body
+        self.max_blob = max_blob  # blob uploads stream to disk: their own, larger limit
         self.activity = activity
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -90,9 +93,31 @@ class _Guard:
             )
             await response(scope, receive, send)
             return
+        blob = scope["method"] == "PUT" and scope["path"].startswith(BLOB_PATH)
+        limit = self.max_blob if blob else self.max_body
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
-            await self._too_large(scope, receive, send)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._too_large(scope, receive, send, blob)
+            return
+        if not blob and length is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            # A chunked body for a JSON route: read it here (the route would anyway) so an
+            # oversized one is a 413, not the 400 FastAPI makes of any error while parsing.
+            messages, total = [], 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                total += len(message.get("body", b""))
+                if total > limit:
+                    await self._too_large(scope, receive, send, blob)
+                    return
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    break
+            replay = iter(messages)
+
+            async def replayed() -> Any:
+                return next(replay, None) or await receive()
+
+            await self.app(scope, replayed, send)
             return
         seen = 0
 
@@ -100,19 +125,27 @@ class _Guard:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_body:
+            if seen > limit:
                 raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, blob)
 
-    async def _too_large(self, scope: Scope, receive: Any, send: Any) -> None:
-        response = _error(413, "too_large", f"request body over {self.max_body} bytes; "
-                          "upload large values as blobs or raise max_body_bytes")  # fmt: skip
-        await response(scope, receive, send)
+    async def _too_large(self, scope: Scope, receive: Any, send: Any, blob: bool) -> None:
+        if blob:
+            message = (
+                f"blob upload over the server's max_blob_bytes ({self.max_blob} bytes); "
+                "raise it (--max-blob-bytes, FLYTE_NB_MAX_BLOB_BYTES) or pass a smaller value"
+            )
+        else:
+            message = (
+                f"request body over {self.max_body} bytes; upload large values as blobs or "
+                "raise max_body_bytes"
+            )
+        await _error(413, "too_large", message)(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
@@ -150,7 +183,11 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.backend = backend
     app.state.activity = activity = Activity()
     app.add_middleware(
-        _Guard, token=config.token, max_body=config.max_body_bytes, activity=activity
+        _Guard,
+        token=config.token,
+        max_body=config.max_body_bytes,
+        max_blob=config.max_blob_bytes,
+        activity=activity,
     )
     _install_error_handlers(app)
     add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
@@ -214,19 +251,33 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
 
     @app.get("/api/v1/blobs/{digest}", response_class=Octets, responses=BLOB)
     def get_blob(digest: str) -> Response:
-        try:
-            data = blobs.get(_digest(digest))
-        except FileNotFoundError:
-            raise not_found(f"no blob {digest}") from None
-        return Response(data, media_type="application/octet-stream")
+        """Streamed from the store: a big value is never read into the server's memory."""
+        if not blobs.exists(_digest(digest)):
+            raise not_found(f"no blob {digest}")
+        local = blobs.local_path(digest)
+        if local is not None:
+            return FileResponse(local, media_type=OCTETS)
+        handle = blobs.open(digest)
+
+        def chunks() -> Iterator[bytes]:
+            with handle:
+                while chunk := handle.read(1 << 20):
+                    yield chunk
+
+        return StreamingResponse(chunks(), media_type=OCTETS)
 
     @app.put("/api/v1/blobs/{digest}", status_code=204, responses=ERRORS)
     async def put_blob(digest: str, request: Request) -> Response:
-        data = await request.body()
+        """Streamed to a temporary file while hashed; stored only if the digest matches."""
+        receiver = await run_in_threadpool(blobs.receive, _digest(digest))
         try:
-            await run_in_threadpool(blobs.put_with_digest, _digest(digest), data)
+            async for chunk in request.stream():
+                receiver.write(chunk)  # a piece at a time (page cache): never the whole value
+            await run_in_threadpool(receiver.commit)
         except ValueError as exc:
             raise BackendError(400, "bad_request", str(exc)) from None
+        finally:
+            receiver.abort()  # after commit: nothing left to remove
         return Response(status_code=204)
 
     @app.post("/api/v1/tasks", status_code=201, response_model=s.TaskModel, responses=ERRORS)
@@ -266,6 +317,7 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
 
 OCTETS = "application/octet-stream"
 BLOB = streamed(OCTETS, "the blob's bytes")
+BLOB_PATH = "/api/v1/blobs/"
 
 
 class Octets(Response):

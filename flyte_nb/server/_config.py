@@ -75,6 +75,7 @@ class ServerConfig:
     blob_url: str = ""
     workers: int = 0
     max_body_bytes: int = 64 * 1024 * 1024
+    max_blob_bytes: int = 8 * 1024 * 1024 * 1024  # one blob upload (streamed to disk)
     allow_remote: bool = False
     log_level: str = "warning"
     executor: str = "local"
@@ -228,6 +229,7 @@ _SERVER: dict[str, tuple[str | None, Parser]] = {
     "blob_url": ("FLYTE_NB_BLOB_URL", _text),
     "workers": ("FLYTE_NB_WORKERS", _integer(1, None, "an integer >= 1")),
     "max_body_bytes": ("FLYTE_NB_MAX_BODY_BYTES", _integer(1, None, "a byte count >= 1")),
+    "max_blob_bytes": ("FLYTE_NB_MAX_BLOB_BYTES", _integer(1, None, "a byte count >= 1")),
     "allow_remote": ("FLYTE_NB_ALLOW_REMOTE", _boolean),
     "log_level": ("FLYTE_NB_SERVER_LOG_LEVEL", _log_level),
     "executor": ("FLYTE_NB_EXECUTOR", _executor),
@@ -446,6 +448,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     add("--db-url", default=None, help="SQLAlchemy URL (default: sqlite file under home)")
     add("--blob-url", default=None, help="blob folder or fsspec URL (default: home/blobs)")
     add("--max-body-bytes", type=int, default=None, help="largest request body (default 64 MiB)")
+    add("--max-blob-bytes", type=int, default=None, help="largest blob upload (default 8 GiB)")
     add("--log-level", default=None, choices=LOG_LEVELS, help="server log level (default warning)")
     add("--executor", default=None, choices=EXECUTORS, help="where actions run (default local)")
     add("--ray-address", default=None, help="Ray cluster address for --executor ray (default auto)")

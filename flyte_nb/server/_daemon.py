@@ -250,6 +250,7 @@ def _command(config: ServerConfig, ready_fd: int) -> list[str]:
     # db_url travels in the environment (see _child_env): it may carry a password.
     args += ["--blob-url", config.blob_url]
     args += ["--max-body-bytes", str(config.max_body_bytes), "--log-level", config.log_level]
+    args += ["--max-blob-bytes", str(config.max_blob_bytes)]
     args += ["--allow-remote" if config.allow_remote else "--no-allow-remote"]
     return [*args, "--ready-fd", str(ready_fd)]
 

@@ -253,6 +253,12 @@ class BlobStore:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         os.replace(tmp, path)
 
+    def receive(self, digest: str) -> BlobReceiver:
+        """A writer for a blob that arrives in pieces (an HTTP upload): written to a
+        temporary file and hashed as it comes, stored under ``digest`` by ``commit`` only
+        if its content matches; never held in memory whole."""
+        return BlobReceiver(self, check_digest(digest))
+
     # -- writing -------------------------------------------------------------------------
     def _write(self, digest: str, data: bytes) -> None:
         path = self._path(digest)
@@ -273,6 +279,54 @@ class BlobStore:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+class BlobReceiver:
+    """See ``BlobStore.receive``: ``write`` pieces, then ``commit`` (or ``abort``)."""
+
+    def __init__(self, store: BlobStore, digest: str) -> None:
+        import tempfile
+
+        self.store = store
+        self.digest = digest
+        self.size = 0
+        self._hash = hashlib.sha256()
+        if store.root is not None:
+            self._tmp = store._incoming()
+            self._file: IO[bytes] = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
+        else:  # a remote store: spool locally, then one upload
+            handle, self._tmp = tempfile.mkstemp(prefix="flyte-nb-blob-")
+            self._file = os.fdopen(handle, "wb")
+
+    def write(self, data: bytes) -> None:
+        self._hash.update(data)
+        self._file.write(data)
+        self.size += len(data)
+
+    def commit(self) -> str:
+        """Store the blob; ``ValueError`` (and nothing stored) if its content does not
+        match the digest it was announced with."""
+        self._file.close()
+        actual = self._hash.hexdigest()
+        if actual != self.digest:
+            self.abort()
+            raise ValueError(f"blob content does not match its digest: {self.digest} != {actual}")
+        store = self.store
+        if store._fs is None:
+            store._settle(self._tmp, self.digest)
+            return self.digest
+        try:
+            path = store._path(self.digest)
+            if not store._fs.exists(path):
+                store._fs.put_file(self._tmp, path)
+        finally:
+            self.abort()
+        return self.digest
+
+    def abort(self) -> None:
+        self._file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._tmp)
 
 
 def file_digest(path: str) -> str:

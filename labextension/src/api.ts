@@ -238,9 +238,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Blob */
+        /**
+         * Get Blob
+         * @description Streamed from the store: a big value is never read into the server's memory.
+         */
         get: operations["get_blob_api_v1_blobs__digest__get"];
-        /** Put Blob */
+        /**
+         * Put Blob
+         * @description Streamed to a temporary file while hashed; stored only if the digest matches.
+         */
         put: operations["put_blob_api_v1_blobs__digest__put"];
         post?: never;
         delete?: never;
