@@ -12,6 +12,11 @@ strings), test_bounded_inputs_vars_order, test_bound_inputs_serialization,
 test_map_task_override, test_serialization_metadata*, test_run_all_sub_nodes_serialization*,
 test_serialization_extended_resources*, test_load_offloaded_literal (the serialized spec and
 flytekit's literal offloading).
+
+From test_partials.py: test_map_task_types (run part). Skipped: test_basics_1 and
+test_everything (the serialized spec and flytekit's map-task resolver),
+test_lists_cannot_be_used_in_partials (flytekit's legacy map task only: the array-node map
+task, which ``map_task`` is here as in the Union SDK, accepts a list bound by a partial).
 """
 
 # flytekit's code is kept as written, so the style rules that would rewrite it are off here:
@@ -24,8 +29,13 @@ from typing import List
 
 import pytest
 
-from flyte_nb import FlyteDirectory, dynamic, eager, map_task, task, workflow
+from flyte_nb import FlyteDirectory, TaskMetadata, dynamic, eager, map_task, task, workflow
 from flyte_nb.union import ArrayNodeMapTask
+
+# flytekit's test_partials.py imports its two map tasks under these names; both are the
+# array-node map task here.
+array_node_map_task = legacy_map_task = map_task
+partial = functools.partial
 
 
 def test_map():
@@ -264,3 +274,52 @@ def test_mis_match():
 
     with pytest.raises(AssertionError):
         wf.compile()
+
+
+# -- test_partials.py ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "map_task_fn",
+    [
+        legacy_map_task,
+        array_node_map_task,
+    ],
+)
+def test_map_task_types(map_task_fn):
+    # flytekit tests/flytekit/unit/core/test_partials.py::test_map_task_types
+    @task
+    def t3(a: int, b: str, c: float) -> str:
+        return str(a) + b + str(c)
+
+    t3_bind_b1 = partial(t3, b="hello")
+    t3_bind_b2 = partial(t3, b="world")
+    t3_bind_c1 = partial(t3_bind_b1, c=3.14)
+    t3_bind_c2 = partial(t3_bind_b2, c=2.78)
+
+    mt1 = map_task_fn(t3_bind_c1, metadata=TaskMetadata(cache=True, cache_version="1"))
+    mt2 = map_task_fn(t3_bind_c2, metadata=TaskMetadata(cache=True, cache_version="1"))
+
+    @task
+    def print_lists(i: typing.List[str], j: typing.List[str]):
+        print(f"First: {i}")
+        print(f"Second: {j}")
+
+    @workflow
+    def wf_out(a: typing.List[int]):
+        i = mt1(a=a)
+        j = mt2(a=[3, 4, 5])
+        print_lists(i=i, j=j)
+
+    wf_out(a=[1, 2])
+
+    @workflow
+    def wf_in(a: typing.List[int]):
+        mt_in1 = map_task_fn(t3_bind_c1, metadata=TaskMetadata(cache=True, cache_version="1"))
+        mt_in2 = map_task_fn(t3_bind_c2, metadata=TaskMetadata(cache=True, cache_version="1"))
+        i = mt_in1(a=a)
+        j = mt_in2(a=[3, 4, 5])
+        print_lists(i=i, j=j)
+
+    wf_in(a=[1, 2])
+    # flyte_nb: the asserts on the serialized spec that follow in flytekit are dropped
