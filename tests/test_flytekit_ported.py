@@ -15,6 +15,7 @@ Skipped, and why (flytekit file::test):
   context manager, which flyte_nb does not have).
 * test_conditions.py: test_subworkflow_condition_serialization (serialization only);
   test_call_counts (patches the flytekit-internal ``PythonTask.execute``).
+* test_enum_type.py: nothing skipped.
 * test_composition.py: the literal-model asserts of test_lp_default_handling (flytekit's
   ``Literal`` protobufs; the parameters themselves are checked through ``lp.parameters``).
 """
@@ -25,6 +26,7 @@ Skipped, and why (flytekit file::test):
 # ruff: noqa: E501, PT011, PT012, RUF059, SIM300, UP006, UP007, UP014, UP035, UP045
 import sys
 import typing
+from enum import Enum
 from typing import Dict, List, NamedTuple, Optional, Union
 from unittest.mock import patch
 
@@ -957,3 +959,26 @@ def test_optional_input():
         return t2(a=a)
 
     assert wf() is None
+
+
+# -- test_enum_type.py -------------------------------------------------------------------
+
+
+def test_dynamic_local():
+    # flytekit tests/flytekit/unit/core/test_enum_type.py::test_dynamic_local
+    class Color(Enum):
+        RED = "red"
+        GREEN = "green"
+        BLUE = "blue"
+
+    @task
+    def my_task(c: Color) -> Color:
+        print(c)
+        return c
+
+    @workflow
+    def wf(c: Color) -> Color:
+        return my_task(c=c)
+
+    res = wf(c=Color.RED)
+    assert res == Color.RED
