@@ -9,8 +9,10 @@ parent worker -> kernel) and most constructors do not take their own ``args`` ba
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeAlias
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "ActionAbortedError",
