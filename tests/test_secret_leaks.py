@@ -94,6 +94,32 @@ def test_a_leaking_task_leaves_no_trace(server: tuple[Path, _daemon.ServerInfo])
     assert _files_holding(home, needles) == []
 
 
+@leaky.task
+def print_in_pieces() -> int:
+    value = _value()
+    print(*value, sep="")  # the kernel's tee sees one write per character
+    print("half:", value[:5], end="")
+    print(value[5:], "and", json.dumps({"token": value}), repr(value))
+    return len(value)
+
+
+def test_kernel_mode_masks_a_value_written_in_pieces(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Local mode records what the kernel's sys.stdout tee sees; the notebook still shows
+    the output as written (it is the user's own screen)."""
+    monkeypatch.setenv(ENV, VALUE)
+    run = fl.run(print_in_pieces)
+    assert run.outputs() == len(VALUE)
+    logs = run.logs()
+    assert logs.count(MASK) == 4, logs
+    assert f"half: {MASK} and" in logs
+    for form in spellings(VALUE):
+        assert form not in logs
+    fl.remote.Run.get(run.name).actions()  # everything flushed
+    assert _files_holding(home, {form.encode() for form in spellings(VALUE)}) == []
+
+
 def test_the_masker_catches_a_value_split_anywhere() -> None:
     data = f"before {VALUE} middle {json.dumps(VALUE)} after {VALUE!r}".encode()
     for cut in range(len(data) + 1):

@@ -39,6 +39,7 @@ from ..tasks._secret import MountType, Secret
 from ._mask import MASK, spellings
 
 __all__ = [
+    "held_values",
     "injected",
     "missing_message",
     "received",
@@ -114,6 +115,11 @@ def redact(text: str) -> str:
         if form in text:
             text = text.replace(form, MASK)
     return text
+
+
+def held_values() -> list[str]:
+    """The values of the secrets running tasks hold now (what stream maskers mask)."""
+    return list(_values)
 
 
 @contextlib.contextmanager

@@ -66,6 +66,11 @@ class StreamMasker:
     def __bool__(self) -> bool:
         return bool(self._forms)
 
+    @property
+    def pending(self) -> bool:
+        """Whether a held-back tail waits for the next piece (or ``flush``)."""
+        return bool(self._pending)
+
     def feed(self, data: bytes) -> bytes:
         """What of ``pending + data`` can be released: masked, less a held-back tail."""
         if not self._forms:
