@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .cache import Cache, CachePolicy, VersionParameters
     from .container import ContainerTask
     from .deck import Deck
+    from .durable import Checkpoint, latest_checkpoint, recover, trace
     from .durable import Checkpoint, latest_checkpoint, trace
     from .engine import ctx, current_context, custom_context, group, map
     from .image import Image, ImageSpec, PodTemplate
@@ -89,6 +90,10 @@ _LAZY: dict[str, str] = {
     "CachePolicy": "flyte_nb.cache",
     "VersionParameters": "flyte_nb.cache",
     "Deck": "flyte_nb.deck",
+    "trace": "flyte_nb.durable",
+    "Checkpoint": "flyte_nb.durable",
+    "latest_checkpoint": "flyte_nb.durable",
+    "recover": "flyte_nb.durable",
     "trace": "flyte_nb.durable",
     "Checkpoint": "flyte_nb.durable",
     "latest_checkpoint": "flyte_nb.durable",
@@ -182,6 +187,7 @@ __all__ = [
     "map",
     "map_task",
     "models",
+    "recover",
     "remote",
     "report",
     "run",

@@ -152,3 +152,62 @@ def test_traces_replay_after_a_server_restart(tmp_path: Path) -> None:
         assert resumed.outputs() == 60
         assert _counts(folder, "trace") == {f"trace-{i}": "x" for i in range(4)}
         assert resumed.action("a0").attempt_log[0]["error"]["type"] == "BackendRestarted"
+
+
+# -- recover (flyte-sdk examples/rerun/rerun_and_recover.py, as a test) -------------------
+@dur.task
+def prep(i: int, folder: str) -> int:
+    with open(Path(folder, f"prep-{i}"), "a") as f:
+        f.write("x")
+    return i
+
+
+@dur.task
+def flaky_join(values: list[int]) -> int:
+    if os.environ.get("FLAKY_OK") != "1":
+        raise RuntimeError("flaky dependency")
+    return sum(values)
+
+
+@dur.task
+def recoverable(n: int, folder: str) -> int:
+    values = [prep(i, folder) for i in range(n)]
+    values.append(counted(100, folder))
+    return flaky_join(values)
+
+
+def test_recover_reuses_what_succeeded_and_runs_the_rest(server: Path, tmp_path: Path) -> None:
+    fl.init(home=server)
+    failed = fl.run(recoverable, 4, str(tmp_path)).wait(timeout=60)
+    assert failed.phase == "FAILED"
+    recovered = fl.recover(failed, env_vars={"FLAKY_OK": "1"}).wait(timeout=60)
+    assert recovered.name != failed.name
+    assert recovered.outputs() == 0 + 1 + 2 + 3 + 1000
+    # every prep and the trace ran once, in the first run only
+    assert _counts(tmp_path, "prep") == {f"prep-{i}": "x" for i in range(4)}
+    assert _counts(tmp_path, "trace") == {"trace-100": "x"}
+    by_short = {a.short_name: a for a in recovered.actions()}
+    assert by_short["prep"].attempt_log[0]["recovered_from"] == failed.name
+    assert any(e.get("replayed") for e in by_short["counted"].attempt_log)
+    assert by_short["flaky_join"].attempts == 1
+    # the old and new trees have the same names: recovery matched calls by name and inputs
+    assert {a.name for a in recovered.actions()} == {a.name for a in failed.actions()}
+
+    # recovering a run that succeeded reuses its root: nothing runs again
+    again = recovered.recover().wait(timeout=60)
+    assert again.outputs() == 1006
+    assert again.action("a0").attempt_log[0]["recovered_from"] == recovered.name
+    assert len(again.actions()) == 1
+
+
+def test_recover_refuses_what_it_cannot_recover(server: Path, tmp_path: Path) -> None:
+    fl.init(home=server)
+    local_run = fl.with_runcontext(mode="local").run(prep, 0, str(tmp_path))
+    with pytest.raises(fl.exceptions.FlyteValidationException, match="only backend runs"):
+        fl.recover(local_run)
+    with pytest.raises(fl.exceptions.FlyteValidationException, match="a Run or a run name"):
+        fl.recover(5)
+    with pytest.raises(fl.exceptions.FlyteValidationException, match="dict of strings"):
+        fl.recover("x", env_vars={"A": 1})  # type: ignore[dict-item]
+    with pytest.raises(Exception, match="no run named 'no-such-run'"):
+        fl.recover("no-such-run")

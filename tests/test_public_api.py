@@ -84,6 +84,7 @@ PRODUCT_NAMES = [
     "trace",
     "Checkpoint",
     "latest_checkpoint",
+    "recover",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]

@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..durable._recover import serve_recovered
 from ..engine import _state as ph
 from ..engine._errors import is_recoverable
 from ..engine._state import ActionState, RunState
@@ -240,6 +241,8 @@ class Backend:
             parent.children.append(name)
         if reply is not None:
             rec.waiters.append(reply)
+        if serve_recovered(self, rec):  # a recovered run reuses what the old one finished
+            return
         if cache is not None:
             state.cache_key = cache[1]
             if self._serve_hit(rec):

@@ -8,6 +8,7 @@ what an earlier run finished.
 """
 
 from ._checkpoint import Checkpoint, latest_checkpoint
+from ._recover import recover
 from ._trace import trace
 
-__all__ = ["Checkpoint", "latest_checkpoint", "trace"]
+__all__ = ["Checkpoint", "latest_checkpoint", "recover", "trace"]

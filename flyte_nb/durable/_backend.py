@@ -11,11 +11,13 @@ tree. A recovered run's finished traces come from the run it recovers (``_recove
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
 from ..engine._state import ActionState
 from ._log import TRACE_SPEC, TRACE_SPEC_JSON, replay_entry
+from ._recover import recovered_traces, source_of
 
 if TYPE_CHECKING:
     from ..backend._records import ActionRecord
@@ -25,20 +27,22 @@ if TYPE_CHECKING:
 def on_message(backend: Backend, worker: Any, rec: ActionRecord, m: dict[str, Any]) -> None:
     op = m["op"]
     if op == "trace_get":
-        worker.send({"op": "result", "id": m["id"], "traces": finished_traces(rec)})
+        worker.send({"op": "result", "id": m["id"], "traces": finished_traces(backend, rec)})
     elif op == "trace":
         _record(backend, rec, m)
     elif op == "trace_replay":
         child = rec.run.actions.get(m["name"])
-        if child is not None:
+        if child is None:  # a recovered run's trace: it gets a record in this run too
+            _recovered_record(backend, rec, m)
+        else:
             child.state.attempt_log.append(replay_entry(int(m.get("attempt") or 0)))
             backend.recorder.touch(child.state)
             backend._publish(child)
 
 
-def finished_traces(rec: ActionRecord) -> dict[str, str]:
+def finished_traces(backend: Backend, rec: ActionRecord) -> dict[str, str]:
     """name -> outputs of the succeeded traces under ``rec`` (its own, or recovered)."""
-    out: dict[str, str] = dict(getattr(rec.run, "recovered_traces", None) or {})
+    out = recovered_traces(backend, rec)
     actions = rec.run.actions
     for name in rec.children:
         child = actions.get(name)
@@ -52,22 +56,43 @@ def finished_traces(rec: ActionRecord) -> dict[str, str]:
     return out
 
 
-def _record(backend: Backend, parent: ActionRecord, m: dict[str, Any]) -> None:
+def _new_child(parent: ActionRecord, m: dict[str, Any]) -> ActionRecord:
     from ..backend._records import ActionRecord
 
     run = parent.run
-    name = m["name"]
-    child = run.actions.get(name)
+    state = ActionState(
+        run.name, m["name"], parent.name, run.state.action_count, m["task"], m["short"],
+        m["group"], m["inputs"],
+    )  # fmt: skip
+    state.spec = TRACE_SPEC_JSON
+    run.state.action_count += 1
+    child = ActionRecord(run, state, dict(TRACE_SPEC), None)
+    run.actions[m["name"]] = child
+    parent.children.append(m["name"])
+    return child
+
+
+def _recovered_record(backend: Backend, parent: ActionRecord, m: dict[str, Any]) -> None:
+    source = source_of(backend, parent.run)
+    entry = source.actions.get(m["name"]) if source is not None else None
+    if source is None or entry is None or "task" not in m:
+        return
+    state = _new_child(parent, m).state
+    now = time.time()
+    state.attempt_log.append(
+        {"attempt": 0, "recovered_from": source.run_name, "started_at": now, "ended_at": now}
+    )
+    state.attempt_log.append(replay_entry(int(m.get("attempt") or 0)))
+    state.outputs = entry[2]
+    state.set_phase(ph.SUCCEEDED)
+    backend.recorder.touch(state)
+    backend._publish(parent.run.actions[m["name"]])
+
+
+def _record(backend: Backend, parent: ActionRecord, m: dict[str, Any]) -> None:
+    child = parent.run.actions.get(m["name"])
     if child is None:
-        state = ActionState(
-            run.name, name, parent.name, run.state.action_count, m["task"], m["short"],
-            m["group"], m["inputs"],
-        )  # fmt: skip
-        state.spec = TRACE_SPEC_JSON
-        run.state.action_count += 1
-        child = ActionRecord(run, state, dict(TRACE_SPEC), None)
-        run.actions[name] = child
-        parent.children.append(name)
+        child = _new_child(parent, m)
     elif not child.spec.get("trace"):
         return  # a task's action by that name: never overwrite it with a trace
     state = child.state

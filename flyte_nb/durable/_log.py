@@ -53,7 +53,9 @@ def encode_outputs(result: Any, put: Any) -> str | None:
 class TraceLog:
     """The records of one run's traces as seen from one controller (see module doc)."""
 
-    def lookup(self, frame: ActionFrame, name: str) -> Any:
+    def lookup(self, frame: ActionFrame, name: str, call: dict[str, Any]) -> Any:
+        """The recorded value of trace ``name`` or MISSING; ``call`` describes the call
+        (task, short, group, inputs) for a record made from a recovered run's."""
         raise NotImplementedError
 
     def begin(
@@ -115,13 +117,11 @@ class LocalLog(TraceLog):
         self.recorder = controller.recorder
         self.blobs = controller.recorder.blobs
         self.states: dict[str, ActionState] = {}
-        # A recovered run's finished traces: name -> outputs (``flyte_nb.durable._recover``).
-        self.recovered: dict[str, str] = getattr(controller, "recovered_traces", None) or {}
 
     def put(self, data: bytes) -> str:
         return self.blobs.put(data)
 
-    def lookup(self, frame: ActionFrame, name: str) -> Any:
+    def lookup(self, frame: ActionFrame, name: str, call: dict[str, Any]) -> Any:
         state = self.states.get(name)
         if state is not None and state.phase == ph.SUCCEEDED and state.outputs is not None:
             state.attempt_log.append(replay_entry(frame.attempt))
@@ -158,7 +158,7 @@ class RemoteLog(TraceLog):
     def put(self, data: bytes) -> str:
         return self.blobs.put(data)
 
-    def lookup(self, frame: ActionFrame, name: str) -> Any:
+    def lookup(self, frame: ActionFrame, name: str, call: dict[str, Any]) -> Any:
         if self.known is None:
             reply = self.worker.request(
                 {"op": "trace_get", "run": frame.state.run_name, "parent": frame.state.name}
@@ -174,6 +174,7 @@ class RemoteLog(TraceLog):
                 "parent": frame.state.name,
                 "name": name,
                 "attempt": frame.attempt,
+                **call,
             }
         )
         return decode_values(outputs, self.blobs.get)["o0"]

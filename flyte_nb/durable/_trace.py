@@ -107,7 +107,8 @@ class _Traced:
         group = current_group()
         seq = frame.next_seq(self.task_hash, inputs, group)
         name = frame.action_id.new_sub_action_from(seq, self.task_hash, inputs, group).name
-        recorded = log.lookup(frame, name)
+        call = {"task": self.name, "short": self.short, "group": group, "inputs": inputs}
+        recorded = log.lookup(frame, name, call)
         if recorded is not MISSING:
             return log, recorded, None
         state = log.begin(frame, name, (self.name, self.short), inputs, group)

@@ -151,9 +151,17 @@ class ActionState:
         )
 
 
+_CLEAN_ATTEMPT = frozenset({"attempt", "started_at", "ended_at", "phase"})
+
+
 def _attempt_log_json(log: list[dict[str, Any]]) -> str:
-    """Empty when one clean attempt says nothing the row's own columns don't."""
-    if len(log) == 1 and "error" not in log[0] and log[0].get("phase") in (None, SUCCEEDED):
+    """Empty when one clean attempt says nothing the row's own columns don't (an entry
+    with more to say, such as an error or the run it was recovered from, is kept)."""
+    if (
+        len(log) == 1
+        and log[0].get("phase") in (None, SUCCEEDED)
+        and log[0].keys() <= _CLEAN_ATTEMPT
+    ):
         return "[]"
     return _dumps(log)
 

@@ -274,6 +274,13 @@ class Run:
                 self._load(view)
         return self
 
+    def recover(self, *, name: str | None = None, env_vars: dict[str, str] | None = None) -> Run:
+        """A new run that reuses what this finished backend run finished and runs the rest
+        (Flyte 2's recover; see ``flyte_nb.recover``)."""
+        from ..durable._recover import recover
+
+        return recover(self, name=name, env_vars=env_vars)
+
     def watch(self) -> Iterator[dict[str, Any]]:
         """Live events of this run (phase changes of the run and its actions, log lines),
         ending when the run does. Needs a backend; a local run is already finished."""

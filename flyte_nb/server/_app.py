@@ -154,6 +154,7 @@ class _BodyTooLarge(Exception):
 
 def create_app(config: ServerConfig) -> FastAPI:
     from .. import _config
+    from ..durable._routes import add_recover_routes
     from ..store import open_recorder
 
     _config.set_home(config.home)  # this process serves that home: its secrets store too
@@ -193,6 +194,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_doc_routes(app, backend, views)  # first: .../actions/{a}/{which} would take /docs
     add_artifact_routes(app, backend, views)  # before runs: /runs/{n}/{which} takes /artifacts
     add_plan_routes(app, backend, views)
+    add_recover_routes(app, backend, views)  # fl.recover (durable runs)
     add_run_routes(app, backend, views)
     add_signal_routes(app, backend, views)
     add_app_routes(app, backend)

@@ -1,0 +1,29 @@
+"""The backend route that starts a recovery (``flyte_nb.recover``); see ``_recover``.
+
+Its own module so that pydantic and FastAPI load only in the server, never with
+``@flyte.trace``. Left out of the OpenAPI document: the panel's generated types do not
+use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..backend import Backend, Views
+from ..server._common import run_or_404
+from ._recover import recover_run
+
+
+class RecoverBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+    env_vars: dict[str, str] = {}
+
+
+def add_recover_routes(app: FastAPI, backend: Backend, views: Views) -> None:
+    @app.post("/api/v1/runs/{name}/recover", status_code=201, include_in_schema=False)
+    async def recover(name: str, body: RecoverBody) -> dict[str, Any]:
+        return run_or_404(views, recover_run(backend, name, body.name, body.env_vars))
