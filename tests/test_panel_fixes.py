@@ -442,3 +442,39 @@ def test_every_action_is_reachable_in_a_wide_tree(lab: Any, page: Any, backend: 
     page.keyboard.press("ArrowDown")
     expect(tree.locator(".fnb-ActionRow:focus")).to_contain_text("#0")
     screenshot(page, "fix-20-wide-tree")
+
+
+def test_links_open_runs_actions_and_apps_through_the_router(
+    lab: Any, page: Any, backend: Path
+) -> None:
+    # Issue 18, "links that travel": a URL per run, action, artifact and app inside
+    # JupyterLab (its router), "Copy link" in each view, and the widget's "Open in panel".
+    run = fl.run(fan_out, 3).wait(timeout=60)
+    child = [a.name for a in run.actions() if a.parent][-1]
+    page.goto(lab.page_url() + f"&flyte-nb=run/{run.name}/{child}")
+    view = page.locator(f"#flyte-nb-run-{run.name}")
+    expect(view.locator(".fnb-RunHeader")).to_contain_text("SUCCEEDED", timeout=60_000)
+    expect(view.locator(".fnb-ActionRow.fnb-mod-selected")).to_have_attribute("data-action", child)
+    expect(view.locator(".fnb-ActionDetail")).to_contain_text("Attempts")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    view.locator(".fnb-RunHeader-actions").get_by_role("button", name="Copy link").click()
+    expect(page.locator(".Toastify")).to_contain_text(f"?flyte-nb=run/{run.name}")
+    # The notebook widget's link, anywhere in the page: opens the view in place.
+    other = fl.run(tiny, 4).wait(timeout=60)
+    page.evaluate(
+        """name => {
+          const a = document.createElement('a');
+          a.id = 'probe-link';
+          a.href = '?flyte-nb=run/' + name;
+          a.setAttribute('data-flyte-nb-open', 'run/' + name);
+          a.textContent = 'Open in panel';
+          a.style = 'position:fixed;top:300px;left:600px;z-index:10000;background:#fff';
+          document.body.appendChild(a);
+        }""",
+        other.name,
+    )
+    page.evaluate("() => { window.__fnbProbe = 1; }")
+    page.locator("#probe-link").click()
+    expect(page.locator(f"#flyte-nb-run-{other.name} .fnb-RunHeader")).to_contain_text("SUCCEEDED")
+    assert page.evaluate("() => window.__fnbProbe") == 1  # the same page: no reload
+    screenshot(page, "fix-30-links")

@@ -469,3 +469,15 @@ def test_when_done_checks_its_callback() -> None:
     called: list[int] = []
     view.when_done(lambda: called.append(1))  # already done: at once
     assert called == [1]
+
+
+def test_the_widget_links_to_the_run_in_the_panel() -> None:
+    # Issue 18, "links that travel": the widget's "Open in panel" names the run's view.
+    run = FakeRun(events=0, seconds=0.001)
+    run.name = "r/1 <x>"
+    run.wait()
+    view = RunView(run)  # type: ignore[arg-type]
+    link = view.open_link.value
+    assert 'data-flyte-nb-open="run/r%2F1%20%3Cx%3E"' in link
+    assert 'href="?flyte-nb=run/r%2F1%20%3Cx%3E"' in link
+    assert "Open in panel" in link

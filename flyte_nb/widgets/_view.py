@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import ipywidgets as widgets
 
@@ -104,8 +105,9 @@ class RunView(widgets.VBox):  # type: ignore[misc]
         self.tree_box.selected_index = 0
         self.tabs = widgets.Tab(layout=widgets.Layout(display="none"))
         self.status = widgets.HTML()
+        self.open_link = widgets.HTML(open_in_panel_html(run.name))
         self.children = [
-            widgets.HBox([self.title, self.phase, self.elapsed]),
+            widgets.HBox([self.title, self.phase, self.elapsed, self.open_link]),
             widgets.HBox([self.progress, self.progress_text]),
             self.error,
             self.tree_box,
@@ -279,6 +281,18 @@ class RunView(widgets.VBox):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"RunView({self.run!r})"
+
+
+def open_in_panel_html(name: str) -> str:
+    """The header's "Open in panel" link: the JupyterLab panel (its ``data-flyte-nb-open``
+    handler) opens the run's view in place; without the panel the ``href`` goes through
+    JupyterLab's router (``?flyte-nb=run/<name>``), which the panel also handles."""
+    target = "run/" + quote(name, safe="")
+    return (
+        f'<a class="flyte-nb-open" href="?flyte-nb={esc(target)}" '
+        f'data-flyte-nb-open="{esc(target)}" title="Open this run in the flyte_nb panel" '
+        'style="margin-left:1em">Open in panel</a>'
+    )
 
 
 def _call(callback: Callable[[], None]) -> None:

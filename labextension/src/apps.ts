@@ -7,6 +7,7 @@
 import { showDialog, Dialog } from '@jupyterlab/apputils';
 
 import { PanelClient } from './client';
+import { copyLinkButton, keyTarget } from './links';
 import { listItem, PolledSection, PolledView } from './polled';
 import {
   button,
@@ -160,6 +161,7 @@ export class AppView extends PolledView {
         })
       );
     }
+    actions.appendChild(copyLinkButton(() => keyTarget('app', this.key)));
     actions.appendChild(button('Refresh', () => void this.load().catch(() => undefined)));
     const meta: [string, string | HTMLElement][] = [
       ['url', urlLink(app.endpoint)],

@@ -5,6 +5,7 @@
  */
 
 import { PanelClient } from './client';
+import { copyLinkButton, keyTarget } from './links';
 import { listItem, PolledSection, PolledView } from './polled';
 import { button, clear, formatAgo, formatTime, h, listOr, notice, richText, runLink } from './dom';
 import { renderValues } from './runparts';
@@ -178,6 +179,7 @@ export class ArtifactView extends PolledView {
         h(
           'div',
           { class: 'fnb-RunHeader-actions' },
+          copyLinkButton(() => keyTarget('artifact', this.key)),
           button('Refresh', () => void this.load().catch(() => undefined))
         )
       )

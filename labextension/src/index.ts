@@ -5,6 +5,7 @@
 import {
   ILabShell,
   ILayoutRestorer,
+  IRouter,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
@@ -16,6 +17,7 @@ import { AppsSection, AppView } from './apps';
 import { ArtifactsSection, ArtifactView } from './artifacts';
 import { PanelClient } from './client';
 import { flyteIcon } from './icon';
+import { parseTarget, targetOfSearch } from './links';
 import { FlytePanel } from './panel';
 import { RunView } from './runview';
 import { Key } from './types';
@@ -27,6 +29,7 @@ namespace CommandIDs {
   export const openArtifact = 'flyte-nb:open-artifact';
   export const openApp = 'flyte-nb:open-app';
   export const showPanel = 'flyte-nb:show-panel';
+  export const open = 'flyte-nb:open';
 }
 
 interface Refreshable extends Widget {
@@ -45,13 +48,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Browse flyte_nb runs, artifacts and apps next to the notebook.',
   autoStart: true,
-  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette, ILabShell],
+  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette, ILabShell, IRouter],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    router: IRouter | null
   ) => {
     const client = new PanelClient();
     let refreshInterval = 10;
@@ -100,6 +104,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           const open = tracker.find(w => w.id === id);
           if (open) {
             app.shell.activateById(open.id);
+            if (args.action && open.content instanceof RunView) {
+              void open.content.showAction(String(args.action)); // a link to an action
+            }
             return;
           }
           const content = make(args);
@@ -143,7 +150,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
               name: String(args.name),
               refreshInterval,
               insertCode,
-              openArtifact
+              openArtifact,
+              action: args.action ? String(args.action) : null
             })
           : null
     );
@@ -177,6 +185,45 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => app.shell.activateById(panel.id)
     });
     palette?.addItem({ command: CommandIDs.showPanel, category: 'flyte_nb' });
+
+    // Links that travel (see links.ts): `?flyte-nb=<target>` through JupyterLab's router,
+    // and `data-flyte-nb-open="<target>"` on anything in the page (the notebook widget's
+    // "Open in panel"), without a reload.
+    app.commands.addCommand(CommandIDs.open, {
+      label: 'Open a flyte_nb link',
+      execute: args => {
+        const raw = String(args.target ?? targetOfSearch(String(args.search ?? '')) ?? '');
+        const target = parseTarget(raw);
+        if (!target) {
+          console.warn(`flyte_nb panel: not a link it knows: ${raw}`);
+          return;
+        }
+        app.shell.activateById(panel.id);
+        if (target.kind === 'run') {
+          return app.commands.execute(CommandIDs.openRun, {
+            name: target.name,
+            ...(target.action ? { action: target.action } : {})
+          });
+        }
+        const command = target.kind === 'app' ? CommandIDs.openApp : CommandIDs.openArtifact;
+        return app.commands.execute(command, { ...target.key });
+      }
+    });
+    router?.register({ command: CommandIDs.open, pattern: /[?&]flyte-nb=/, rank: 20 });
+    document.addEventListener(
+      'click',
+      event => {
+        const el = (event.target as Element | null)?.closest?.('[data-flyte-nb-open]');
+        if (el) {
+          event.preventDefault();
+          event.stopPropagation();
+          void app.commands.execute(CommandIDs.open, {
+            target: el.getAttribute('data-flyte-nb-open') ?? ''
+          });
+        }
+      },
+      true
+    );
 
     if (settingRegistry) {
       void settingRegistry.load(PLUGIN_ID).then(

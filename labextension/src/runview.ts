@@ -34,6 +34,7 @@ import {
   renderTree,
   renderValues
 } from './runparts';
+import { copyLinkButton, runTarget } from './links';
 import { DocsPane, LogsPane } from './runpanes';
 import { asApiError, errorNotice, loadingNotice } from './states';
 import { artifactLink } from './artifacts';
@@ -61,6 +62,8 @@ export interface RunViewOptions {
   insertCode: (code: string) => Promise<string | null>;
   /** Open an artifact's view (lineage links). */
   openArtifact: (key: Key) => void;
+  /** An action to show first (a link to it). */
+  action?: string | null;
 }
 
 export class RunView extends Widget {
@@ -146,7 +149,10 @@ export class RunView extends Widget {
       button('Expand all', () => this.foldAll(false))
     );
     this.renderTabs();
-    void this.refresh().catch(() => undefined);
+    this.selected = options.action ?? null;
+    void this.refresh()
+      .then(() => (options.action ? this.showAction(options.action) : undefined))
+      .catch(() => undefined);
   }
 
   set refreshInterval(seconds: number) {
@@ -309,6 +315,7 @@ export class RunView extends Widget {
     actions.appendChild(
       button('Copy to notebook', () => void this.copy(), { title: snippet(run.name) })
     );
+    actions.appendChild(copyLinkButton(() => runTarget(run.name)));
     actions.appendChild(button('Refresh', () => void this.refresh().catch(() => undefined)));
     const meta: [string, string][] = [
       ['task', run.task_name],
@@ -391,6 +398,28 @@ export class RunView extends Widget {
         errorNotice(this.client, asApiError(err), () => void this.renderBody(true))
       );
     }
+  }
+
+  /** Show one action (a link to it): the Actions tab, with the action selected. */
+  async showAction(name: string): Promise<void> {
+    if (this.tab !== 'actions') {
+      this.tab = 'actions';
+      this.renderTabs();
+    }
+    this.treeText.value = '';
+    this.treePhase.value = '';
+    this.collapsed.clear();
+    this.selected = name;
+    this.detailKey = '';
+    await this.renderBody(true);
+    if (this.tree && !this.tree.items.some(a => a.name === name) && !this.full) {
+      this.full = true; // past the cut: read every child
+      await this.renderBody(false);
+    }
+    const row = this.body.querySelector<HTMLElement>(
+      `.fnb-Tree [data-action="${CSS.escape(name)}"]`
+    );
+    row?.scrollIntoView({ block: 'nearest' });
   }
 
   private async selectAction(name: string): Promise<void> {
@@ -537,7 +566,8 @@ export class RunView extends Widget {
         button('Decks', () => {
           this.docs.setAction(name);
           this.selectTab('docs');
-        })
+        }),
+        copyLinkButton(() => runTarget(this.runName, name))
       ),
       h(
         'div',
