@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from .container import ContainerTask
     from .deck import Deck
     from .durable import Checkpoint, latest_checkpoint, recover, trace
-    from .durable import Checkpoint, latest_checkpoint, trace
     from .engine import ctx, current_context, custom_context, group, map
     from .image import Image, ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
@@ -94,9 +93,6 @@ _LAZY: dict[str, str] = {
     "Checkpoint": "flyte_nb.durable",
     "latest_checkpoint": "flyte_nb.durable",
     "recover": "flyte_nb.durable",
-    "trace": "flyte_nb.durable",
-    "Checkpoint": "flyte_nb.durable",
-    "latest_checkpoint": "flyte_nb.durable",
     "current_context": "flyte_nb.engine",
     "ctx": "flyte_nb.engine",
     "custom_context": "flyte_nb.engine",
