@@ -5,14 +5,16 @@ Built on the Flyte 2 layer rather than beside it: a ``@task`` is a ``TaskTemplat
 runs as a child action of the workflow's action. So workflows run with ``fl.run``, locally
 and on the backend, and every node shows in the run's action tree.
 
-``_promise`` holds promises and the compile context, ``_task`` the decorator, ``_workflow``
-the workflow template and compilation, ``_execute`` running a graph, ``_condition`` the
-conditional builder, ``_map`` map tasks, ``_dynamic``/``_eager`` dynamic and eager
-workflows, ``_node`` ``create_node``, ``_overrides`` ``with_overrides``, ``_metadata``
-``TaskMetadata``/``HashMethod``/legacy cache arguments, ``_context`` flytekit's
-``current_context()`` names, ``_echo`` ``Echo``, ``_gates`` gate nodes (approve,
-wait_for_input, sleep), ``_launch_plan`` launch plans and ``_schedule`` schedules. ``Artifact`` is
-``flyte_nb.artifacts``' (re-exported here, as ``union.Artifact`` is in the Union SDK).
+``_promise`` holds promises and the compile context (``_attrpath`` their attribute paths,
+``_typecheck`` the compile-time checks of what flows between nodes), ``_task`` the decorator
+(``_untyped`` its ``pickle_untyped``), ``_workflow`` the workflow template and compilation,
+``_execute`` running a graph, ``_condition`` the conditional builder, ``_map`` map tasks,
+``_dynamic``/``_eager`` dynamic and eager workflows, ``_node`` ``create_node``,
+``_overrides`` ``with_overrides``, ``_metadata`` ``TaskMetadata``/``HashMethod``/legacy cache
+arguments, ``_context`` flytekit's ``current_context()`` names, ``_echo`` ``Echo``,
+``_gates`` gate nodes (approve, wait_for_input, sleep), ``_launch_plan`` launch plans and
+``_schedule`` schedules. ``Artifact`` is ``flyte_nb.artifacts``' (re-exported here, as
+``union.Artifact`` is in the Union SDK).
 """
 
 from __future__ import annotations
