@@ -26,6 +26,7 @@ SCRIPTS = (
     "bench_data.py",
     "bench_panel.py",
     "bench_ray.py",
+    "bench_trace.py",
 )
 
 
