@@ -1254,6 +1254,9 @@ def test_map_tasks_only():
 
     lp = LaunchPlan.create("test", wf1)
 
+    # flyte_nb maps launch plans (the Union SDK's array-node map_task does; this test is for
+    # flytekit's legacy one): the ValueError here is wf3 returning a value it never declared
+    # (see test_union_flytekit_behaviours.py::test_map_task_over_a_launch_plan).
     with pytest.raises(ValueError):
 
         @workflow
