@@ -403,3 +403,21 @@ def test_a_blob_over_the_limit_names_the_setting(tmp_path: Path) -> None:
             client.close()
         assert "FLYTE_NB_MAX_BLOB_BYTES" in str(error.value)
         assert not any(p.is_file() for p in (tmp_path / "small" / "blobs").rglob("*"))
+
+
+@hardening.task
+def close_stdout() -> int:
+    print("before closing", flush=True)
+    os.close(1)
+    return 1
+
+
+def test_a_task_that_closes_its_stdout_leaves_the_worker_capturing(
+    server: tuple[Path, _daemon.ServerInfo],
+) -> None:
+    fl.init(home=server[0])
+    first = fl.run(close_stdout).wait(timeout=60)
+    assert first.outputs() == 1
+    assert "before closing" in first.logs()
+    second = fl.run(chatty, 11).wait(timeout=60)  # the same worker (workers=1)
+    assert "x" * 11 in second.logs()

@@ -71,8 +71,8 @@ class _Stream:
         self.owner = owner
         self.saved = os.dup(fd)  # where the fd pointed before: the server's log
         read, write = os.pipe()
+        self.write_end = write  # kept (not inheritable) to put back a fd a task closed
         os.dup2(write, fd)
-        os.close(write)
         self.read = read
         self.marker: bytes | None = None
         self.seen = threading.Event()
@@ -113,12 +113,21 @@ class _Stream:
         """Wait until everything written to the fd before now has been delivered."""
         self.seen.clear()
         self.marker = b"\0flyte-nb-sync-" + uuid.uuid4().hex.encode() + b"\0"
-        os.write(self.fd, self.marker)
+        try:
+            os.write(self.write_end, self.marker)  # the pipe, even if a task moved its fd
+        except OSError:
+            self.marker = None
+            return
         self.seen.wait(timeout)
+
+    def reattach(self) -> None:
+        """Point the fd at the pipe again (a task may have closed or redirected it)."""
+        os.dup2(self.write_end, self.fd)
 
     def restore(self) -> None:
         os.dup2(self.saved, self.fd)
         os.close(self.saved)
+        os.close(self.write_end)  # the reader sees EOF once no subprocess holds the pipe
 
 
 class OutputCapture:
@@ -152,6 +161,8 @@ class OutputCapture:
         """From now on output belongs to the attempt ``key`` (run_name, action_name,
         attempt) and ``secrets`` are masked in it."""
         self._sync()
+        for stream in self._streams:
+            stream.reattach()
         with self._lock:
             self._known.update(secrets)
             for stream in self._streams:
