@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .cache import Cache, CachePolicy, VersionParameters
     from .container import ContainerTask
     from .deck import Deck
-    from .durable import Checkpoint, latest_checkpoint, recover, trace
+    from .durable import Checkpoint, latest_checkpoint, new_condition, recover, trace
     from .engine import ctx, current_context, custom_context, group, map
     from .image import Image, ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
@@ -93,6 +93,7 @@ _LAZY: dict[str, str] = {
     "Checkpoint": "flyte_nb.durable",
     "latest_checkpoint": "flyte_nb.durable",
     "recover": "flyte_nb.durable",
+    "new_condition": "flyte_nb.durable",
     "current_context": "flyte_nb.engine",
     "ctx": "flyte_nb.engine",
     "custom_context": "flyte_nb.engine",
@@ -183,6 +184,7 @@ __all__ = [
     "map",
     "map_task",
     "models",
+    "new_condition",
     "recover",
     "remote",
     "report",

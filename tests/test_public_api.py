@@ -85,6 +85,7 @@ PRODUCT_NAMES = [
     "Checkpoint",
     "latest_checkpoint",
     "recover",
+    "new_condition",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]

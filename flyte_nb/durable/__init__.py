@@ -8,7 +8,16 @@ what an earlier run finished.
 """
 
 from ._checkpoint import Checkpoint, latest_checkpoint
+from ._condition import Condition, ConditionWebhook, new_condition
 from ._recover import recover
 from ._trace import trace
 
-__all__ = ["Checkpoint", "latest_checkpoint", "recover", "trace"]
+__all__ = [
+    "Checkpoint",
+    "Condition",
+    "ConditionWebhook",
+    "latest_checkpoint",
+    "new_condition",
+    "recover",
+    "trace",
+]
