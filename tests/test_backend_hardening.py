@@ -403,6 +403,10 @@ def test_a_blob_over_the_limit_names_the_setting(tmp_path: Path) -> None:
             client.close()
         assert "FLYTE_NB_MAX_BLOB_BYTES" in str(error.value)
         assert not any(p.is_file() for p in (tmp_path / "small" / "blobs").rglob("*"))
+        fl.init(home=tmp_path / "small")
+        with pytest.raises(FlyteValidationException, match=r"input 'text' of .*echo") as named:
+            fl.run(echo, "z" * 5000)  # over INLINE_LIMIT: uploaded as a blob, refused
+        assert "max_blob_bytes" in str(named.value)
 
 
 @hardening.task

@@ -17,11 +17,38 @@ from typing import TYPE_CHECKING, Any
 from ..artifacts import _hooks as artifacts
 from ..engine._controller import RunController
 from ..engine._submit import cache_identity, task_spec
-from ..types import encode_values
+from ..exceptions import FlyteValidationException
+from ..types import encode_value, encode_values
 
 if TYPE_CHECKING:
     from ..tasks._template import TaskTemplate
     from ._session import Session
+
+
+def _name_the_input(
+    exc: FlyteValidationException, task: TaskTemplate, values: Mapping[str, Any]
+) -> FlyteValidationException:
+    """A value the server refused as too big: say which input it was (measured again,
+    only on this error path, with a put that stores nothing)."""
+    if "max_blob_bytes" not in str(exc):
+        return exc
+    sizes: dict[str, int] = {}
+    for key, value in values.items():
+        found: list[int] = []
+
+        def measure(data: bytes, found: list[int] = found) -> str:
+            found.append(len(data))
+            return "0" * 64
+
+        encode_value(value, measure)
+        sizes[key] = max(found, default=0)
+    biggest = max(sizes, key=lambda k: sizes[k]) if sizes else None
+    if biggest is None or not sizes[biggest]:
+        return exc
+    return FlyteValidationException(
+        f"input {biggest!r} of {task.name} is {sizes[biggest]} bytes encoded, too big for "
+        f"the server: {exc}"
+    )
 
 
 def import_path() -> list[str]:
@@ -56,7 +83,10 @@ def submit_run(
         client.put_blob(digest, data)
         return digest
 
-    inputs = encode_values(values, put)
+    try:
+        inputs = encode_values(values, put)
+    except FlyteValidationException as exc:
+        raise _name_the_input(exc, task, values) from None
     ref, bundle = pack_task(
         task, interactive=session.interactive_mode, size_limit=session.bundle_size_limit
     )
