@@ -210,6 +210,10 @@ def test_a_corrupt_database_gets_one_clear_message(tmp_path: Path) -> None:
         _daemon.ensure_server(home, workers=1)
     message = str(started.value)
     assert f"mv {db} {db}.bad" in message
+    folder = tmp_path / "a-folder.db"  # a path SQLite cannot open at all
+    folder.mkdir()
+    with pytest.raises(UnreadableDatabase, match="cannot use the flyte_nb database"):
+        Recorder(folder, home / "blobs")
     assert "Traceback" not in message
     assert "Traceback" not in (home / "server.log").read_text()
 
