@@ -187,7 +187,14 @@ def init_from_config(
             )
     _check_flyte2_init("fl.init_from_config", flyte2, root_dir, log_level)
     local = os.environ.get("FLYTE_NB_LOCAL", "").lower() in ("1", "true", "yes")
-    init(local=local, outputs="tuple", root_dir=root_dir, log_level=log_level)
+    # The home stays the one in use (an earlier ``fl.init(home=...)`` or $FLYTE_NB_HOME).
+    init(
+        local=local,
+        home=_config.home(),
+        outputs="tuple",
+        root_dir=root_dir,
+        log_level=log_level,
+    )
 
 
 # Flyte 2's ``with_runcontext`` parameters with no meaning on this machine (service
@@ -308,6 +315,10 @@ class RunContext:
         self.interruptible = interruptible
         self.log_level = log_level
         self.flyte2_options = dict(flyte2)  # recorded, no local meaning
+        # What ``outputs()`` of its runs returns. Fixed when a user asks for the context
+        # (``with_runcontext``, ``fl.run``) from the session's style; a RunContext made by
+        # flyte_nb itself (a workflow called in the kernel) always wants plain values.
+        self.outputs_style = "value"
 
     def run(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         __tracebackhide__ = True  # IPython and pytest hide this frame from user tracebacks
@@ -336,9 +347,12 @@ class RunContext:
             )
         _apply_log_level(self.log_level)
         if self._mode() == "remote":
-            return self._run_remote(task, args, kwargs)
+            run = self._run_remote(task, args, kwargs)
+            run.outputs_style = self.outputs_style
+            return run
         outcome = execute_run(task, args, kwargs, **self._options())
         run = Run(run_view(outcome.state.row()), outcome, LocalSource())
+        run.outputs_style = self.outputs_style
         if outcome.error is not None:
             outcome.error.add_note(
                 f"flyte_nb: run {run.name!r} failed; inspect it with "
@@ -405,7 +419,7 @@ def with_runcontext(
     returned context, with no effect on this machine; ``log_level`` sets flyte_nb's
     logger level.
     """
-    return RunContext(
+    ctx = RunContext(
         mode=mode,
         name=name,
         overwrite_cache=overwrite_cache,
@@ -419,6 +433,8 @@ def with_runcontext(
         dry_run=dry_run,
         **flyte2,
     )
+    ctx.outputs_style = _outputs_style
+    return ctx
 
 
 class _RunFunction:
@@ -428,11 +444,11 @@ class _RunFunction:
         """Run ``task`` (or a ``LaunchPlan``) with these inputs and return its ``Run``
         (local mode: when finished; on a backend: at once)."""
         __tracebackhide__ = True
-        return RunContext().run(task, *args, **kwargs)
+        return with_runcontext().run(task, *args, **kwargs)
 
     async def aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         """``await fl.run.aio(task, ...)``: ``fl.run`` from async code."""
-        return await RunContext().run_aio(task, *args, **kwargs)
+        return await with_runcontext().run_aio(task, *args, **kwargs)
 
 
 run = _RunFunction()

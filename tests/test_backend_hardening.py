@@ -210,10 +210,6 @@ def test_a_corrupt_database_gets_one_clear_message(tmp_path: Path) -> None:
         _daemon.ensure_server(home, workers=1)
     message = str(started.value)
     assert f"mv {db} {db}.bad" in message
-    folder = tmp_path / "a-folder.db"  # a path SQLite cannot open at all
-    folder.mkdir()
-    with pytest.raises(UnreadableDatabase, match="cannot use the flyte_nb database"):
-        Recorder(folder, home / "blobs")
     assert "Traceback" not in message
     assert "Traceback" not in (home / "server.log").read_text()
 
@@ -407,10 +403,6 @@ def test_a_blob_over_the_limit_names_the_setting(tmp_path: Path) -> None:
             client.close()
         assert "FLYTE_NB_MAX_BLOB_BYTES" in str(error.value)
         assert not any(p.is_file() for p in (tmp_path / "small" / "blobs").rglob("*"))
-        fl.init(home=tmp_path / "small")
-        with pytest.raises(FlyteValidationException, match=r"input 'text' of .*echo") as named:
-            fl.run(echo, "z" * 5000)  # over INLINE_LIMIT: uploaded as a blob, refused
-        assert "max_blob_bytes" in str(named.value)
 
 
 @hardening.task

@@ -24,7 +24,8 @@ import pytest
 from _backend_util import running_server
 
 import flyte_nb as flyte
-from flyte_nb import _run
+from flyte_nb import _run, workflow
+from flyte_nb import task as fk_task
 from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
 from flyte_nb.remote._run import ActionOutputs
 
@@ -118,6 +119,16 @@ def nothing() -> None:
     return None
 
 
+@fk_task
+def fk_double(x: int) -> int:
+    return 2 * x
+
+
+@workflow
+def wf_double(x: int) -> int:
+    return fk_double(x=x)
+
+
 class Person(TypedDict):
     name: str
     age: int
@@ -132,6 +143,16 @@ class Team(TypedDict, total=False):
 @cc.task
 def make_team(people: list[Person]) -> Team:
     return {"lead": max(people, key=lambda p: p["age"]), "size": len(people)}
+
+
+class Node(TypedDict):
+    name: str
+    children: NotRequired[list[Node]]
+
+
+@cc.task
+def tree(depth: int) -> Node:
+    return {"name": f"n{depth}", "children": [{"name": f"n{depth - 1}"}]}
 
 
 @cc.task
@@ -259,6 +280,7 @@ def test_outputs_are_the_value_in_a_notebook_and_a_tuple_for_flyte2_programs(
         assert flyte.run(nothing).outputs() == ()
         with pytest.raises(AttributeError, match="o5"):
             _ = outputs.o5
+        assert wf_double(x=4) == 8  # flyte_nb's own runs (a workflow call) stay plain values
     finally:
         flyte.init(home=home, local=True)  # a plain init goes back to plain values
     assert _run.outputs_style() == "value"
@@ -390,7 +412,8 @@ def test_image_from_uv_script_reads_its_dependencies(tmp_path: Path) -> None:
         (lambda: flyte.Image.from_base(""), "from_base"),
         (lambda: flyte.Image.from_debian_base().with_pip_packages(), "with_pip_packages"),
         (lambda: flyte.Image.from_debian_base().with_apt_packages(3), "with_apt_packages"),
-        (lambda: flyte.Image.from_debian_base().with_requirements("/no/such"), "no such"),
+        (lambda: flyte.Image.from_uv_script("/no/such.py", name="x"), "no such"),
+        (lambda: flyte.Image.from_debian_base().with_requirements(3), "with_requirements"),
         (lambda: flyte.Image.from_debian_base().with_env_vars({"A": 1}), "with_env_vars"),
         (lambda: flyte.Image.from_debian_base(name="Bad Name"), "name"),
     ],
@@ -450,3 +473,27 @@ def test_flyte2_programs_on_the_backend(remote: object, server: Path) -> None:
     people: list[Person] = [{"name": "a", "age": 30}]
     team = flyte.run(make_team, people=people).wait(timeout=60).outputs()[0]
     assert team == {"lead": {"name": "a", "age": 30}, "size": 1}
+
+
+def test_clone_with_keeps_settings_but_not_tasks() -> None:
+    # flyte-sdk examples/reuse/reusable.py: env.clone_with(name, reusable=...)
+    base = flyte.TaskEnvironment(
+        "flyte2-base", env_vars={"A": "1"}, cache="auto", reusable=flyte.ReusePolicy(replicas=2)
+    )
+
+    @base.task
+    def t() -> int:
+        return 1
+
+    other = base.clone_with("flyte2-clone", reusable=None, env_vars={"B": "2"})
+    assert other.name == "flyte2-clone"
+    assert other.env_vars == {"B": "2"}
+    assert other.reusable is None
+    assert other.cache == base.cache
+    assert other.tasks == {}
+    with pytest.raises(FlyteValidationException, match="unknown setting"):
+        base.clone_with("x", gpu=1)
+
+
+def test_typed_dict_with_not_required_and_self_reference() -> None:
+    assert flyte.run(tree, 2).outputs() == {"name": "n2", "children": [{"name": "n1"}]}

@@ -6,7 +6,9 @@ the chain is *recorded*, immutably (each call returns a new ``Image``), in the o
 was written, because the order of Dockerfile steps matters (an ``ENV`` before a ``pip``).
 ``dockerfile()`` renders it, and ``uri`` names it by a hash of its content, like
 ``ImageSpec``. Nothing is built or pulled: on this machine tasks run in the kernel or in
-backend workers (see docs/compatibility.md).
+backend workers (see docs/compatibility.md). Files a layer names (requirements, a
+project, sources) need not exist when the chain is written, as in Flyte 2, where they are
+read at build time; ``tag`` and ``dockerfile()`` read them when they do.
 """
 
 from __future__ import annotations
@@ -231,10 +233,10 @@ class Image:
         return self._with("apt", _strings("with_apt_packages", packages))
 
     def with_requirements(self, file: str | os.PathLike[str], **options: Any) -> Image:
-        return self._with("requirements", _path("with_requirements", file))
+        return self._with("requirements", _path("with_requirements", file, must_exist=False))
 
     def with_uv_project(self, pyproject_file: str | os.PathLike[str], **options: Any) -> Image:
-        return self._with("uv_project", _path("with_uv_project", pyproject_file))
+        return self._with("uv_project", _path("with_uv_project", pyproject_file, must_exist=False))
 
     def with_commands(self, commands: str | list[str], secret_mounts: Any = None) -> Image:
         if isinstance(commands, str):
@@ -256,13 +258,13 @@ class Image:
     def with_source_folder(
         self, src: str | os.PathLike[str], dst: str = ".", copy_contents_only: bool = False
     ) -> Image:
-        return self._with("copy", (_path("with_source_folder", src), dst))
+        return self._with("copy", (_path("with_source_folder", src, must_exist=False), dst))
 
     def with_source_file(self, src: str | os.PathLike[str], dst: str = ".") -> Image:
-        return self._with("copy", (_path("with_source_file", src), dst))
+        return self._with("copy", (_path("with_source_file", src, must_exist=False), dst))
 
     def with_dockerignore(self, path: str | os.PathLike[str]) -> Image:
-        return self._with("dockerignore", _path("with_dockerignore", path))
+        return self._with("dockerignore", _path("with_dockerignore", path, must_exist=False))
 
     def with_local_v2(self) -> Image:
         """Flyte 2 installs the local flyte checkout; here the image gets flyte_nb."""

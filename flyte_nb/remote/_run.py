@@ -180,6 +180,8 @@ class Run:
     ) -> None:
         self._outcome = outcome
         self._source = source or default_source()
+        # "value" or "tuple" (Flyte 2's ActionOutputs); None: the session's (fl.init).
+        self.outputs_style: str | None = None
         self._load(view)
 
     def _load(self, view: dict[str, Any]) -> None:
@@ -315,7 +317,7 @@ class Run:
         every output in an ``ActionOutputs`` tuple instead, as Flyte 2 returns them."""
         from .._run import outputs_style
 
-        tuple_style = outputs_style() == "tuple"
+        tuple_style = (self.outputs_style or outputs_style()) == "tuple"
         if self._outcome is not None:
             if self._outcome.error is not None:
                 raise self._outcome.error

@@ -113,6 +113,37 @@ class TaskEnvironment:
         self.pod_template = pod_template
         self.plugin_config = plugin_config
 
+    _CLONE = (
+        "resources",
+        "cache",
+        "env_vars",
+        "secrets",
+        "description",
+        "depends_on",
+        "image",
+        "reusable",
+        "pod_template",
+        "interruptible",
+        "include",
+        "queue",
+        "plugin_config",
+    )
+
+    def clone_with(self, name: str, **changes: Any) -> TaskEnvironment:
+        """Flyte 2's ``env.clone_with("other", cache="auto")``: a new environment (no tasks)
+        with this one's settings, except those given."""
+        unknown = sorted(set(changes) - set(self._CLONE))
+        if unknown:
+            raise FlyteValidationException(
+                f"TaskEnvironment {self.name}: clone_with() got unknown setting(s) {unknown}; "
+                f"it takes {list(self._CLONE)}"
+            )
+        settings: dict[str, Any] = {k: getattr(self, k) for k in self._CLONE}
+        settings["secrets"] = list(self.secrets)
+        settings["depends_on"] = list(self.depends_on)
+        settings.update({k: v for k, v in changes.items() if v is not None or k == "reusable"})
+        return TaskEnvironment(name, **settings)
+
     def all_environments(self) -> list[TaskEnvironment]:
         """This environment and everything it depends on, transitively, each once."""
         seen: dict[int, TaskEnvironment] = {}

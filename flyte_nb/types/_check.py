@@ -82,14 +82,43 @@ def _anything(value: Any) -> str | None:
     return None
 
 
+def _is_typeddict(annotation: Any) -> bool:
+    """A TypedDict class of ``typing`` or of ``typing_extensions`` (its own, before 3.13)."""
+    return typing.is_typeddict(annotation) or type(annotation).__name__ == "_TypedDictMeta"
+
+
+def _typeddict_fields(annotation: Any) -> tuple[dict[str, Any], frozenset[str]]:
+    """Field types and required keys. ``Required``/``NotRequired`` are read from the hints
+    themselves, since ``typing.TypedDict`` ignores ``typing_extensions``' before 3.13."""
+    hints = typing.get_type_hints(annotation, include_extras=True)
+    required = set(getattr(annotation, "__required_keys__", hints))
+    fields: dict[str, Any] = {}
+    for key, hint in hints.items():
+        while True:
+            origin = typing.get_origin(hint)
+            name = getattr(origin, "_name", None) or getattr(origin, "__name__", "")
+            if name == "NotRequired":
+                required.discard(key)
+            elif name == "Required":
+                required.add(key)
+            elif name != "ReadOnly":
+                break
+            hint = typing.get_args(hint)[0]
+        fields[key] = hint
+    return fields, frozenset(required)
+
+
 def _typeddict(annotation: Any) -> Checker:
-    """A ``typing.TypedDict``, checked here: pydantic refuses ``typing.TypedDict`` before
-    Python 3.12 (it wants ``typing_extensions``'), and Flyte 2 code uses ``typing``'s."""
-    hints = typing.get_type_hints(annotation)
-    required = frozenset(getattr(annotation, "__required_keys__", hints))
-    fields = {k: checker_for(v) for k, v in hints.items()}
+    """A TypedDict, checked here: pydantic refuses ``typing.TypedDict`` before Python 3.12
+    (it wants ``typing_extensions``'), and Flyte 2 code uses ``typing``'s. The field
+    checkers are built on first use, so a TypedDict may refer to itself."""
+    parts: list[Any] = []
 
     def check(value: Any) -> str | None:
+        if not parts:
+            hints, required = _typeddict_fields(annotation)
+            parts.extend([hints, required, {k: checker_for(v) for k, v in hints.items()}])
+        hints, required, fields = parts
         if not isinstance(value, dict):
             return "expected a dict"
         missing = sorted(required - value.keys())
@@ -101,9 +130,8 @@ def _typeddict(annotation: Any) -> Checker:
         for key, item in value.items():
             problem = fields[key](item)
             if problem is not None:
-                return f"[{key}] expects {type_name(hints[key])}" + (
-                    f": {problem}" if problem else ""
-                )
+                detail = f": {problem}" if problem else ""
+                return f"[{key}] expects {type_name(hints[key])}{detail}"
         return None
 
     return check
@@ -142,7 +170,7 @@ def _generic_fallback(annotation: Any) -> Checker | None:
 def _pydantic(annotation: Any) -> Checker:
     from pydantic import ConfigDict, TypeAdapter, ValidationError
 
-    if typing.is_typeddict(annotation):
+    if _is_typeddict(annotation):
         return _typeddict(annotation)
     try:
         adapter: Any = TypeAdapter(annotation, config=ConfigDict(arbitrary_types_allowed=True))
