@@ -8,6 +8,7 @@ through the live stream or the fix under test, not through polling.
 
 from __future__ import annotations
 
+import datetime
 import re
 import socket
 import sys
@@ -25,6 +26,7 @@ from playwright.sync_api import expect
 import flyte_nb as fl
 from flyte_nb.app import AppEnvironment
 from flyte_nb.server import _daemon
+from flyte_nb.union import approve, workflow
 
 expect.set_options(timeout=30_000)
 
@@ -76,6 +78,11 @@ def wide(n: int) -> int:
     except Exception:
         total = -total
     return total
+
+
+@workflow
+def gated_review(n: int) -> int:
+    return approve(tiny(n=n), name="ship-it", timeout=datetime.timedelta(hours=1))
 
 
 @fix_env.task
@@ -478,3 +485,27 @@ def test_links_open_runs_actions_and_apps_through_the_router(
     expect(page.locator(f"#flyte-nb-run-{other.name} .fnb-RunHeader")).to_contain_text("SUCCEEDED")
     assert page.evaluate("() => window.__fnbProbe") == 1  # the same page: no reload
     screenshot(page, "fix-30-links")
+
+
+@pytest.mark.parametrize("approved", [True, False])
+def test_a_gate_is_approved_or_rejected_from_the_run_view(
+    lab: Any, page: Any, backend: Path, approved: bool
+) -> None:
+    # Issue 18, "act on runs": a run waiting at an approval gate is answered in its view.
+    remote = fl.UnionRemote()
+    ex = remote.execute(gated_review, inputs={"n": 5})
+    name = ex.id.name
+    wait_for(lambda: any(s.state == "WAITING" for s in remote.list_signals(name)), 60, "the gate")
+    open_panel(page, lab)
+    _row(page, name).click()
+    view = page.locator(f"#flyte-nb-run-{name}")
+    gate = view.locator('.fnb-Gate[data-signal="ship-it"]')
+    expect(gate).to_contain_text("Gate ship-it")
+    screenshot(page, "fix-40-gate")
+    verb = "Approve" if approved else "Reject"
+    gate.get_by_role("button", name=verb).click()
+    page.locator(".jp-Dialog").get_by_role("button", name=verb).click()
+    phase = "SUCCEEDED" if approved else "FAILED"
+    expect(view.locator(".fnb-RunHeader .fnb-Phase").first).to_have_text(phase, timeout=60_000)
+    expect(gate).to_have_count(0)
+    assert fl.remote.Run.get(name).wait(timeout=60).phase == phase

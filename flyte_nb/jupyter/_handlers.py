@@ -51,6 +51,7 @@ POST_ALLOWED = tuple(
         r"runs/[^/]+/abort",
         r"runs/[^/]+/actions/[^/]+/abort",
         r"apps/[^/]+/[^/]+/[^/]+/(deploy|stop)",  # start (deploy the recorded spec) / stop
+        r"runs/[^/]+/signals/[^/]+",  # approve or reject a gate (issue 18)
     )
 )
 _LOCAL_HOSTS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
@@ -169,8 +170,8 @@ class ProxyHandler(_Base):
             self.fail(
                 403,
                 "forbidden",
-                f"the panel may not POST to /api/v1/{path}; only abort and app start/stop "
-                "go through Jupyter (use the SDK for anything else)",
+                f"the panel may not POST to /api/v1/{path}; only abort, app start/stop and "
+                "gate answers go through Jupyter (use the SDK for anything else)",
             )
             return
         await self._forward("POST", path)

@@ -57,8 +57,17 @@ export class PanelClient {
   }
 
   /** GET or POST `path` (relative to /flyte-nb/) and parse the JSON answer. */
-  async request<T>(method: 'GET' | 'POST', path: string, query: Query = {}): Promise<T> {
-    const response = await this.fetch(path, query, { method });
+  async request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Query = {},
+    send?: unknown
+  ): Promise<T> {
+    const init: RequestInit = { method };
+    if (send !== undefined) {
+      init.body = JSON.stringify(send);
+    }
+    const response = await this.fetch(path, query, init);
     const text = await response.text();
     let body: any = null;
     try {
@@ -102,8 +111,8 @@ export class PanelClient {
     return this.request<T>('GET', `api/v1/${path}`, query);
   }
 
-  post<T>(path: string, query: Query = {}): Promise<T> {
-    return this.request<T>('POST', `api/v1/${path}`, query);
+  post<T>(path: string, query: Query = {}, body?: unknown): Promise<T> {
+    return this.request<T>('POST', `api/v1/${path}`, query, body);
   }
 
   /** The first rows of a stored table (a value's `$sd` blob), read by the server extension. */
@@ -192,6 +201,9 @@ export class PanelClient {
 
   private async fetch(path: string, query: Query, init: RequestInit): Promise<Response> {
     const headers: Record<string, string> = {};
+    if (init.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
     if (this.endpoint) {
       headers['X-Flyte-Nb-Endpoint'] = this.endpoint;
     }

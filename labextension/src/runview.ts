@@ -38,7 +38,18 @@ import { copyLinkButton, runTarget } from './links';
 import { DocsPane, LogsPane } from './runpanes';
 import { asApiError, errorNotice, loadingNotice } from './states';
 import { artifactLink } from './artifacts';
-import { Action, ActionTree, isLive, Key, PHASES, Run, RunArtifacts, Values } from './types';
+import {
+  Action,
+  ActionTree,
+  isLive,
+  Key,
+  PHASES,
+  Run,
+  RunArtifacts,
+  Signal,
+  SignalList,
+  Values
+} from './types';
 
 type Tab = 'actions' | 'timeline' | 'values' | 'logs' | 'docs' | 'artifacts';
 const TABS: [Tab, string][] = [
@@ -87,6 +98,7 @@ export class RunView extends Widget {
   private dirty = new Set<Tab>();
   private detailKey = '';
   private frames = (blob: string) => this.client.frameHead(blob);
+  private signals: Signal[] = [];
   // The Actions tab's own state: kept across live updates.
   private collapsed = new Set<string>();
   private full = false; // every child drawn, not the first 200 per parent
@@ -222,6 +234,7 @@ export class RunView extends Widget {
   async refresh(): Promise<void> {
     try {
       this.run = await this.client.get<Run>(`runs/${encodeURIComponent(this.runName)}`);
+      this.signals = isLive(this.run.phase) ? await this.readSignals() : [];
     } catch (err) {
       this.showFailure(asApiError(err));
       throw err;
@@ -230,6 +243,90 @@ export class RunView extends Widget {
     this.renderHeader();
     await this.renderBody(false);
     this.updateActivity();
+  }
+
+  /** The run's gates that wait for an answer (none when it has none, or on error). */
+  private async readSignals(): Promise<Signal[]> {
+    try {
+      const list = await this.client.get<SignalList>(
+        `runs/${encodeURIComponent(this.runName)}/signals`
+      );
+      return list.items.filter(s => s.state === 'WAITING');
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * The gates waiting for someone: an approval is answered here (Approve / Reject); an
+   * input gets the line of code that sets it from a notebook (its value is typed data).
+   */
+  private renderGates(): HTMLElement | null {
+    if (!this.signals.length || !this.run || !isLive(this.run.phase)) {
+      return null;
+    }
+    const box = h('div', { class: 'fnb-Gates', role: 'region', 'aria-label': 'Gates' });
+    for (const signal of this.signals) {
+      const row = h(
+        'div',
+        { class: 'fnb-Gate', 'data-signal': signal.name },
+        h('span', { class: 'fnb-Gate-title' }, `Gate ${signal.name}`),
+        h('span', { class: 'fnb-Muted' }, ` (${signal.kind}, action ${signal.action_name}) `)
+      );
+      if (signal.kind === 'approve') {
+        row.append(
+          button('Approve', () => void this.answer(signal, true), {
+            class: 'fnb-Button fnb-Button-primary'
+          }),
+          button('Reject', () => void this.answer(signal, false), {
+            class: 'fnb-Button fnb-Button-danger'
+          })
+        );
+      } else {
+        row.append(
+          h(
+            'code',
+            { class: 'fnb-Snippet' },
+            `fl.UnionRemote().set_input(${JSON.stringify(signal.name)}, ${JSON.stringify(
+              this.runName
+            )}, <${signal.type}>)`
+          )
+        );
+      }
+      box.appendChild(row);
+    }
+    return box;
+  }
+
+  private async answer(signal: Signal, approved: boolean): Promise<void> {
+    const verb = approved ? 'Approve' : 'Reject';
+    const answer = await showDialog({
+      title: `${verb} gate ${signal.name} of run ${this.runName}?`,
+      body: approved
+        ? 'The run goes on past the gate.'
+        : 'The gate fails with FlyteDisapprovedException, and the run with it.',
+      buttons: [
+        Dialog.cancelButton(),
+        approved ? Dialog.okButton({ label: verb }) : Dialog.warnButton({ label: verb })
+      ]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      await this.client.post(
+        `runs/${encodeURIComponent(this.runName)}/signals/${encodeURIComponent(signal.name)}`,
+        {},
+        { approved, by: 'the JupyterLab panel' }
+      );
+    } catch (err) {
+      await showDialog({
+        title: `Could not ${verb.toLowerCase()}`,
+        body: asApiError(err).message,
+        buttons: [Dialog.okButton()]
+      });
+    }
+    await this.refresh().catch(() => undefined);
   }
 
   private showFailure(err: ApiError): void {
@@ -275,6 +372,13 @@ export class RunView extends Widget {
       this.later('run', 250, () => void this.refresh().catch(() => undefined));
     } else if (kind === 'action') {
       this.dirty.add('actions').add('timeline');
+      // A gate starting or ending is an action event: re-read what waits for an answer.
+      this.later('signals', 500, () => {
+        void this.readSignals().then(signals => {
+          this.signals = signals;
+          this.renderHeader();
+        });
+      });
       if (this.tab === 'actions' || this.tab === 'timeline') {
         this.later('tree', 500, () => void this.renderBody(false));
       }
@@ -341,7 +445,8 @@ export class RunView extends Widget {
         { class: 'fnb-Snippet', title: 'Find this run again from any notebook' },
         `fl.remote.Run.get(${JSON.stringify(run.name)})`
       ),
-      renderError(run.error) ?? ''
+      renderError(run.error) ?? '',
+      this.renderGates() ?? ''
     );
   }
 

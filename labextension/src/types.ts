@@ -27,6 +27,9 @@ export type ArtifactVersionList = Schemas['ArtifactVersionList'];
 export type ArtifactPartitions = Schemas['ArtifactPartitions'];
 export type Lineage = Schemas['Lineage'];
 
+export type Signal = Schemas['SignalModel'];
+export type SignalList = Schemas['SignalList'];
+
 export type App = Schemas['AppModel'];
 export type AppList = Schemas['AppList'];
 export type AppLogs = Schemas['AppLogs'];
