@@ -210,6 +210,10 @@ def test_a_corrupt_database_gets_one_clear_message(tmp_path: Path) -> None:
         _daemon.ensure_server(home, workers=1)
     message = str(started.value)
     assert f"mv {db} {db}.bad" in message
+    folder = tmp_path / "a-folder.db"  # a path SQLite cannot open at all
+    folder.mkdir()
+    with pytest.raises(UnreadableDatabase, match="cannot use the flyte_nb database"):
+        Recorder(folder, home / "blobs")
     assert "Traceback" not in message
     assert "Traceback" not in (home / "server.log").read_text()
 
@@ -403,6 +407,10 @@ def test_a_blob_over_the_limit_names_the_setting(tmp_path: Path) -> None:
             client.close()
         assert "FLYTE_NB_MAX_BLOB_BYTES" in str(error.value)
         assert not any(p.is_file() for p in (tmp_path / "small" / "blobs").rglob("*"))
+        fl.init(home=tmp_path / "small")
+        with pytest.raises(FlyteValidationException, match=r"input 'text' of .*echo") as named:
+            fl.run(echo, "z" * 5000)  # over INLINE_LIMIT: uploaded as a blob, refused
+        assert "max_blob_bytes" in str(named.value)
 
 
 @hardening.task
@@ -421,3 +429,22 @@ def test_a_task_that_closes_its_stdout_leaves_the_worker_capturing(
     assert "before closing" in first.logs()
     second = fl.run(chatty, 11).wait(timeout=60)  # the same worker (workers=1)
     assert "x" * 11 in second.logs()
+
+
+def test_gc_keeps_a_blob_a_client_just_found_already_stored(
+    server: tuple[Path, _daemon.ServerInfo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client that finds a blob stored (HEAD) skips the upload: the blob is in use again,
+    though no run names it yet, so gc must not take it as old."""
+    home, info = server
+    data = b"reused by a run about to be created" * 10
+    digest = hashlib.sha256(data).hexdigest()
+    with http(info) as c:
+        assert c.put(f"/api/v1/blobs/{digest}", content=data).status_code == 204
+        (path,) = [p for p in (home / "blobs").rglob(digest)]
+        long_ago = time.time() - 90 * 86400
+        os.utime(path, (long_ago, long_ago))
+        assert c.head(f"/api/v1/blobs/{digest}").status_code == 200
+    assert cli(["gc", "--older-than", "30d", "--home", str(home)]) == 0
+    capsys.readouterr()
+    assert path.exists()

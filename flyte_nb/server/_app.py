@@ -249,6 +249,7 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     def blob_exists(digest: str) -> Response:
         if not blobs.exists(_digest(digest)):
             raise not_found(f"no blob {digest}")
+        blobs.touch(digest)  # the client will reuse it instead of uploading: in use again
         return Response(status_code=200, media_type=OCTETS)
 
     @app.get("/api/v1/blobs/{digest}", response_class=Octets, responses=BLOB)

@@ -193,6 +193,14 @@ class BlobStore:
         """The blob's file on this machine, None for a remote store."""
         return self._path(check_digest(digest)) if self._fs is None else None
 
+    def touch(self, digest: str) -> None:
+        """Mark a local blob as just used (its mtime): a client found it already stored and
+        will not upload it again, so ``flyte-nb gc`` must not take it as old."""
+        path = self.local_path(digest)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+
     def blob_url(self, digest: str) -> str:
         """Where the blob lives, as an fsspec URL."""
         path = self._path(check_digest(digest))
@@ -249,6 +257,7 @@ class BlobStore:
         path = self._path(digest)
         if os.path.exists(path):
             os.unlink(tmp)
+            self.touch(digest)  # stored again: in use now (see ``touch``)
             return
         os.makedirs(os.path.dirname(path), exist_ok=True)
         os.replace(tmp, path)
