@@ -11,8 +11,9 @@ Why it is built this way:
 * **Blobs by reachability, not by run.** Blobs are content-addressed and shared (two runs
   with the same input, a cache entry, an artifact, a task's code bundle), so a blob goes
   only when no remaining row names its digest anywhere (every text column is scanned for
-  64-hex digests) *and* it is older than the cutoff: a blob a client uploaded a moment ago
-  for a run it is about to create is never taken.
+  64-hex digests) *and* its file is older than the cutoff: a blob a client uploaded a
+  moment ago for a run it is about to create is never taken, nor one a client just found
+  already stored (the server touches it then: ``BlobStore.touch``).
 * **Safe alongside a running server.** Deletions run in short write transactions (the
   lock taken up front); a run that is live is skipped.
 * **Dry run first.** ``dry_run`` computes the same report and deletes nothing.
