@@ -22,6 +22,7 @@ from ._invocation import flyte_nb_command
 from ._load import load_object
 from ._secrets import add_secrets_parser
 from ._server import add_server_parser
+from ._triggers import add_triggers_parser
 
 __all__ = ["main"]
 
@@ -136,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     add_image_parser(sub)
     add_artifacts_parser(sub)
     add_apps_parser(sub)
+    add_triggers_parser(sub)
     add_gc_parser(sub)
     return parser
 
