@@ -16,6 +16,7 @@ from typing import Any
 
 from ._apps import add_apps_parser
 from ._artifacts import add_artifacts_parser
+from ._conditions import add_conditions_parser
 from ._gc import add_gc_parser
 from ._image import add_image_parser
 from ._invocation import flyte_nb_command
@@ -138,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     add_artifacts_parser(sub)
     add_apps_parser(sub)
     add_triggers_parser(sub)
+    add_conditions_parser(sub)
     add_gc_parser(sub)
     return parser
 
