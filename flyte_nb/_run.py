@@ -159,7 +159,7 @@ def _apply_log_level(level: int | None) -> None:
         logging.getLogger("flyte_nb").setLevel(level)
 
 
-def init_from_config(
+def _init_from_config(
     path_or_config: str | os.PathLike[str] | None = None,
     root_dir: str | os.PathLike[str] | None = None,
     log_level: int | None = None,
@@ -238,6 +238,34 @@ def _check_str_dict(what: str, value: object) -> dict[str, str]:
             f'e.g. {what}={{"team": "ml"}}'
         )
     return dict(value)
+
+
+class _InitFromConfig:
+    """``fl.init_from_config(...)``, and Flyte 2's ``await fl.init_from_config.aio(...)``."""
+
+    def __call__(
+        self,
+        path_or_config: str | os.PathLike[str] | None = None,
+        root_dir: str | os.PathLike[str] | None = None,
+        log_level: int | None = None,
+        **flyte2: Any,
+    ) -> None:
+        _init_from_config(path_or_config, root_dir, log_level, **flyte2)
+
+    async def aio(
+        self,
+        path_or_config: str | os.PathLike[str] | None = None,
+        root_dir: str | os.PathLike[str] | None = None,
+        log_level: int | None = None,
+        **flyte2: Any,
+    ) -> None:
+        import asyncio
+
+        await asyncio.to_thread(_init_from_config, path_or_config, root_dir, log_level, **flyte2)
+
+
+init_from_config = _InitFromConfig()
+init_from_config.__doc__ = _init_from_config.__doc__
 
 
 class RunContext:
@@ -320,7 +348,12 @@ class RunContext:
         # flyte_nb itself (a workflow called in the kernel) always wants plain values.
         self.outputs_style = "value"
 
-    def run(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+    @property
+    def run(self) -> _BoundRun:
+        """``ctx.run(task, ...)``, and Flyte 2's ``await ctx.run.aio(task, ...)``."""
+        return _BoundRun(self)
+
+    def _run(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         __tracebackhide__ = True  # IPython and pytest hide this frame from user tracebacks
         from .engine import execute_run
         from .tasks import TaskTemplate
@@ -340,7 +373,7 @@ class RunContext:
             ctx.overwrite_cache = self.overwrite_cache or bool(
                 getattr(plan, "overwrite_cache", False)
             )
-            return ctx.run(task, **kwargs)
+            return ctx._run(task, **kwargs)
         if not isinstance(task, TaskTemplate):
             raise FlyteValidationException(
                 f"fl.run needs a task (a function decorated with @env.task), got {task!r}"
@@ -365,7 +398,7 @@ class RunContext:
         """``await``-able ``run``: the run starts (and, locally, runs) off the event loop."""
         import asyncio
 
-        return await asyncio.to_thread(self.run, task, *args, **kwargs)
+        return await asyncio.to_thread(self._run, task, *args, **kwargs)
 
     def _options(self) -> dict[str, Any]:
         """The run options both modes take, by keyword."""
@@ -437,6 +470,22 @@ def with_runcontext(
     return ctx
 
 
+class _BoundRun:
+    """What ``ctx.run`` is: call it to run, or await its ``aio`` from async code."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+
+    def __call__(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        __tracebackhide__ = True
+        return self._ctx._run(task, *args, **kwargs)
+
+    async def aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        return await self._ctx.run_aio(task, *args, **kwargs)
+
+
 class _RunFunction:
     """``fl.run(task, ...)``, and Flyte 2's ``await fl.run.aio(task, ...)``."""
 
@@ -444,7 +493,7 @@ class _RunFunction:
         """Run ``task`` (or a ``LaunchPlan``) with these inputs and return its ``Run``
         (local mode: when finished; on a backend: at once)."""
         __tracebackhide__ = True
-        return with_runcontext().run(task, *args, **kwargs)
+        return with_runcontext()._run(task, *args, **kwargs)
 
     async def aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         """``await fl.run.aio(task, ...)``: ``fl.run`` from async code."""

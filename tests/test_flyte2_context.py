@@ -18,7 +18,7 @@ import logging
 import typing
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pytest
 from _backend_util import running_server
@@ -497,3 +497,23 @@ def test_clone_with_keeps_settings_but_not_tasks() -> None:
 
 def test_typed_dict_with_not_required_and_self_reference() -> None:
     assert flyte.run(tree, 2).outputs() == {"name": "n2", "children": [{"name": "n1"}]}
+
+
+def test_aio_forms_of_init_from_config_and_runcontext_run(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # flyte-sdk examples/advanced/fractal.py: `await flyte.init_from_config.aio()`, then
+    # `await flyte.run.aio(...)`; examples/basics: `with_runcontext(...).run.aio(...)`.
+    monkeypatch.setenv("FLYTE_NB_LOCAL", "1")
+
+    async def main() -> tuple[Any, Any]:
+        await flyte.init_from_config.aio()
+        first = await flyte.run.aio(inner, 1)
+        second = await flyte.with_runcontext(mode="local", name="aio-ctx").run.aio(inner, 2)
+        return first.outputs(), second.outputs()
+
+    try:
+        assert asyncio.run(main()) == ((2,), (3,))
+    finally:
+        flyte.init(home=home, local=True)
+    assert flyte.remote.Run.get("aio-ctx").phase == "SUCCEEDED"

@@ -11,8 +11,8 @@ representative subset runs on a real backend process.
 Of the 149 example programs in the SDK's ``basics``, ``advanced``, ``context``,
 ``caching``, ``retries_timeout``, ``reuse``, ``sync``, ``higher_order_patterns``,
 ``image``, ``reports`` and ``migration`` folders (153 files, less 4 helper modules that
-another example imports), 80 run here unchanged; the 67 fastest are tested (the other 13
-sleep or fan out for 5-20 s each). docs/compatibility.md lists why the rest do not.
+another example imports), 87 run here unchanged; the 73 fastest are tested (the other 14
+sleep or fan out for 4-20 s each). docs/compatibility.md lists why the rest do not.
 """
 
 from __future__ import annotations
