@@ -86,6 +86,9 @@ PRODUCT_NAMES = [
     "latest_checkpoint",
     "recover",
     "new_condition",
+    "Trigger",
+    "Cron",
+    "FixedRate",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]
