@@ -86,9 +86,12 @@ PRODUCT_NAMES = [
     "latest_checkpoint",
     "recover",
     "new_condition",
-    "Trigger",
-    "Cron",
-    "FixedRate",
+    # Flyte 2's run API (issue 15 C)
+    "ctx",
+    "custom_context",
+    "init_from_config",
+    "Image",
+    "ReusePolicy",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]
