@@ -31,7 +31,18 @@ if TYPE_CHECKING:
     from .cache import Cache, CachePolicy, VersionParameters
     from .container import ContainerTask
     from .deck import Deck
-    from .durable import Checkpoint, latest_checkpoint, new_condition, recover, trace
+    from .durable import (
+        Checkpoint,
+        Cron,
+        FixedRate,
+        Trigger,
+        TriggerTime,
+        deploy,
+        latest_checkpoint,
+        new_condition,
+        recover,
+        trace,
+    )
     from .engine import ctx, current_context, custom_context, group, map
     from .image import Image, ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
@@ -94,6 +105,11 @@ _LAZY: dict[str, str] = {
     "latest_checkpoint": "flyte_nb.durable",
     "recover": "flyte_nb.durable",
     "new_condition": "flyte_nb.durable",
+    "Trigger": "flyte_nb.durable",
+    "TriggerTime": "flyte_nb.durable",
+    "Cron": "flyte_nb.durable",
+    "FixedRate": "flyte_nb.durable",
+    "deploy": "flyte_nb.durable",
     "current_context": "flyte_nb.engine",
     "ctx": "flyte_nb.engine",
     "custom_context": "flyte_nb.engine",
@@ -140,9 +156,11 @@ __all__ = [
     "CachePolicy",
     "Checkpoint",
     "ContainerTask",
+    "Cron",
     "Deck",
     "Device",
     "Echo",
+    "FixedRate",
     "FlyteDirectory",
     "FlyteFile",
     "HashMethod",
@@ -159,6 +177,8 @@ __all__ = [
     "TaskEnvironment",
     "TaskMetadata",
     "Timeout",
+    "Trigger",
+    "TriggerTime",
     "UnionRemote",
     "VersionParameters",
     "__version__",
@@ -170,6 +190,7 @@ __all__ = [
     "current_context",
     "custom_context",
     "deck",
+    "deploy",
     "dynamic",
     "eager",
     "errors",

@@ -16,6 +16,7 @@ import pytest
 from _backend_util import running_server, wait_for
 
 import flyte_nb as fl
+from flyte_nb.cli import main as cli
 from flyte_nb.exceptions import FlyteValidationException
 
 env = fl.TaskEnvironment(name="conditions")
@@ -80,6 +81,24 @@ def test_conditions_are_answered_from_the_notebook(server: Path) -> None:
         remote.set_signal("threshold", number.name, "not a number")
     remote.set_signal("threshold", number.name, 1.5)
     assert number.wait(timeout=60).outputs() == 3.0
+
+
+def test_conditions_are_answered_from_the_cli(
+    server: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLYTE_NB_HOME", str(server))
+    fl.init(home=server)
+    remote = fl.UnionRemote()
+    number = fl.run(sync_number_task)
+    wait_for(lambda: _signal_waits(remote, number.name, "threshold"), 60, "the condition")
+    assert cli(["conditions", number.name]) == 0
+    listed = capsys.readouterr().out
+    assert "threshold" in listed
+    assert "WAITING" in listed
+    assert cli(["conditions", number.name, "threshold", "nope"]) == 1  # not a float
+    assert "expected a float" in capsys.readouterr().err
+    assert cli(["conditions", number.name, "threshold", "2.5"]) == 0
+    assert number.wait(timeout=60).outputs() == 5.0
 
 
 def test_an_unanswered_condition_times_out_with_flyte2s_error(server: Path) -> None:

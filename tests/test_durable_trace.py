@@ -307,3 +307,57 @@ def test_trace_rejects_what_it_cannot_wrap() -> None:
     with pytest.raises(FlyteValidationException, match="cannot wrap the task"):
         fl.trace(nested_child_task)
     assert fl.trace(counted) is counted  # tracing twice is tracing once
+
+
+# -- ported: flyte-sdk examples/basics/trace_sync.py -------------------------------------
+@fl.trace
+def double(x: int) -> int:
+    return x * 2
+
+
+@fl.trace
+def range_iterator(x: int) -> Iterator[int]:
+    yield from range(x)
+
+
+@env.task
+def sum_doubles(n: int) -> int:
+    total = 0
+    with fl.group("sum_doubles"):
+        for i in range(n):
+            total += double(i)
+    for i in range_iterator(n):
+        total += double(i)
+    return total
+
+
+@fl.trace
+async def get_optional() -> str | None:  # flyte-sdk examples/advanced/side_effect_traces.py
+    return None
+
+
+def test_trace_sync_example_records_groups_and_generators() -> None:
+    run = local().run(sum_doubles, n=25)
+    assert run.outputs() == 1200
+    traced = [a for a in run.actions() if a.parent == "a0"]
+    assert len(traced) == 25 + 1 + 25
+    assert {a.group for a in traced if a.short_name == "double"} == {"sum_doubles", None}
+    (gen,) = [a for a in traced if a.short_name == "range_iterator"]
+    assert gen.outputs()["o0"] == list(range(25))
+
+
+def test_a_none_result_is_recorded_and_replayed() -> None:
+    tries: list[int] = []
+
+    @env.task(retries=1)
+    async def optional_twice() -> str:
+        value = await get_optional()
+        tries.append(1)
+        if len(tries) == 1:
+            raise RuntimeError("retry")
+        return repr(value)
+
+    run = local().run(optional_twice)
+    assert run.outputs() == "None"
+    (trace_action,) = [a for a in run.actions() if a.short_name == "get_optional"]
+    assert any(e.get("replayed") for e in trace_action.attempt_log)

@@ -86,6 +86,9 @@ PRODUCT_NAMES = [
     "latest_checkpoint",
     "recover",
     "new_condition",
+    "Trigger",
+    "Cron",
+    "FixedRate",
     # Flyte 2's run API (issue 15 C)
     "ctx",
     "custom_context",

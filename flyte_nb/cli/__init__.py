@@ -16,12 +16,14 @@ from typing import Any
 
 from ._apps import add_apps_parser
 from ._artifacts import add_artifacts_parser
+from ._conditions import add_conditions_parser
 from ._gc import add_gc_parser
 from ._image import add_image_parser
 from ._invocation import flyte_nb_command
 from ._load import load_object
 from ._secrets import add_secrets_parser
 from ._server import add_server_parser
+from ._triggers import add_triggers_parser
 
 __all__ = ["main"]
 
@@ -136,6 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     add_image_parser(sub)
     add_artifacts_parser(sub)
     add_apps_parser(sub)
+    add_triggers_parser(sub)
+    add_conditions_parser(sub)
     add_gc_parser(sub)
     return parser
 
