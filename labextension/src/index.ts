@@ -189,24 +189,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Links that travel (see links.ts): `?flyte-nb=<target>` through JupyterLab's router,
     // and `data-flyte-nb-open="<target>"` on anything in the page (the notebook widget's
     // "Open in panel"), without a reload.
+    const openTarget = (raw: string): void => {
+      const target = parseTarget(raw);
+      if (!target) {
+        console.warn(`flyte_nb panel: not a link it knows: ${raw}`);
+        return;
+      }
+      app.shell.activateById(panel.id);
+      if (target.kind === 'run') {
+        void app.commands.execute(CommandIDs.openRun, {
+          name: target.name,
+          ...(target.action ? { action: target.action } : {})
+        });
+        return;
+      }
+      const command = target.kind === 'app' ? CommandIDs.openApp : CommandIDs.openArtifact;
+      void app.commands.execute(command, { ...target.key });
+    };
     app.commands.addCommand(CommandIDs.open, {
       label: 'Open a flyte_nb link',
       execute: args => {
         const raw = String(args.target ?? targetOfSearch(String(args.search ?? '')) ?? '');
-        const target = parseTarget(raw);
-        if (!target) {
-          console.warn(`flyte_nb panel: not a link it knows: ${raw}`);
-          return;
-        }
-        app.shell.activateById(panel.id);
-        if (target.kind === 'run') {
-          return app.commands.execute(CommandIDs.openRun, {
-            name: target.name,
-            ...(target.action ? { action: target.action } : {})
-          });
-        }
-        const command = target.kind === 'app' ? CommandIDs.openApp : CommandIDs.openArtifact;
-        return app.commands.execute(command, { ...target.key });
+        // A link opened with the page: the restored layout would replace the main area,
+        // so the view opens once the workspace is back (at once afterwards). Not awaited:
+        // the router waits for its commands, and restoring waits for the router.
+        void app.restored.then(() => openTarget(raw));
       }
     });
     router?.register({ command: CommandIDs.open, pattern: /[?&]flyte-nb=/, rank: 20 });
