@@ -211,3 +211,28 @@ def test_recover_refuses_what_it_cannot_recover(server: Path, tmp_path: Path) ->
         fl.recover("x", env_vars={"A": 1})  # type: ignore[dict-item]
     with pytest.raises(Exception, match="no run named 'no-such-run'"):
         fl.recover("no-such-run")
+
+
+@dur.task
+def steps_then_fail(folder: str) -> int:
+    cp = fl.ctx().checkpoint
+    prev = cp.load_sync()
+    start = int(prev.read_bytes()) if prev is not None else 0
+    for i in range(start, 10):
+        with open(Path(folder, f"step-{i}"), "a") as f:
+            f.write("x")
+        if i == 7 and os.environ.get("FIXED") != "1":
+            raise RuntimeError("fails at step 7")
+        cp.save_sync(str(i + 1).encode())
+    return start
+
+
+def test_a_recovered_run_resumes_from_the_failed_runs_checkpoint(
+    server: Path, tmp_path: Path
+) -> None:
+    fl.init(home=server)
+    failed = fl.run(steps_then_fail, str(tmp_path)).wait(timeout=60)
+    assert failed.phase == "FAILED"
+    recovered = fl.recover(failed, env_vars={"FIXED": "1"}).wait(timeout=60)
+    assert recovered.outputs() == 7
+    assert _counts(tmp_path, "step") == {f"step-{i}": ("xx" if i == 7 else "x") for i in range(10)}

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..models._context import Checkpoints, TaskContext
 
 PAYLOAD = "payload"
+RECOVERED_FROM_ENV = "_FLYTE_NB_RECOVERED_FROM"  # set by ``_recover`` on a recovered run
 _FLYTEKIT_FILE = "_chkpt"  # what flytekit's SyncCheckpoint.write names its bytes
 
 
@@ -53,11 +54,21 @@ def previous(root: Path, attempt: int) -> Path | None:
 
 
 def checkpoint_paths(output_path: str, attempt: int) -> Checkpoints:
-    """The seeds' ``Checkpoints`` of an attempt: where it writes, and what it resumes."""
+    """The seeds' ``Checkpoints`` of an attempt: where it writes, and what it resumes.
+
+    In a recovered run (``_recover``), an action with no earlier attempt of its own
+    resumes from the newest checkpoint the same action left in the run it recovers.
+    """
     from ..models._context import Checkpoints
 
     root = checkpoint_root(output_path)
     prev = previous(root, attempt)
+    recovered_from = os.environ.get(RECOVERED_FROM_ENV)
+    if prev is None and recovered_from:
+        action = Path(output_path)
+        prev = previous(
+            checkpoint_root(str(action.parent.parent / recovered_from / action.name)), 1 << 30
+        )
     return Checkpoints(
         prev_checkpoint_path=str(prev) if prev is not None else None,
         checkpoint_path=str(root / str(attempt)),

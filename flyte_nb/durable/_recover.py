@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
 from ..exceptions import FlyteValidationException
+from ._checkpoint import RECOVERED_FROM_ENV
 
 if TYPE_CHECKING:
     from ..backend import Backend
     from ..backend._records import ActionRecord, RunRecord
 
-RECOVERED_FROM_ENV = "_FLYTE_NB_RECOVERED_FROM"
 _ATTR = "_flyte_nb_recovered"
 
 
