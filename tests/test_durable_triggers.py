@@ -118,3 +118,12 @@ def test_trigger_arguments_are_checked(server: Path) -> None:
     with pytest.raises(FlyteValidationException, match=r"needs \['x'\]"):
         fl.deploy(bad)
     assert f"{needs_input.name}.t" not in {t["name"] for t in triggers()}
+
+
+def test_trigger_description_truncation() -> None:
+    # ported: flyte-sdk tests/flyte/test_trigger.py
+    trigger = fl.Trigger(
+        name="test_truncation", automation=fl.Cron("0 * * * *"), description="A" * 300
+    )
+    assert len(trigger.description) == 255
+    assert trigger.description == "A" * 247 + "...(tr.)"

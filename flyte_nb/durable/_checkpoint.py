@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tarfile
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -34,6 +35,11 @@ if TYPE_CHECKING:
 PAYLOAD = "payload"
 RECOVERED_FROM_ENV = "_FLYTE_NB_RECOVERED_FROM"  # set by ``_recover`` on a recovered run
 _FLYTEKIT_FILE = "_chkpt"  # what flytekit's SyncCheckpoint.write names its bytes
+
+
+def _local(uri: str) -> str:
+    """A path from a ``file://`` URI (Flyte 2 passes those); other strings are paths."""
+    return uri[len("file://") :] if uri.startswith("file://") else uri
 
 
 def checkpoint_root(output_path: str) -> Path:
@@ -104,9 +110,9 @@ class Checkpoint:
                 f"Checkpoint(checkpoint_src=...) takes a folder path or None, got "
                 f"{checkpoint_src!r}"
             )
-        self._dest = Path(checkpoint_dest)
-        src = str(checkpoint_src).strip() if checkpoint_src is not None else ""
-        self._src = Path(src) if src else None
+        self._dest = Path(_local(str(checkpoint_dest)))
+        src = str(checkpoint_src).strip().strip('"') if checkpoint_src is not None else ""
+        self._src = Path(_local(src)) if src else None
 
     def __repr__(self) -> str:
         return f"Checkpoint({str(self._dest)!r}, {self.remote_source!r})"
@@ -127,17 +133,29 @@ class Checkpoint:
         return path
 
     def prev_exists(self) -> bool:
-        return self._src is not None and self._src.is_dir()
+        """Whether there is a previous checkpoint to resume (Flyte 2: a source was given)."""
+        return self._src is not None
+
+    def _found(self) -> Path | None:
+        return self._src if self._src is not None and self._src.exists() else None
 
     # -- Flyte 2 -------------------------------------------------------------------------
     def load_sync(self) -> Path | None:
         """Restore the previous attempt's checkpoint into ``path``; None when there is none."""
-        if not self.prev_exists():
+        src = self._found()
+        if src is None:
             return None
-        assert self._src is not None
         target = self.path
         shutil.rmtree(target)
-        shutil.copytree(self._src, target)
+        if src.is_file():  # a single object, as Flyte 2 stores one: a tarball or raw bytes
+            target.mkdir()
+            if tarfile.is_tarfile(src):
+                with tarfile.open(src) as archive:
+                    archive.extractall(target, filter="data")
+                return target
+            shutil.copy2(src, target / PAYLOAD)
+            return target / PAYLOAD
+        shutil.copytree(src, target)
         entries = os.listdir(target)
         if entries == [_FLYTEKIT_FILE]:
             os.replace(target / _FLYTEKIT_FILE, target / PAYLOAD)
@@ -193,13 +211,10 @@ class Checkpoint:
 
     # -- flytekit's SyncCheckpoint ------------------------------------------------------
     def read(self) -> bytes | None:
-        if not self.prev_exists():
+        loaded = self.load_sync()
+        if loaded is None or not loaded.is_file():
             return None
-        assert self._src is not None
-        for name in (PAYLOAD, _FLYTEKIT_FILE):
-            if (self._src / name).is_file():
-                return (self._src / name).read_bytes()
-        return None
+        return loaded.read_bytes()
 
     def write(self, b: bytes) -> None:
         if not isinstance(b, (bytes, bytearray)):
@@ -210,11 +225,11 @@ class Checkpoint:
 
     def restore(self, path: str | os.PathLike[str] | None = None) -> Path | None:
         """Copy the previous attempt's checkpoint into ``path`` (``self.path`` if None)."""
-        if not self.prev_exists():
-            return None
-        assert self._src is not None
-        target = Path(path) if path is not None else self.path
-        shutil.copytree(self._src, target, dirs_exist_ok=True)
+        loaded = self.load_sync()
+        if loaded is None or path is None:
+            return None if loaded is None else self.path
+        target = Path(path)
+        shutil.copytree(self.path, target, dirs_exist_ok=True)
         return target
 
 

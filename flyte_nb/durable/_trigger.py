@@ -133,8 +133,12 @@ class Trigger:
             raise FlyteValidationException(
                 f"Trigger {name!r} got unknown argument(s) {unknown}; see help(fl.Trigger)"
             )
-        if len(description) > 255:
-            raise FlyteValidationException(f"Trigger {name!r}: description over 255 characters")
+        if not isinstance(description, str):
+            raise FlyteValidationException(
+                f"Trigger {name!r}: description must be a str, got {description!r}"
+            )
+        if len(description) > 255:  # Flyte 2 keeps 255 characters, marking the cut
+            description = description[:247] + "...(tr.)"
         self.name = name
         self.automation = automation
         self.description = description
