@@ -17,6 +17,7 @@ from _backend_util import running_server, wait_for
 
 import flyte_nb as fl
 from flyte_nb.cli import main as cli
+from flyte_nb.durable import Condition
 from flyte_nb.exceptions import FlyteValidationException
 
 env = fl.TaskEnvironment(name="conditions")
@@ -119,7 +120,7 @@ def test_in_the_kernel_a_condition_asks_on_stdin(
 
 
 def test_new_condition_checks_its_arguments(home: Path) -> None:
-    with pytest.raises(FlyteValidationException, match="data_type must be one of"):
+    with pytest.raises(FlyteValidationException, match="Invalid data_type"):
         fl.new_condition("x", data_type=list)
     with pytest.raises(FlyteValidationException, match="timeout must be positive"):
         fl.new_condition("x", timeout=datetime.timedelta(0))
@@ -130,3 +131,35 @@ def test_new_condition_checks_its_arguments(home: Path) -> None:
     cond = fl.new_condition("ok", data_type=int, timeout=5)
     with pytest.raises(RuntimeError, match="within a task context"):
         cond.wait()
+
+
+# -- ported: flyte-sdk tests/test_conditions.py (TestConditionCreation, TestConditionTimeout)
+def test_condition_defaults_and_fields() -> None:
+    c = Condition("cond1")
+    assert (c.name, c.prompt, c.prompt_type, c.data_type, c.description, c.timeout) == (
+        "cond1", "Approve?", "text", bool, "", None,
+    )  # fmt: skip
+    c = Condition("cond2", prompt="Continue?", prompt_type="markdown", data_type=str,
+                  description="some desc")  # fmt: skip
+    assert (c.prompt, c.prompt_type, c.data_type, c.description) == (
+        "Continue?", "markdown", str, "some desc",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("dt", [bool, int, float, str])
+def test_valid_data_types(dt: type) -> None:
+    assert Condition("cond", data_type=dt).data_type is dt
+
+
+@pytest.mark.parametrize("dt", [list, dict, bytes, object])
+def test_invalid_data_types(dt: type) -> None:
+    with pytest.raises(TypeError, match="Invalid data_type"):
+        Condition("cond", data_type=dt)
+
+
+def test_timeout_zero_raises() -> None:
+    with pytest.raises(ValueError, match="timeout must be positive"):
+        Condition("cond", timeout=0)
+    assert Condition("cond", timeout=datetime.timedelta(minutes=2)).timeout == datetime.timedelta(
+        minutes=2
+    )

@@ -67,9 +67,11 @@ class Condition:
 
         self.name = _check_name("new_condition", name)
         if data_type not in _TYPES:
-            raise FlyteValidationException(
-                f"new_condition({name!r}): data_type must be one of bool, int, float, str, "
-                f"got {data_type!r}"
+            from ..exceptions import FlyteTypeException
+
+            raise FlyteTypeException(
+                f"Invalid data_type {data_type!r} for new_condition({name!r}): it must be one "
+                "of bool, int, float, str"
             )
         if prompt_type not in ("text", "markdown"):
             raise FlyteValidationException(
