@@ -14,6 +14,7 @@ from _ray import ray_address  # noqa: F401
 
 import flyte_nb as fl
 from flyte_nb import _config
+from flyte_nb.store._recorder import close_all as close_recorders
 
 _env_names = itertools.count()
 
@@ -25,6 +26,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     fl.init(home=path, local=True)
     yield path
     _config.set_home(None)
+    # Each test's home has its own database: close its recorder, or a long session runs out
+    # of file descriptors (three per home).
+    close_recorders()
 
 
 @pytest.fixture

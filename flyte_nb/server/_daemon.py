@@ -35,7 +35,7 @@ import dataclasses
 import fcntl
 import json
 import os
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -280,14 +280,18 @@ def _kill_group(pid: int) -> None:
 def _wait_ready(ready: int, deadline: float) -> str:
     """Wait for the child's line on the pipe: returns ready, eof (it exited) or timeout."""
     buffer = b""
-    while b"\n" not in buffer:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([ready], [], [], remaining)[0]:
-            return "timeout"
-        chunk = os.read(ready, 256)
-        if not chunk:
-            return "eof"
-        buffer += chunk
+    # A selector, not select.select: a kernel holding many files gets descriptors past
+    # FD_SETSIZE (1024), which select() refuses ("filedescriptor out of range").
+    with selectors.DefaultSelector() as selector:
+        selector.register(ready, selectors.EVENT_READ)
+        while b"\n" not in buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                return "timeout"
+            chunk = os.read(ready, 256)
+            if not chunk:
+                return "eof"
+            buffer += chunk
     return "ready"
 
 

@@ -482,6 +482,19 @@ def flush_all() -> None:
         rec.flush()
 
 
+def close_all() -> None:
+    """Flush and close every recorder (their database files stay closed until next use).
+
+    A process that moves between home folders (a test suite does, once per test) would
+    otherwise keep each database's three descriptors open for its whole life.
+    """
+    with _recorders_lock:
+        recorders = list(_recorders.values())
+        _recorders.clear()
+    for rec in recorders:
+        rec.close()
+
+
 def _register_exit(rec: Recorder) -> None:
     import atexit
 
