@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         ReusePolicy,
         Secret,
         TaskEnvironment,
+        TaskTemplate,
         Timeout,
     )
     from .union import (
@@ -86,6 +87,7 @@ _LAZY: dict[str, str] = {
     "Resources": "flyte_nb.tasks",
     "RetryStrategy": "flyte_nb.tasks",
     "ReusePolicy": "flyte_nb.tasks",
+    "TaskTemplate": "flyte_nb.tasks",
     "AMD_GPU": "flyte_nb.tasks",
     "GPU": "flyte_nb.tasks",
     "HABANA_GAUDI": "flyte_nb.tasks",
@@ -176,6 +178,7 @@ __all__ = [
     "StructuredDataset",
     "TaskEnvironment",
     "TaskMetadata",
+    "TaskTemplate",
     "Timeout",
     "Trigger",
     "TriggerTime",

@@ -95,6 +95,7 @@ PRODUCT_NAMES = [
     "init_from_config",
     "Image",
     "ReusePolicy",
+    "TaskTemplate",
     # Not yet: `task` (flyte_nb.tasks is the Flyte 2 task subpackage; the decorator is
     # flyte_nb.union.task until the naming conflict is decided).
 ]
