@@ -25,6 +25,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from . import app, deck, errors, exceptions, io, models, remote, report, union
     from ._logging import logger
+    from ._map import map
     from ._run import init, init_from_config, run, with_runcontext
     from .actors import ActorEnvironment, actor_cache
     from .artifacts import Artifact
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
         recover,
         trace,
     )
-    from .engine import ctx, current_context, custom_context, group, map
+    from .engine import ctx, current_context, custom_context, group
     from .image import Image, ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
     from .remote import UnionRemote
@@ -116,7 +117,7 @@ _LAZY: dict[str, str] = {
     "ctx": "flyte_nb.engine",
     "custom_context": "flyte_nb.engine",
     "group": "flyte_nb.engine",
-    "map": "flyte_nb.engine",
+    "map": "flyte_nb._map",  # Flyte 2's map, or the Union map task without iterables
     "UnionRemote": "flyte_nb.remote",
     # The Union/flytekit layer. The Flyte 2 task layer's subpackage is ``tasks`` (plural) so
     # that ``fl.task`` can be the decorator, as PRODUCT.md's public names require: a
