@@ -291,8 +291,10 @@ def test_a_live_tree_keeps_its_scroll_position(lab: Any, page: Any, backend: Pat
     expect(tree.locator(".fnb-ActionRow")).not_to_have_count(1, timeout=60_000)
     wait_for(lambda: tree.evaluate("el => el.scrollHeight > el.clientHeight + 40"), 60, "rows")
     tree.evaluate("el => { el.scrollTop = 40; }")
-    before = int(tree.get_attribute("data-updates") or 0)
-    wait_for(lambda: int(tree.get_attribute("data-updates") or 0) >= before + 2, 60, "two updates")
+    done = tree.locator(".fnb-ActionRow[data-action] .fnb-Phase-SUCCEEDED")
+    before = done.count()
+    # Two more children finished on screen: the tree was redrawn from events meanwhile.
+    wait_for(lambda: done.count() >= before + 2, 60, "two more finished children")
     assert tree.evaluate("el => el.scrollTop") == 40
     screenshot(page, "fix-04-live-tree")
     fl.remote.Run.get(run.name).wait(timeout=120)
