@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, overload
+from typing import Any, ParamSpec, TypeVar, overload
 
 from ..cache import Cache
 from ..exceptions import FlyteValidationException, TaskNameClashError
@@ -19,6 +19,9 @@ from ._retry import RetryStrategy, TimeoutType
 from ._reuse import ReusePolicy
 from ._secret import Secret, normalize_secrets
 from ._template import TaskTemplate, _check_resources, check_env_vars
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 # Flyte 2's ``@env.task`` settings that concern a cloud cluster (pods, queues, inline I/O
@@ -156,7 +159,7 @@ class TaskEnvironment:
         return list(seen.values())
 
     @overload
-    def task(self, _func: Callable[..., Any]) -> TaskTemplate: ...
+    def task(self, _func: Callable[P, R]) -> TaskTemplate[P, R]: ...
 
     @overload
     def task(
@@ -172,7 +175,7 @@ class TaskEnvironment:
         deck_fields: Iterable[str] | None = None,
         docs: Any = None,
         **flyte2: Any,
-    ) -> Callable[[Callable[..., Any]], TaskTemplate]: ...
+    ) -> Callable[[Callable[P, R]], TaskTemplate[P, R]]: ...
 
     def task(
         self,

@@ -17,8 +17,8 @@ import contextvars
 import copy
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from ..artifacts import _hooks as artifacts
 from ..cache import Cache, VersionParameters
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 _EMPTY: Any = inspect.Parameter.empty
 
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
 # The graph a ``@workflow`` body is building (``flyte_nb.union``), while it is built: a task
 # called then becomes a node of that graph instead of running. Kept here, not in ``union``,
 # so every task (a Flyte 2 ``@env.task`` too) can be a workflow node without this layer
@@ -43,12 +47,19 @@ compiling: contextvars.ContextVar[Any] = contextvars.ContextVar(
 )
 
 
-class TaskTemplate:
-    """What ``@env.task`` returns. Call it like the function; see the module docstring."""
+class TaskTemplate(Generic[P, R]):
+    """What ``@env.task`` returns. Call it like the function; see the module docstring.
+
+    Generic over the function's parameters and result (``TaskTemplate[[int], int]`` for
+    ``def square(x: int) -> int``), so a user's editor and type checker see ``square(3)`` as an
+    ``int`` (an awaitable of one for an ``async def``) and flag ``square("a")``. Inside a
+    ``@workflow`` body a call gives a promise instead; the static type is the function's,
+    as it is in flytekit and Flyte 2.
+    """
 
     def __init__(
         self,
-        func: Callable[..., Any],
+        func: Callable[P, R],
         env: TaskEnvironment,
         *,
         short_name: str | None = None,
@@ -61,7 +72,7 @@ class TaskTemplate:
         docs: str | None = None,
     ) -> None:
         _check_function(func)
-        self.func = func
+        self.func: Callable[..., Any] = func  # the engine calls it with bound values
         self.env = env
         self.name = f"{env.name}.{func.__name__}"
         self.short_name = _check_short_name(short_name, self.name) or func.__name__
@@ -143,7 +154,7 @@ class TaskTemplate:
         return outputs[names[0]]
 
     # -- calling -------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         __tracebackhide__ = True
         from ..engine import current_frame
 
@@ -155,11 +166,12 @@ class TaskTemplate:
             return frame.controller.call(frame, self, args, kwargs)
         values = self._bind(args, kwargs)
         if self.is_async:
-            return self._checked_async(values)
+            coroutine: Any = self._checked_async(values)
+            return coroutine  # what calling the ``async def`` gives: an awaitable of R
         result = self.func(**values)
         return check_output(self.name, self.return_type, result)
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
+    def forward(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Flyte 2's ``task.forward(...)``: the function body itself, here, with no action.
 
         Inside a run the call is not recorded, cached or retried (it is part of the
@@ -167,6 +179,16 @@ class TaskTemplate:
         """
         __tracebackhide__ = True
         return self.func(*args, **kwargs)
+
+    @overload
+    def aio(
+        self: TaskTemplate[P, Coroutine[Any, Any, T]], *args: P.args, **kwargs: P.kwargs
+    ) -> Coroutine[Any, Any, T]: ...
+
+    @overload
+    def aio(
+        self: TaskTemplate[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> Coroutine[Any, Any, T]: ...
 
     def aio(self, *args: Any, **kwargs: Any) -> Any:
         """An awaitable of this task, sync or async: ``await t.aio(x)``, or gather many."""

@@ -24,7 +24,7 @@ import inspect
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, ParamSpec, TypeVar, overload
 
 from ..cache import Cache
 from ..exceptions import FlyteValidationException
@@ -34,6 +34,9 @@ from ..types import digest
 from ..types._check import require_typed
 from ._metadata import hash_methods, legacy_cache, merge_requests_limits
 from ._untyped import fill_untyped
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = ["UnionTask", "default_environment", "stable_name", "task", "task_decorator"]
 
@@ -69,7 +72,7 @@ def rename(template: TaskTemplate, name: str) -> None:
     template.env._register(template)
 
 
-class UnionTask(TaskTemplate):
+class UnionTask(TaskTemplate[P, R]):
     """A flytekit-style task: a ``TaskTemplate`` with its Kubernetes-only settings kept (like
     every ``TaskTemplate``, it becomes a graph node when called in a workflow body)."""
 
@@ -161,13 +164,13 @@ def _docs(value: object) -> str | None:
 
 
 @overload
-def task(_task_function: Callable[..., Any]) -> UnionTask: ...
+def task(_task_function: Callable[P, R]) -> UnionTask[P, R]: ...
 
 
 @overload
 def task(
     _task_function: None = None, **settings: Any
-) -> Callable[[Callable[..., Any]], UnionTask]: ...
+) -> Callable[[Callable[P, R]], UnionTask[P, R]]: ...
 
 
 def task(
