@@ -38,6 +38,8 @@ N_TASKS = 1000
 @dataclass(frozen=True)
 class Options:
     quick: bool
+    peers: bool = False
+    """Measure the peers (Flyte 2, flytekit) in their own venvs too; see ``peers.py``."""
 
     def reps(self, full: int, quick: int = 2) -> int:
         """Timed repetitions: ``full`` normally, ``quick`` under ``--quick``."""
@@ -49,7 +51,14 @@ def parse_args(description: str) -> Options:
     parser.add_argument(
         "--quick", action="store_true", help="fewer repetitions (CI smoke run, noisier)"
     )
-    return Options(quick=parser.parse_args().quick)
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also measure the pinned peers (Flyte 2, flytekit), installing them on first use "
+        "into benchmarks/.peers/ (needs the package registry once)",
+    )
+    args = parser.parse_args()
+    return Options(quick=args.quick, peers=args.peers)
 
 
 # -- temporary homes -----------------------------------------------------------------------

@@ -7,6 +7,9 @@ Both are best of N after one warm-up, interleaved. For scale, the same run also 
 cloudpickle round trip of ``(function, input)`` per task, the floor of any design that
 ships each task to a worker: by value (how cloudpickle sends a function defined in a
 script or notebook) and by reference (a function in an importable module).
+
+With ``--peers``, the same fan-out under Flyte 2's local mode in its own venv (``peers.py``),
+its overhead computed the same way against its own plain-asyncio baseline.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from __future__ import annotations
 import _workloads as w
 import cloudpickle
 from _common import N_TASKS, Row, init_temp_home, medians, parse_args, print_table, sample
+from peers import peer_row, pick, run_peer
 
 import flyte_nb as fl
 
 TARGET_MS = 0.1
-FLYTE2_MS = 0.92
 
 
 def cloudpickle_round_trips(n: int) -> None:
@@ -51,6 +54,9 @@ def main() -> None:
         },
         reps=reps,
     )
+    label, peer = run_peer(opts.peers, "flyte", ["fanout", str(N_TASKS), str(reps)])
+    peer_best = pick(peer, lambda f: (f["run_best"] - f["plain_best"]) * 1000 / N_TASKS)
+    peer_mid = pick(peer, lambda f: (f["run_median"] - f["plain_median"]) * 1000 / N_TASKS)
     ms = {k: min(v) * 1000 for k, v in times.items()}
     mid = {k: v * 1000 for k, v in medians(times).items()}
     overhead = (ms["flyte"] - ms["plain"]) / N_TASKS
@@ -66,14 +72,14 @@ def main() -> None:
                 ref=ms["plain"],
                 ref_label="plain asyncio",
             ),
-            Row("per-task overhead", overhead, "ms", TARGET_MS, FLYTE2_MS, "Flyte 2:"),
-            Row(
+            peer_row("per-task overhead", overhead, "ms", TARGET_MS, label, peer_best),
+            peer_row(
                 "per-task overhead, median",
                 (mid["flyte"] - mid["plain"]) / N_TASKS,
                 "ms",
                 TARGET_MS,
-                FLYTE2_MS,
-                "Flyte 2:",
+                label,
+                peer_mid,
             ),
             Row(
                 "per-task overhead vs pickle floor",

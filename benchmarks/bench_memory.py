@@ -2,7 +2,8 @@
 
 Peak RSS (``ru_maxrss`` of the child itself) of a fresh process that imports flyte_nb and
 runs ``fl.run(fanout, n=1000)`` once, recording on, against a baseline process that imports
-only asyncio and gathers 1000 plain coroutines. The smallest of N processes each.
+only asyncio and gathers 1000 plain coroutines. The smallest of N processes each. With
+``--peers``, the same fan-out in a process of Flyte 2's local mode (``peers.py``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from _common import (
     run_python,
     temp_home,
 )
+from peers import peer_row, pick, run_peer
 
 TARGET_MIB = 60.0
-FLYTE2_MIB = 70.0
 
 
 def peak_rss_mib(script: str, *args: str) -> float:
@@ -35,11 +36,17 @@ def main() -> None:
     for _ in range(reps):
         flyte = min(flyte, peak_rss_mib("_child_fanout.py", home))
         plain = min(plain, peak_rss_mib("_child_plain_fanout.py"))
+    peer_figures: list[float | str] = []
+    for _ in range(reps if opts.peers else 1):
+        label, result = run_peer(opts.peers, "flyte", ["memory", str(N_TASKS)])
+        peer_figures.append(pick(result, lambda f: f["rss_kib"] / 1024))
+    numbers = [f for f in peer_figures if not isinstance(f, str)]
+    peer_mib: float | str = min(numbers) if numbers else str(peer_figures[-1])
     print_table(
         f"peak RSS, fan-out of {N_TASKS} tasks in a fresh process (least of {reps})",
         [
             Row("flyte_nb process", flyte, "MiB", TARGET_MIB, plain, "plain asyncio"),
-            Row("flyte_nb process", flyte, "MiB", TARGET_MIB, FLYTE2_MIB, "Flyte 2:"),
+            peer_row("flyte_nb process", flyte, "MiB", TARGET_MIB, label, peer_mib),
             Row("flyte_nb - plain asyncio", flyte - plain, "MiB"),
         ],
     )

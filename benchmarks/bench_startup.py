@@ -5,7 +5,9 @@
     with ``fl.run``; "warm" uses a home that already holds a database from an earlier run,
     "cold" a new empty home each time (the database is created). Baseline: ``python -c pass``.
 
-Every figure is the best of N whole subprocess runs after one warm-up, interleaved.
+Every figure is the best of N whole subprocess runs after one warm-up, interleaved. With
+``--peers``, (b) also runs the same one-task process under Flyte 2's local mode in its own
+venv (``peers.py``), in a folder it reuses (its "existing database").
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from _common import (
     run_python,
     temp_home,
 )
+from peers import peer_process, peer_row
 
 IMPORT_TARGET_S = 0.1
 N1_TARGET_S = 0.2
-FLYTE2_N1_S = 0.70
 CHILD = str(BENCH_DIR / "_child_one_task.py")
 
 
@@ -61,14 +63,15 @@ def bench_import(opts: Options) -> None:
 def bench_one_task(opts: Options) -> None:
     reps = opts.reps(5)
     warm_home = temp_home("startup-warm")
-    best = best_of(
-        {
-            "pass": python_runner(["-c", "pass"]),
-            "warm": python_runner([CHILD, str(warm_home)]),
-            "cold": lambda: run_python([CHILD, str(temp_home("startup-cold"))]),
-        },
-        reps=reps,
-    )
+    label, peer = peer_process(opts.peers, "flyte", ["one"], temp_home("startup-peer"))
+    candidates = {
+        "pass": python_runner(["-c", "pass"]),
+        "warm": python_runner([CHILD, str(warm_home)]),
+        "cold": lambda: run_python([CHILD, str(temp_home("startup-cold"))]),
+    }
+    if not isinstance(peer, str):
+        candidates["peer"] = peer
+    best = best_of(candidates, reps=reps)
     print_table(
         f"(b) one task, whole process including import (best of {reps} processes)",
         [
@@ -80,13 +83,13 @@ def bench_one_task(opts: Options) -> None:
                 best["pass"],
                 "python -c pass",
             ),
-            Row(
+            peer_row(
                 "N=1 process, existing database",
                 best["warm"],
                 "s",
                 N1_TARGET_S,
-                FLYTE2_N1_S,
-                "Flyte 2:",
+                label,
+                peer if isinstance(peer, str) else best["peer"],
             ),
             Row("N=1 process - python -c pass", best["warm"] - best["pass"], "s"),
             Row(

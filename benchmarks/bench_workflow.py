@@ -7,17 +7,20 @@ action. Baseline, measured in the same process, interleaved: the same 1000 items
 is what the workflow layer (compiled graph, node execution, map node) adds per item.
 Both with an async trivial task (the engine's cheapest child) and a sync one (flytekit's
 usual style: each item hops to the sync pool).
+
+With ``--peers``, flytekit itself in its own venv (``peers.py``): a local workflow whose
+``@dynamic`` node calls a trivial sync ``@task`` per item, and ``map_task`` of it.
 """
 
 from __future__ import annotations
 
 from _common import N_TASKS, Row, init_temp_home, medians, parse_args, print_table, sample
+from peers import peer_row, pick, run_peer
 
 import flyte_nb as fl
 from flyte_nb.union import map_task, task, workflow
 
 TARGET_MS = 0.1
-FLYTEKIT_MS = 1.8  # flytekit 1.16, @dynamic per-item tasks (the issue's figure)
 
 
 @task
@@ -73,16 +76,20 @@ def main() -> None:
     )
     per = {k: min(v) * 1000 / N_TASKS for k, v in times.items()}
     mid = {k: v * 1000 / N_TASKS for k, v in medians(times).items()}
+    label, peer = run_peer(opts.peers, "flytekit", ["dynamic", str(N_TASKS), str(reps)], 600)
+    dyn = pick(peer, lambda f: f["dynamic_best"] * 1000 / N_TASKS)
+    dyn_mid = pick(peer, lambda f: f["dynamic_median"] * 1000 / N_TASKS)
+    mapped = pick(peer, lambda f: f["map_best"] * 1000 / N_TASKS)
     print_table(
         f"workflow map_task over {N_TASKS} items, local, recording on (best of {reps})",
         [
-            Row(
+            peer_row(
                 "per item, workflow + map_task (async task)",
                 per["wf_async"],
                 "ms",
                 TARGET_MS,
-                FLYTEKIT_MS,
-                "flytekit @dynamic:",
+                f"{label} @dynamic",
+                dyn,
             ),
             Row(
                 "per item, fl.map in a Flyte 2 task (async task)",
@@ -91,21 +98,29 @@ def main() -> None:
                 ref=per["wf_async"],
                 ref_label="workflow",
             ),
-            Row(
+            peer_row(
                 "per item, workflow, median (async task)",
                 mid["wf_async"],
                 "ms",
                 TARGET_MS,
-                FLYTEKIT_MS,
-                "flytekit @dynamic:",
+                f"{label} @dynamic",
+                dyn_mid,
             ),
-            Row(
+            peer_row(
                 "per item, workflow + map_task (sync task)",
                 per["wf_sync"],
                 "ms",
                 TARGET_MS,
-                FLYTEKIT_MS,
-                "flytekit @dynamic:",
+                f"{label} @dynamic",
+                dyn,
+            ),
+            peer_row(
+                "per item, workflow + map_task (sync task)",
+                per["wf_sync"],
+                "ms",
+                TARGET_MS,
+                f"{label} map_task",
+                mapped,
             ),
             Row(
                 "per item, fl.map in a Flyte 2 task (sync task)",

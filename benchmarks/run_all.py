@@ -1,6 +1,9 @@
 """Run every benchmark, quickly by default (CI smoke): ``python benchmarks/run_all.py``.
 
-``--full`` runs them with their full repetitions instead. Exits non-zero if any fails.
+``--full`` runs them with their full repetitions instead. ``--peers`` also measures the pinned
+peers (Flyte 2, flytekit), installing them into ``benchmarks/.peers/`` on first use; without
+it nothing is installed and nothing is fetched, so the CI smoke run stays offline-safe.
+Exits non-zero if any fails.
 """
 
 from __future__ import annotations
@@ -27,13 +30,18 @@ SCRIPTS = (
     "bench_panel.py",
     "bench_ray.py",
     "bench_trace.py",
+    "bench_load.py",
 )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="full repetitions, not --quick")
-    flags = [] if parser.parse_args().full else ["--quick"]
+    parser.add_argument(
+        "--peers", action="store_true", help="measure the pinned peers too (see peers.py)"
+    )
+    args = parser.parse_args()
+    flags = ([] if args.full else ["--quick"]) + (["--peers"] if args.peers else [])
     failed = []
     for script in SCRIPTS:
         print(f"\n=== {script} {' '.join(flags)}", flush=True)

@@ -1,0 +1,261 @@
+"""Many clients, one embedded backend: lost runs, process count, memory and throughput.
+
+CLIENTS client processes (4; ``--quick``: 2) each connect to ONE backend started cold with
+``--workers 2`` and submit RUNS concurrent runs (100; 10), each a parent fanning out FANOUT
+trivial children (10; 5), then wait for them all. Figures:
+
+- lost runs: submitted runs that did not end with the right output by the deadline (must be 0);
+- peak process count and peak RSS of the server's process tree (the server and every
+  descendant), sampled from /proc every 0.1 s;
+- throughput: actions (parents + children) per second, from the first client's start to the
+  last one's end (all clients start together, after connecting).
+
+Baseline in the same run: the same load again on the same server, its worker pool now warm.
+With ``--peers``: Flyte 2's local mode running the same CLIENTS x RUNS runs concurrently in one
+process, in its own venv (``peers.py``). Every run is capped (the clients get a deadline and
+are killed past it) and the server's process group is stopped at the end, whatever happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+from _common import BENCH_DIR, PYTHON, REPO, Row, child_env, parse_args, print_table, temp_home
+from peers import peer_row, pick, run_peer
+
+from flyte_nb.server import _daemon
+
+WORKERS = 2
+CLIENT = str(BENCH_DIR / "_load_client.py")
+
+
+# -- the server's process tree, sampled from /proc ------------------------------------------
+def _start_time(pid: int) -> str:
+    """The process's start time (in clock ticks since boot): with the pid, who it is."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[19]
+
+
+def _is(pid: int, started: str) -> bool:
+    """Whether ``pid`` is still the process that started at ``started`` (and not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[19] == started and fields[0] != "Z"
+
+
+def _tree(root: int) -> dict[int, float]:
+    """RSS in MiB of ``root`` and each of its live descendants."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with (
+                contextlib.suppress(OSError, IndexError, ValueError),
+                open(f"/proc/{entry}/stat") as f,
+            ):
+                parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+    members, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [c for c, p in parents.items() if p == pid and c not in members]
+        members.update(children)
+        frontier.extend(children)
+    rss: dict[int, float] = {}
+    for pid in members:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss[pid] = int(line.split()[1]) / 1024
+    return rss
+
+
+@dataclass
+class Sampler:
+    """Peak size of a process tree, sampled every 0.1 s on a thread of its own."""
+
+    root: int
+    peak_procs: int = 0
+    peak_rss: float = 0.0
+    seen: dict[int, str] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            tree = _tree(self.root)
+            for pid in tree.keys() - self.seen.keys():
+                with contextlib.suppress(OSError, IndexError):
+                    self.seen[pid] = _start_time(pid)
+            self.peak_procs = max(self.peak_procs, len(tree))
+            self.peak_rss = max(self.peak_rss, sum(tree.values()))
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> Sampler:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# -- one load ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Load:
+    clients: int
+    runs: int
+    fanout: int
+    timeout: float
+
+    @property
+    def total_runs(self) -> int:
+        return self.clients * self.runs
+
+    @property
+    def actions(self) -> int:
+        return self.total_runs * (1 + self.fanout)
+
+
+@dataclass(frozen=True)
+class Result:
+    lost: int
+    wall: float
+    peak_procs: int
+    peak_rss: float
+    seen: dict[int, str]
+
+
+def run_load(home: str, root: int, load: Load) -> Result:
+    """Start the clients, let them go together, collect their counts; kill them past the cap."""
+    args = [str(home), str(load.runs), str(load.fanout), str(load.timeout)]
+    env = child_env({"PYTHONPATH": os.pathsep.join([str(REPO), str(BENCH_DIR)])})
+    procs = [
+        subprocess.Popen(
+            [PYTHON, CLIENT, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=REPO,
+        )
+        for _ in range(load.clients)
+    ]
+    reports: list[dict[str, float]] = []
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            if proc.stdout.readline().strip() != "ready":
+                raise RuntimeError("a load client did not connect to the server")
+        with Sampler(root) as sampler:
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            for proc in procs:
+                out, _ = proc.communicate(timeout=load.timeout + 60)
+                reports.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    ok = sum(int(r["ok"]) for r in reports)
+    wall = max(r["end"] for r in reports) - min(r["start"] for r in reports)
+    return Result(load.total_runs - ok, wall, sampler.peak_procs, sampler.peak_rss, sampler.seen)
+
+
+def stop_server(home: str, seen: dict[int, str]) -> list[int]:
+    """Stop the server's process group, then kill any process of its tree still alive.
+
+    A pid counts as the same process only if its start time matches the one sampled, so a
+    pid reused since by an unrelated process is left alone. Returns the pids killed.
+    """
+    _daemon.stop(home)
+    alive = dict(seen)
+    deadline = time.monotonic() + 5  # let the workers finish exiting on their own first
+    while alive and time.monotonic() < deadline:
+        alive = {pid: t for pid, t in alive.items() if _is(pid, t)}
+        time.sleep(0.1)
+    killed = []
+    for pid, started in alive.items():
+        with contextlib.suppress(OSError, IndexError):
+            if _is(pid, started):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+    return killed
+
+
+def main() -> None:
+    opts = parse_args(__doc__.splitlines()[0])
+    load = Load(2, 10, 5, 60.0) if opts.quick else Load(4, 100, 10, 300.0)
+    home = str(temp_home("load"))
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), str(BENCH_DIR)])  # the workers'
+    seen: dict[int, str] = {}
+    try:
+        info = _daemon.ensure_server(home, workers=WORKERS)
+        seen[info.pid] = _start_time(info.pid)
+        cold = run_load(home, info.pid, load)
+        seen.update(cold.seen)
+        warm = run_load(home, info.pid, load)
+        seen.update(warm.seen)
+    finally:
+        leftover = stop_server(home, seen)
+    label, peer = run_peer(
+        opts.peers, "flyte", ["load", str(load.total_runs), str(load.fanout)], load.timeout
+    )
+    peer_rate = pick(peer, lambda f: load.actions / f["wall"])
+    peer_lost = pick(peer, lambda f: load.total_runs - f["ok_runs"])
+    peer_rss = pick(peer, lambda f: f["rss_kib"] / 1024)
+    rate = {name: load.actions / r.wall for name, r in (("cold", cold), ("warm", warm))}
+    print_table(
+        f"load: {load.clients} clients x {load.runs} concurrent runs x fan-out {load.fanout} "
+        f"({load.actions} actions per load), one backend, --workers {WORKERS}",
+        [
+            Row("lost runs, cold server", cold.lost, "runs", 0, warm.lost, "warm pool"),
+            peer_row("lost runs, cold server", cold.lost, "runs", 0, label, peer_lost),
+            Row(
+                "throughput, cold server",
+                rate["cold"],
+                "actions/s",
+                ref=rate["warm"],
+                ref_label="warm pool",
+            ),
+            peer_row("throughput, cold server", rate["cold"], "actions/s", None, label, peer_rate),
+            Row(
+                "peak processes, server tree, cold",
+                cold.peak_procs,
+                "procs",
+                ref=warm.peak_procs,
+                ref_label="warm pool",
+            ),
+            Row(
+                "peak RSS, server tree, cold",
+                cold.peak_rss,
+                "MiB",
+                ref=warm.peak_rss,
+                ref_label="warm pool",
+            ),
+            peer_row("peak RSS, server tree, cold", cold.peak_rss, "MiB", None, label, peer_rss),
+            Row("wall of the load, cold", cold.wall, "s", ref=warm.wall, ref_label="warm pool"),
+        ],
+        notes=[
+            f"{os.cpu_count()} cores; the peer runs all {load.total_runs} runs concurrently in "
+            "one process (Flyte 2's local mode has no server: its RSS is that process's peak)",
+            "processes: the server, its workers and anything they started, sampled every 0.1 s",
+            f"after stopping the server, {len(leftover)} process(es) of its tree were still "
+            "alive 5 s later and were killed",
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
