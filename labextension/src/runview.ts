@@ -19,14 +19,12 @@ import {
   formatDuration,
   formatTime,
   h,
-  listOr,
   metaList,
   notice,
   phaseBadge,
   richText
 } from './dom';
 import {
-  TreeOptions,
   renderAttempts,
   renderCounts,
   renderError,
@@ -36,20 +34,11 @@ import {
 } from './runparts';
 import { copyLinkButton, runTarget } from './links';
 import { DocsPane, LogsPane } from './runpanes';
+import { runArtifacts, runValues } from './runtabs';
+import { Gates } from './rungates';
+import { failureHidden, firstFailed, TreeControls } from './runtree';
 import { asApiError, errorNotice, loadingNotice } from './states';
-import { artifactLink } from './artifacts';
-import {
-  Action,
-  ActionTree,
-  isLive,
-  Key,
-  PHASES,
-  Run,
-  RunArtifacts,
-  Signal,
-  SignalList,
-  Values
-} from './types';
+import { Action, ActionTree, isLive, Key, Run, Values } from './types';
 
 type Tab = 'actions' | 'timeline' | 'values' | 'logs' | 'docs' | 'artifacts';
 const TABS: [Tab, string][] = [
@@ -98,13 +87,8 @@ export class RunView extends Widget {
   private dirty = new Set<Tab>();
   private detailKey = '';
   private frames = (blob: string) => this.client.frameHead(blob);
-  private signals: Signal[] = [];
-  // The Actions tab's own state: kept across live updates.
-  private collapsed = new Set<string>();
-  private full = false; // every child drawn, not the first 200 per parent
-  private treeTools: HTMLElement;
-  private treeText: HTMLInputElement;
-  private treePhase: HTMLSelectElement;
+  private gates: Gates;
+  private controls: TreeControls; // the Actions tab's own state, kept across updates
 
   constructor(options: RunViewOptions) {
     super();
@@ -129,36 +113,15 @@ export class RunView extends Widget {
       (kind, data) => this.onEvent(kind, data)
     );
     this.poller = new Poller(() => this.refresh(), options.refreshInterval);
-    this.treeText = h('input', {
-      class: 'fnb-Input fnb-TreeFilter-text',
-      type: 'search',
-      placeholder: 'Find actions by task or name',
-      'aria-label': 'Find actions by task or name'
+    this.controls = new TreeControls({
+      redraw: () => void this.redrawTree(),
+      reload: () => void this.renderBody(false),
+      firstFailure: () => void this.firstFailure()
     });
-    this.treePhase = h('select', {
-      class: 'fnb-Select fnb-TreeFilter-phase',
-      'aria-label': 'Phase'
-    });
-    for (const [value, label] of [['', 'All phases'], ...PHASES.map(p => [p, p])]) {
-      this.treePhase.appendChild(h('option', { value }, label));
-    }
-    let debounce = 0;
-    this.treeText.addEventListener('input', () => {
-      window.clearTimeout(debounce);
-      debounce = window.setTimeout(() => void this.redrawTree(), 200);
-    });
-    this.treePhase.addEventListener('change', () => void this.redrawTree());
-    this.treeTools = h(
-      'div',
-      { class: 'fnb-Toolbar fnb-TreeTools' },
-      this.treeText,
-      this.treePhase,
-      button('First failure', () => void this.firstFailure(), {
-        class: 'fnb-Button fnb-TreeTools-failure',
-        title: 'Select the first failed action, unfolding and unfiltering what hides it'
-      }),
-      button('Collapse all', () => this.foldAll(true)),
-      button('Expand all', () => this.foldAll(false))
+    this.gates = new Gates(
+      this.client,
+      this.runName,
+      () => void this.refresh().catch(() => undefined)
     );
     this.renderTabs();
     this.selected = options.action ?? null;
@@ -234,7 +197,11 @@ export class RunView extends Widget {
   async refresh(): Promise<void> {
     try {
       this.run = await this.client.get<Run>(`runs/${encodeURIComponent(this.runName)}`);
-      this.signals = isLive(this.run.phase) ? await this.readSignals() : [];
+      if (isLive(this.run.phase)) {
+        await this.gates.read();
+      } else {
+        this.gates.signals = [];
+      }
     } catch (err) {
       this.showFailure(asApiError(err));
       throw err;
@@ -243,90 +210,6 @@ export class RunView extends Widget {
     this.renderHeader();
     await this.renderBody(false);
     this.updateActivity();
-  }
-
-  /** The run's gates that wait for an answer (none when it has none, or on error). */
-  private async readSignals(): Promise<Signal[]> {
-    try {
-      const list = await this.client.get<SignalList>(
-        `runs/${encodeURIComponent(this.runName)}/signals`
-      );
-      return list.items.filter(s => s.state === 'WAITING');
-    } catch {
-      return [];
-    }
-  }
-
-  /**
-   * The gates waiting for someone: an approval is answered here (Approve / Reject); an
-   * input gets the line of code that sets it from a notebook (its value is typed data).
-   */
-  private renderGates(): HTMLElement | null {
-    if (!this.signals.length || !this.run || !isLive(this.run.phase)) {
-      return null;
-    }
-    const box = h('div', { class: 'fnb-Gates', role: 'region', 'aria-label': 'Gates' });
-    for (const signal of this.signals) {
-      const row = h(
-        'div',
-        { class: 'fnb-Gate', 'data-signal': signal.name },
-        h('span', { class: 'fnb-Gate-title' }, `Gate ${signal.name}`),
-        h('span', { class: 'fnb-Muted' }, ` (${signal.kind}, action ${signal.action_name}) `)
-      );
-      if (signal.kind === 'approve') {
-        row.append(
-          button('Approve', () => void this.answer(signal, true), {
-            class: 'fnb-Button fnb-Button-primary'
-          }),
-          button('Reject', () => void this.answer(signal, false), {
-            class: 'fnb-Button fnb-Button-danger'
-          })
-        );
-      } else {
-        row.append(
-          h(
-            'code',
-            { class: 'fnb-Snippet' },
-            `fl.UnionRemote().set_input(${JSON.stringify(signal.name)}, ${JSON.stringify(
-              this.runName
-            )}, <${signal.type}>)`
-          )
-        );
-      }
-      box.appendChild(row);
-    }
-    return box;
-  }
-
-  private async answer(signal: Signal, approved: boolean): Promise<void> {
-    const verb = approved ? 'Approve' : 'Reject';
-    const answer = await showDialog({
-      title: `${verb} gate ${signal.name} of run ${this.runName}?`,
-      body: approved
-        ? 'The run goes on past the gate.'
-        : 'The gate fails with FlyteDisapprovedException, and the run with it.',
-      buttons: [
-        Dialog.cancelButton(),
-        approved ? Dialog.okButton({ label: verb }) : Dialog.warnButton({ label: verb })
-      ]
-    });
-    if (!answer.button.accept) {
-      return;
-    }
-    try {
-      await this.client.post(
-        `runs/${encodeURIComponent(this.runName)}/signals/${encodeURIComponent(signal.name)}`,
-        {},
-        { approved, by: 'the JupyterLab panel' }
-      );
-    } catch (err) {
-      await showDialog({
-        title: `Could not ${verb.toLowerCase()}`,
-        body: asApiError(err).message,
-        buttons: [Dialog.okButton()]
-      });
-    }
-    await this.refresh().catch(() => undefined);
   }
 
   private showFailure(err: ApiError): void {
@@ -373,12 +256,7 @@ export class RunView extends Widget {
     } else if (kind === 'action') {
       this.dirty.add('actions').add('timeline');
       // A gate starting or ending is an action event: re-read what waits for an answer.
-      this.later('signals', 500, () => {
-        void this.readSignals().then(signals => {
-          this.signals = signals;
-          this.renderHeader();
-        });
-      });
+      this.later('signals', 500, () => void this.gates.read().then(() => this.renderHeader()));
       if (this.tab === 'actions' || this.tab === 'timeline') {
         this.later('tree', 500, () => void this.renderBody(false));
       }
@@ -446,7 +324,7 @@ export class RunView extends Widget {
         `fl.remote.Run.get(${JSON.stringify(run.name)})`
       ),
       renderError(run.error) ?? '',
-      this.renderGates() ?? ''
+      (isLive(run.phase) && this.gates.render()) || ''
     );
   }
 
@@ -463,7 +341,7 @@ export class RunView extends Widget {
     try {
       if (tab === 'actions' || tab === 'timeline') {
         this.tree = await this.client.get<ActionTree>(`runs/${encodeURIComponent(run.name)}/tree`, {
-          max_children: this.full ? 10000 : 200
+          max_children: this.controls.full ? 10000 : 200
         });
         this.logs.setActions(this.tree.items.map(a => a.name));
         if (this.tab !== tab) {
@@ -511,14 +389,12 @@ export class RunView extends Widget {
       this.tab = 'actions';
       this.renderTabs();
     }
-    this.treeText.value = '';
-    this.treePhase.value = '';
-    this.collapsed.clear();
+    this.controls.reset();
     this.selected = name;
     this.detailKey = '';
     await this.renderBody(true);
-    if (this.tree && !this.tree.items.some(a => a.name === name) && !this.full) {
-      this.full = true; // past the cut: read every child
+    if (this.tree && !this.tree.items.some(a => a.name === name) && !this.controls.full) {
+      this.controls.full = true; // past the cut: read every child
       await this.renderBody(false);
     }
     const row = this.body.querySelector<HTMLElement>(
@@ -533,34 +409,6 @@ export class RunView extends Widget {
     await this.renderBody(false);
   }
 
-  private treeOptions(): TreeOptions {
-    const text = this.treeText.value.trim().toLowerCase();
-    const phase = this.treePhase.value;
-    const filter =
-      text || phase
-        ? (a: Action) =>
-            (!phase || a.phase === phase) &&
-            (!text ||
-              [a.name, a.short_name, a.task_name, a.group ?? ''].some(v =>
-                v.toLowerCase().includes(text)
-              ))
-        : undefined;
-    return {
-      collapsed: this.collapsed,
-      onToggle: name => {
-        if (!this.collapsed.delete(name)) {
-          this.collapsed.add(name);
-        }
-        void this.redrawTree();
-      },
-      filter,
-      onShowAll: () => {
-        this.full = true;
-        void this.renderBody(false);
-      }
-    };
-  }
-
   /** Draw the tree again from what was last read (a filter or a fold changed). */
   private async redrawTree(): Promise<void> {
     if (this.tree && this.tab === 'actions') {
@@ -568,39 +416,18 @@ export class RunView extends Widget {
     }
   }
 
-  private foldAll(fold: boolean): void {
-    this.collapsed.clear();
-    if (fold && this.tree) {
-      for (const a of this.tree.items) {
-        if (a.parent) {
-          this.collapsed.add(a.parent);
-        }
-      }
-    }
-    void this.redrawTree();
-  }
-
   /** Select the first failed action in tree order, wherever it hides. */
   private async firstFailure(): Promise<void> {
-    const failed = (phase: string) => phase === 'FAILED' || phase === 'TIMED_OUT';
-    const hiddenFailure = (tree: ActionTree) =>
-      Object.values(tree.hidden).some(c => Object.keys(c).some(failed));
-    if (this.tree && !this.full && hiddenFailure(this.tree)) {
-      this.full = true; // the first failure may be past the cut: read every child
+    if (this.tree && !this.controls.full && failureHidden(this.tree)) {
+      this.controls.full = true; // the first failure may be past the cut: read every child
       await this.renderBody(false);
     }
-    const tree = this.tree;
-    const first = tree?.items.find(a => failed(a.phase));
-    if (!tree || !first) {
+    const first = this.tree ? firstFailed(this.tree) : undefined;
+    if (!this.tree || !first) {
       Notification.info('No action failed in this run', { autoClose: 3000 });
       return;
     }
-    this.treeText.value = '';
-    this.treePhase.value = '';
-    const byName = new Map(tree.items.map(a => [a.name, a]));
-    for (let p = first.parent; p; p = byName.get(p)?.parent ?? null) {
-      this.collapsed.delete(p);
-    }
+    this.controls.reset();
     await this.selectAction(first.name);
     const row = this.body.querySelector<HTMLElement>(
       `.fnb-Tree [data-action="${CSS.escape(first.name)}"]`
@@ -617,7 +444,8 @@ export class RunView extends Widget {
    */
   private async drawActions(tree: ActionTree, switched: boolean): Promise<void> {
     const onSelect = (name: string) => void this.selectAction(name);
-    const fresh = renderTree(tree, this.selected, onSelect, this.treeOptions());
+    this.controls.tree = tree;
+    const fresh = renderTree(tree, this.selected, onSelect, this.controls.options());
     let box = this.body.querySelector<HTMLElement>(':scope > .fnb-Tree');
     let detail = this.body.querySelector<HTMLElement>(':scope > .fnb-ActionDetail');
     const counts = this.body.querySelector<HTMLElement>(':scope > .fnb-Counts');
@@ -625,7 +453,7 @@ export class RunView extends Widget {
       clear(this.body);
       box = fresh;
       detail = h('div', { class: 'fnb-ActionDetail' });
-      this.body.append(this.treeTools, renderCounts(tree), box, detail);
+      this.body.append(this.controls.node, renderCounts(tree), box, detail);
       this.detailKey = '';
     } else {
       const pageTop = this.body.scrollTop;
@@ -690,64 +518,19 @@ export class RunView extends Widget {
   }
 
   private async renderValues(run: Run): Promise<void> {
-    const name = encodeURIComponent(run.name);
-    const inputs = await this.client.get<Values>(`runs/${name}/inputs`);
-    let outputs: HTMLElement;
-    if (run.phase === 'SUCCEEDED') {
-      const values = await this.client.get<Values>(`runs/${name}/outputs`);
-      outputs = renderValues(values.values, 'the run returned nothing', this.frames);
-    } else {
-      outputs = h(
-        'p',
-        { class: 'fnb-Muted' },
-        isLive(run.phase)
-          ? 'Outputs appear when the run succeeds.'
-          : `The run is ${run.phase}: it has no outputs.`
-      );
+    const parts = await runValues(this.client, run, this.frames);
+    if (this.tab === 'values') {
+      clear(this.body);
+      this.body.append(...parts);
     }
-    if (this.tab !== 'values') {
-      return;
-    }
-    clear(this.body);
-    this.body.append(
-      h('h3', {}, 'Inputs'),
-      renderValues(inputs.values, 'no inputs', this.frames),
-      h('h3', {}, 'Outputs'),
-      outputs
-    );
   }
 
-  /** Lineage from the run's side: the artifact versions it made and the ones it read. */
   private async renderArtifacts(run: Run): Promise<void> {
-    const found = await this.client.get<RunArtifacts>(
-      `runs/${encodeURIComponent(run.name)}/artifacts`
-    );
-    if (this.tab !== 'artifacts') {
-      return;
+    const parts = await runArtifacts(this.client, run, this.openArtifact);
+    if (this.tab === 'artifacts') {
+      clear(this.body);
+      this.body.append(...parts);
     }
-    clear(this.body);
-    const open = this.openArtifact;
-    this.body.append(
-      h('h3', {}, 'Produced'),
-      listOr(
-        'fnb-Lineage-produced',
-        found.produced.map(v =>
-          h(
-            'li',
-            {},
-            artifactLink(v, open),
-            ` (${v.output ?? ''} of ${v.action ?? ''}) ${v.preview}`
-          )
-        ),
-        'This run made no artifact versions.'
-      ),
-      h('h3', {}, 'Consumed'),
-      listOr(
-        'fnb-Lineage-consumed',
-        found.consumed.map(c => h('li', {}, `input ${c.input}: `, artifactLink(c.artifact, open))),
-        'No input of this run was read from an artifact.'
-      )
-    );
   }
 
   private async abort(): Promise<void> {
