@@ -236,3 +236,17 @@ def test_a_recovered_run_resumes_from_the_failed_runs_checkpoint(
     recovered = fl.recover(failed, env_vars={"FIXED": "1"}).wait(timeout=60)
     assert recovered.outputs() == 7
     assert _counts(tmp_path, "step") == {f"step-{i}": ("xx" if i == 7 else "x") for i in range(10)}
+
+
+def test_union_remote_recover(server: Path, tmp_path: Path) -> None:
+    """flytekit's ``FlyteRemote.recover(execution)``, on the UnionRemote of this backend."""
+    fl.init(home=server)
+    remote = fl.UnionRemote()
+    failed = remote.execute(recoverable, inputs={"n": 2, "folder": str(tmp_path)}, wait=True)
+    assert failed.run.phase == "FAILED"
+    recovered = remote.wait(remote.recover(failed, env_vars={"FLAKY_OK": "1"}), timeout=60)
+    assert recovered.run.phase == "SUCCEEDED"
+    assert recovered.outputs["o0"] == 0 + 1 + 1000
+    assert _counts(tmp_path, "prep") == {"prep-0": "x", "prep-1": "x"}  # not run again
+    with pytest.raises(fl.exceptions.FlyteValidationException, match="env_vars must be a dict"):
+        remote.recover(failed, env_vars={"A": 1})  # type: ignore[dict-item]

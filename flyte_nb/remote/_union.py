@@ -64,6 +64,7 @@ from ._union_models import (
 )
 from ._union_package import PackageMethods
 from ._union_plans import LaunchPlanMethods
+from ._union_recover import RecoverMethods
 from ._union_signals import SignalMethods
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ __all__ = ["UnionRemote"]
 
 class UnionRemote(
     LaunchPlanMethods, SignalMethods, BackfillMethods, AppMethods, ArtifactMethods, FetchMethods,
-    HostedMethods, PackageMethods,
+    HostedMethods, PackageMethods, RecoverMethods,
 ):  # fmt: skip
     """Run, find and manage executions, registered tasks, workflows and launch plans on the
     flyte_nb backend (workflow and launch plan methods: ``_union_plans.py``; seed variants:
