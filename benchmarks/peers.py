@@ -17,6 +17,7 @@ built or run, its rows say ``peer: not measured (why)`` instead of showing a num
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -60,6 +61,7 @@ def _venv_python(path: Path) -> Path:
     return path / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
 
+@functools.cache  # one try per process: a failed install is not retried for every row
 def ensure(name: str) -> Peer:
     """The peer's virtual environment, built on first use; never raises.
 
