@@ -36,6 +36,7 @@ from ..types._values import decode_values
 from . import _state as ph
 from ._context import ActionFrame, current_group, effective_custom_context, enter, leave
 from ._deadline import sync_deadline
+from ._depth import chain_to, max_depth, nesting_error
 from ._docs import ActionDocs, close_docs, start_docs
 from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
@@ -71,6 +72,9 @@ class RunController:
         self._limit = max_action_concurrency
         self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
         self._serial_locks: dict[str, threading.Lock] = {}
+        # action name -> (parent name, task short name): the chain a too-deep call names
+        self._lineage: dict[str, tuple[str | None, str]] = {}
+        self._max_depth = max_depth()
 
     # -- dispatch ------------------------------------------------------------------------
     def call(
@@ -102,6 +106,8 @@ class RunController:
         self, parent: ActionFrame | None, task: TaskTemplate, values: dict[str, Any]
     ) -> tuple[ActionState, Any, tuple[str, str] | None]:
         """Create and record the action; return (state, cached value or _MISSING, cache id)."""
+        if parent is not None:
+            self._check_depth(parent.state.name, task.short_name)
         put = self.recorder.blobs.put
         inputs = encode_values(values, put)
         group = current_group()
@@ -110,6 +116,7 @@ class RunController:
         else:
             name = child_name(parent, task, inputs, group)
             parent_name = parent.state.name
+        self._lineage[name] = (parent_name, task.short_name)
         state = ActionState(
             self.run.name,
             name,
@@ -131,6 +138,13 @@ class RunController:
                 return state, cached, None
         self.recorder.touch(state)
         return state, _MISSING, cache_id
+
+    def _check_depth(self, parent: str, short_name: str) -> None:
+        """Refuse a child deeper than ``FLYTE_NB_MAX_DEPTH`` (``engine/_depth.py``)."""
+        limit = self._max_depth
+        if len(chain_to(self._lineage.get, parent, limit + 1)) > limit:
+            chain = [*chain_to(self._lineage.get, parent), short_name]
+            raise nesting_error(chain, limit)
 
     def _succeeded(
         self, state: ActionState, task: TaskTemplate, result: Any, cache_id: tuple[str, str] | None

@@ -66,6 +66,8 @@ def rebuild_error(
     failed = ActionFailedError(f"{kind}: {message}", kind, data.get("traceback", ""))
     if kind == "WorkerDied":  # the platform's failure, not the user's code
         return as_task_error(failed, code=kind, base=RuntimeSystemError)
+    if data.get("recoverable") is False:  # e.g. NestingTooDeepError: the parent stops too
+        return as_task_error(failed, code=data.get("code", kind), base=NonRecoverableError)
     return as_task_error(failed, code=data.get("code", kind))
 
 
