@@ -8,6 +8,14 @@ worker is busy, one job may be sent ahead to a worker whose action is not waitin
 children; it is taken back if that action starts waiting. Actions of an actor environment
 skip the run queues: ``_actors`` queues them for the actor's own replicas (pumped from
 here), and each worker counts against the capacity of the pool it belongs to.
+
+At most ``size`` runs are in progress at once (their root holds a worker; more runs queue):
+a waiting parent lends its execution place, so without this a flood of runs started every
+root before any child, each waiting root pinning one more process (400 runs grew the pool
+to 403 processes). With it, ``size`` waiting roots plus ``size`` executing actions bound a
+one-level fan-out to ``2 * size`` workers, and the children of runs in progress go before
+new runs. Deeper nesting adds at most one waiting worker per level, which
+``FLYTE_NB_MAX_DEPTH`` bounds.
 """
 
 from __future__ import annotations
@@ -78,6 +86,7 @@ class Scheduler:
         pool = self.pool
         ready = self._ready
         held: list[RunRecord] = []  # runs whose next action found no worker of its kind
+        roots = self._roots_started()
         while ready:
             run = ready.popleft()
             self._ready_set.discard(run.name)
@@ -86,6 +95,12 @@ class Scheduler:
             if not run.ready or not run.has_room(run.ready[0]):
                 continue  # _release_worker marks it ready again when room frees up
             rec = run.ready[0]
+            if rec.state.parent is None and roots >= pool.size:
+                # A new run waits while ``size`` runs' roots hold workers: their children
+                # come first, and waiting parents cannot grow the pool without bound.
+                self._ready_set.add(run.name)
+                held.append(run)
+                continue
             worker = pool.take_idle(rec) if pool.can_execute() else None
             if worker is None and not rec.spec.get("timeout"):
                 worker = pool.take_prefetch(rec)
@@ -97,9 +112,20 @@ class Scheduler:
                 if not pool.shaped:
                     break  # one kind of worker: none for this action means none for any
                 continue  # (Ray: a GPU action waiting for a GPU holds up no CPU action)
+            roots += rec.state.parent is None
             self.dispatch(run.ready.popleft(), worker)
             self.mark_ready(run)
         ready.extendleft(reversed(held))  # they keep their turn
+
+    def _roots_started(self) -> int:
+        """Runs whose root action holds a worker (running, waiting on children, or sent
+        ahead): the runs in progress, which ``pump`` keeps to the pool's size."""
+        started = 0
+        for worker in self.pool.workers.values():
+            if worker.job is not None and worker.job.state.parent is None:
+                started += 1
+            started += sum(1 for job in worker.queued if job.state.parent is None)
+        return started
 
     def dispatch(self, rec: ActionRecord, worker: WorkerHandle) -> None:
         state, run, spec = rec.state, rec.run, rec.spec
