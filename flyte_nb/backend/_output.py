@@ -39,6 +39,7 @@ __all__ = ["DEFAULT_LIMIT", "OutputCapture", "attempt_limit"]
 
 DEFAULT_LIMIT = 10 * 1024 * 1024  # bytes of output kept per attempt (stdout + stderr)
 _READ = 65536
+_PARTIAL_MAX = 8192  # a line longer than this is sent in pieces (a progress bar, say)
 
 
 def attempt_limit() -> int:
@@ -62,6 +63,10 @@ class _Job:
         self.limit = limit
         self.size = 0
         self.truncated = False
+        # text after the last newline, held back so a row is whole lines: a run's log merges
+        # its actions' rows, and half a line (print writes the text and the newline in two
+        # writes) would otherwise join another action's line
+        self.partial = {name: "" for name in self.maskers}
 
 
 class _Stream:
@@ -195,9 +200,11 @@ class OutputCapture:
                 return
             masker = job.maskers[stream.name]
             out = masker.feed(data) + (masker.flush() if final else b"")
-            text = job.decoders[stream.name].decode(out, final=final)
-            if text:
-                self._record(job, stream.name, text)
+            text = job.partial[stream.name] + job.decoders[stream.name].decode(out, final=final)
+            cut = len(text) if final or len(text) > _PARTIAL_MAX else text.rfind("\n") + 1
+            job.partial[stream.name] = text[cut:]
+            if cut:
+                self._record(job, stream.name, text[:cut])
 
     def _record(self, job: _Job, name: str, text: str) -> None:
         if job.truncated:
