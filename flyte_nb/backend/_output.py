@@ -8,8 +8,10 @@ Why it is built this way:
   thread per stream drains the pipe, so a task that writes a lot never blocks on it.
 * **Per attempt.** A worker runs one action at a time: what arrives while a job runs is
   that attempt's output, sent to the backend as ``log`` rows. ``end_job`` flushes Python's
-  buffers and writes a unique marker into each pipe, then waits until the reader has seen
-  it: every byte the job wrote before it ended is attributed to it, in order.
+  buffers, then reads what is left in each pipe itself, under the lock the reader thread
+  reads under: every byte the job wrote before it ended is attributed to it, in order,
+  without a round trip to the reader thread (a marker written and waited for cost about
+  0.3 ms per action).
 * **Masked on the stream.** Each stream of each attempt has its own ``StreamMasker`` with
   the job's secret values (``flyte_nb.secrets._mask``): a value split over two writes, or
   written escaped (``repr``, JSON), is masked before it leaves the worker.
@@ -26,10 +28,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import select
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -76,12 +78,13 @@ class _Stream:
         self.owner = owner
         self.saved = os.dup(fd)  # where the fd pointed before: the server's log
         read, write = os.pipe()
+        os.set_blocking(read, False)
         self.write_end = write  # kept (not inheritable) to put back a fd a task closed
         os.dup2(write, fd)
         self.read = read
-        self.marker: bytes | None = None
-        self.seen = threading.Event()
-        self.pending = b""
+        # Held while bytes are read and delivered, by the reader thread or by ``sync``: what
+        # ``sync`` finds in the pipe after taking it is all that was not yet delivered.
+        self.lock = threading.Lock()
         self.idle = StreamMasker()
         self.thread = threading.Thread(target=self._loop, name=f"flyte-nb-{name}", daemon=True)
         self.thread.start()
@@ -89,41 +92,37 @@ class _Stream:
     def _loop(self) -> None:
         while True:
             try:
+                select.select([self.read], [], [])
+            except (OSError, ValueError):
+                return
+            with self.lock:
+                if self._drain(final=False) is None:
+                    return
+
+    def _drain(self, *, final: bool) -> int | None:
+        """Read what the pipe holds now and deliver it (``final``: the attempt's last);
+        the number of bytes, or None once the pipe is closed. Called with ``lock`` held."""
+        total = 0
+        while True:
+            try:
                 data = os.read(self.read, _READ)
+            except BlockingIOError:
+                break
             except OSError:
-                return
+                return None
             if not data:
-                return
-            self._take(data)
-
-    def _take(self, data: bytes) -> None:
-        data, self.pending = self.pending + data, b""
-        marker = self.marker
-        if marker is not None:
-            at = data.find(marker)
-            if at >= 0:
-                self.owner.deliver(self, data[:at], final=True)
-                self.marker = None
-                self.seen.set()
-                data = data[at + len(marker) :]
-            else:  # keep a possible start of the marker for the next read
-                for size in range(min(len(marker) - 1, len(data)), 0, -1):
-                    if data.endswith(marker[:size]):
-                        data, self.pending = data[:-size], data[-size:]
-                        break
-        if data:
+                return None if not final else total
+            total += len(data)
             self.owner.deliver(self, data, final=False)
+        if final:
+            self.owner.deliver(self, b"", final=True)
+        return total
 
-    def sync(self, timeout: float) -> None:
-        """Wait until everything written to the fd before now has been delivered."""
-        self.seen.clear()
-        self.marker = b"\0flyte-nb-sync-" + uuid.uuid4().hex.encode() + b"\0"
-        try:
-            os.write(self.write_end, self.marker)  # the pipe, even if a task moved its fd
-        except OSError:
-            self.marker = None
-            return
-        self.seen.wait(timeout)
+    def sync(self) -> None:
+        """Deliver everything written to the fd before now, as the end of an attempt: read
+        here, under the lock, so no round trip to the reader thread is needed."""
+        with self.lock:
+            self._drain(final=True)
 
     def reattach(self) -> None:
         """Point the fd at the pipe again (a task may have closed or redirected it)."""
@@ -186,7 +185,7 @@ class OutputCapture:
                 with contextlib.suppress(OSError, ValueError):
                     stream.flush()
         for stream in self._streams:
-            stream.sync(timeout=10)
+            stream.sync()
 
     def deliver(self, stream: _Stream, data: bytes, *, final: bool) -> None:
         """Called on a reader thread with bytes read from ``stream`` (``final``: the last
