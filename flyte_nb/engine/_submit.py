@@ -62,11 +62,14 @@ given_hashes: contextvars.ContextVar[tuple[Any, dict[str, str]] | None] = contex
 
 def user_hashes(task: TaskTemplate, values: dict[str, Any]) -> dict[str, str]:
     """Inputs whose cache identity is a user's hash instead of their value."""
-    out: dict[str, str] = {}
     given = given_hashes.get()
+    hashers = getattr(task, "input_hashers", None)
+    if not hashers and (given is None or given[0] is not task):
+        return {}  # the common case, on every cached call: no user hash
+    out: dict[str, str] = {}
     if given is not None and given[0] is task:
         out.update(given[1])
-    for name, method in (getattr(task, "input_hashers", None) or {}).items():
+    for name, method in (hashers or {}).items():
         if name in values:
             out[name] = method.calculate(values[name])
     return {k: f"flyte_nb-hash:{v}" for k, v in out.items()}
