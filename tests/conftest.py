@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,3 +36,53 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def env() -> fl.TaskEnvironment:
     """A fresh environment per test: task names never clash across tests."""
     return fl.TaskEnvironment(name=f"t{next(_env_names)}")
+
+
+# -- tiers ---------------------------------------------------------------------------------
+# Every test is marked ``unit``, ``integration`` or ``browser`` when collected, so a
+# developer runs the fast tier on every change (``pytest tests -m unit``) and ``.ci/run``
+# runs them all. ``browser``: it drives Chromium (the ``page`` fixture). ``integration``: its
+# body or one of its fixtures starts a process (a backend server, PostgreSQL, Ray, a
+# subprocess) or calls an example program; everything else runs in this process.
+_SPAWNS = (
+    "running_server(",
+    "ensure_server(",
+    "_daemon.",
+    "subprocess.",
+    "Popen(",
+    "sys.executable",
+    "postgres_url",
+    "ray_address",
+    "fl.init()",
+    "flyte.init()",
+    "UnionRemote(",
+    "_cli(",
+    "server",
+)
+
+
+def _source_of(obj: object) -> str:
+    try:
+        return inspect.getsource(obj)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+
+
+def _tier(item: pytest.Item) -> str:
+    names = set(getattr(item, "fixturenames", ()))
+    if "page" in names:
+        return "browser"
+    if item.path.suffix == ".ipynb":
+        return "integration"
+    texts = [_source_of(getattr(item, "function", None))]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in getattr(info, "name2fixturedefs", {}).values():
+        texts.extend(_source_of(d.func) for d in defs if d.baseid)  # the project's fixtures
+    if any(marker in text for text in texts for marker in _SPAWNS):
+        return "integration"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(getattr(pytest.mark, _tier(item)))
