@@ -21,14 +21,16 @@ env = fl.TaskEnvironment(name="loglines")
 
 
 def _wait_for(path: Path) -> None:
-    for _ in range(200):
+    for _ in range(1200):
         if path.exists():
             return
         time.sleep(0.05)
     raise TimeoutError(f"{path} never appeared")
 
 
-@env.task
+# A timeout keeps the scheduler from sending a job ahead to a busy worker (it could not be
+# killed alone there), so the two children surely run side by side on two workers.
+@env.task(timeout=120)
 def halves(folder: str) -> None:
     os.write(1, b"first ha")
     Path(folder, "half").touch()
@@ -36,7 +38,7 @@ def halves(folder: str) -> None:
     os.write(1, b"lf\n")
 
 
-@env.task
+@env.task(timeout=120)
 def chatty(folder: str) -> None:
     _wait_for(Path(folder, "half"))
     for i in range(3):
@@ -53,7 +55,7 @@ async def both(folder: str) -> None:
 def test_a_runs_log_is_whole_lines(home: Path, tmp_path: Path) -> None:
     with running_server(home, workers=3):  # the two children run side by side
         fl.init(home=home)
-        run = fl.run(both, str(tmp_path)).wait(timeout=60)
+        run = fl.run(both, str(tmp_path)).wait(timeout=180)
         assert run.phase == "SUCCEEDED"
         lines = run.logs().splitlines()
     assert sorted(lines) == ["chatty 0", "chatty 1", "chatty 2", "first half"]
