@@ -137,13 +137,22 @@ def test_new_condition_checks_its_arguments(home: Path) -> None:
 def test_condition_defaults_and_fields() -> None:
     c = Condition("cond1")
     assert (c.name, c.prompt, c.prompt_type, c.data_type, c.description, c.timeout) == (
-        "cond1", "Approve?", "text", bool, "", None,
-    )  # fmt: skip
-    c = Condition("cond2", prompt="Continue?", prompt_type="markdown", data_type=str,
-                  description="some desc")  # fmt: skip
+        "cond1",
+        "Approve?",
+        "text",
+        bool,
+        "",
+        None,
+    )
+    c = Condition(
+        "cond2", prompt="Continue?", prompt_type="markdown", data_type=str, description="some desc"
+    )
     assert (c.prompt, c.prompt_type, c.data_type, c.description) == (
-        "Continue?", "markdown", str, "some desc",
-    )  # fmt: skip
+        "Continue?",
+        "markdown",
+        str,
+        "some desc",
+    )
 
 
 @pytest.mark.parametrize("dt", [bool, int, float, str])

@@ -36,9 +36,11 @@ def stamp(when: datetime.datetime, tag: str = "x") -> str:
 
 # ported: flyte-sdk examples/triggers/basic.py (declarations; never fires in the test)
 custom_trigger = fl.Trigger(
-    "custom_cron", fl.Cron("0 0 * * *"), inputs={"start_time": fl.TriggerTime, "x": 1},
+    "custom_cron",
+    fl.Cron("0 0 * * *"),
+    inputs={"start_time": fl.TriggerTime, "x": 1},
     auto_activate=False,
-)  # fmt: skip
+)
 
 
 @quiet.task(triggers=(custom_trigger, fl.Trigger.hourly("start_time", auto_activate=False)))

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..durable._recover import serve_recovered
 from ..engine import _state as ph
-from ..engine._depth import chain_to, max_depth, nesting_error
+from ..engine._depth import max_depth
 from ..engine._errors import is_recoverable
 from ..engine._state import ActionState, RunState
 from ..store import process_identity
@@ -37,6 +37,7 @@ from ..tasks._retry import retry_delay
 from . import _artifacts
 from ._apps import AppSupervisor
 from ._channel import Message
+from ._depth import fail_if_too_deep
 from ._events import EventBus
 from ._executor import ExecutorSettings, create_executor
 from ._gates import Gates
@@ -216,24 +217,6 @@ class Backend:
         self._complete(rec)
 
     # -- submission ----------------------------------------------------------------------
-    def _too_deep(self, run: RunRecord, rec: ActionRecord) -> bool:
-        """Fail ``rec`` at once when it nests past ``FLYTE_NB_MAX_DEPTH`` (``engine/_depth``):
-        a runaway recursion would otherwise hold one worker per level."""
-
-        def lineage(name: str) -> tuple[str | None, str] | None:
-            up = run.actions.get(name)
-            return None if up is None else (up.state.parent, up.state.short_name)
-
-        if len(chain_to(lineage, rec.state.name, self.max_depth + 2)) <= self.max_depth + 1:
-            return False
-        exc = nesting_error(chain_to(lineage, rec.state.name), self.max_depth)
-        rec.state.error = json.dumps(
-            {"type": "NestingTooDeepError", "message": str(exc), "recoverable": False}
-        )
-        rec.state.set_phase(ph.FAILED)
-        self._complete(rec)
-        return True
-
     def _submit(
         self,
         run: RunRecord,
@@ -261,7 +244,7 @@ class Backend:
             parent.children.append(name)
         if reply is not None:
             rec.waiters.append(reply)
-        if parent is not None and self._too_deep(run, rec):
+        if parent is not None and fail_if_too_deep(self, run, rec):
             return
         if serve_recovered(self, rec):  # a recovered run reuses what the old one finished
             return

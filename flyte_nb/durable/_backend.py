@@ -61,9 +61,15 @@ def _new_child(parent: ActionRecord, m: dict[str, Any]) -> ActionRecord:
 
     run = parent.run
     state = ActionState(
-        run.name, m["name"], parent.name, run.state.action_count, m["task"], m["short"],
-        m["group"], m["inputs"],
-    )  # fmt: skip
+        run.name,
+        m["name"],
+        parent.name,
+        run.state.action_count,
+        m["task"],
+        m["short"],
+        m["group"],
+        m["inputs"],
+    )
     state.spec = TRACE_SPEC_JSON
     run.state.action_count += 1
     child = ActionRecord(run, state, dict(TRACE_SPEC), None)

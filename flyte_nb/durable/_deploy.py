@@ -59,10 +59,14 @@ def deploy(*envs: Any, version: str | None = None, **_flyte2: Any) -> list[str]:
         name, spec = plan_body(task, trigger, put)  # checks before anything is registered
         registered = remote._register(session, task, task.name, version)
         body = {
-            "project": session.project, "domain": session.domain, "name": name,
-            "version": registered.version, "workflow_name": registered.name,
-            "workflow_version": registered.version, "spec": spec,
-        }  # fmt: skip
+            "project": session.project,
+            "domain": session.domain,
+            "name": name,
+            "version": registered.version,
+            "workflow_name": registered.name,
+            "workflow_version": registered.version,
+            "spec": spec,
+        }
         view = client.json("POST", "/launch-plans", json=body)
         plan = remote._plan_from_view(view, client)
         if trigger.auto_activate and not plan.is_active:

@@ -50,8 +50,11 @@ class Source:
                 continue
             spec = json.loads(row.get("spec") or "{}").get("spec") or {}
             self.actions[row["name"]] = (
-                row["parent"], row["inputs"], row["outputs"], bool(spec.get("trace")),
-            )  # fmt: skip
+                row["parent"],
+                row["inputs"],
+                row["outputs"],
+                bool(spec.get("trace")),
+            )
 
 
 def source_of(backend: Backend, run: RunRecord) -> Source | None:

@@ -94,9 +94,14 @@ class FixedRate:
 
 
 _KEPT = (
-    "env_vars", "interruptible", "queue", "labels", "annotations", "notifications",
+    "env_vars",
+    "interruptible",
+    "queue",
+    "labels",
+    "annotations",
+    "notifications",
     "custom_context",
-)  # fmt: skip
+)
 
 
 class Trigger:

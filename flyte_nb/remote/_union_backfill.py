@@ -54,16 +54,28 @@ class BackfillMethods:
 
     if TYPE_CHECKING:
 
-        def execute(self, entity: Any, inputs: Mapping[str, Any] | None = None,
-                    project: str | None = None, domain: str | None = None,
-                    name: str | None = None, version: str | None = None,
-                    execution_name: str | None = None,
-                    execution_name_prefix: str | None = None, image_config: Any = None,
-                    options: Any = None, wait: bool = False, type_hints: Any = None,
-                    overwrite_cache: bool | None = None, interruptible: bool | None = None,
-                    envs: Mapping[str, str] | None = None, tags: Any = None,
-                    cluster_pool: Any = None, execution_cluster_label: Any = None,
-                    serialization_settings: Any = None) -> UnionExecution: ...  # fmt: skip
+        def execute(
+            self,
+            entity: Any,
+            inputs: Mapping[str, Any] | None = None,
+            project: str | None = None,
+            domain: str | None = None,
+            name: str | None = None,
+            version: str | None = None,
+            execution_name: str | None = None,
+            execution_name_prefix: str | None = None,
+            image_config: Any = None,
+            options: Any = None,
+            wait: bool = False,
+            type_hints: Any = None,
+            overwrite_cache: bool | None = None,
+            interruptible: bool | None = None,
+            envs: Mapping[str, str] | None = None,
+            tags: Any = None,
+            cluster_pool: Any = None,
+            execution_cluster_label: Any = None,
+            serialization_settings: Any = None,
+        ) -> UnionExecution: ...
 
         def fetch_launch_plan(self, project: str | None = None, domain: str | None = None,
                               name: str | None = None,
@@ -165,9 +177,13 @@ class BackfillMethods:
         options: Any = None, serialization_settings: Any = None,
     ) -> UnionExecution:  # fmt: skip
         """Register (when ``name``/``version`` are given) and run a task defined here."""
-        kw = {"tags": tags, "cluster_pool": cluster_pool, "options": options,
-              "execution_cluster_label": execution_cluster_label,
-              "serialization_settings": serialization_settings}  # fmt: skip
+        kw = {
+            "tags": tags,
+            "cluster_pool": cluster_pool,
+            "options": options,
+            "execution_cluster_label": execution_cluster_label,
+            "serialization_settings": serialization_settings,
+        }
         from ..tasks import TaskTemplate
         from ..union import WorkflowTemplate
 
@@ -190,9 +206,12 @@ class BackfillMethods:
         execution_cluster_label: Any = None, serialization_settings: Any = None,
     ) -> UnionExecution:  # fmt: skip
         """Register (when ``name``/``version`` are given) and run a workflow defined here."""
-        kw = {"tags": tags, "cluster_pool": cluster_pool,
-              "execution_cluster_label": execution_cluster_label,
-              "serialization_settings": serialization_settings}  # fmt: skip
+        kw = {
+            "tags": tags,
+            "cluster_pool": cluster_pool,
+            "execution_cluster_label": execution_cluster_label,
+            "serialization_settings": serialization_settings,
+        }
         from ..union import WorkflowTemplate
 
         if not isinstance(entity, WorkflowTemplate):
@@ -213,9 +232,12 @@ class BackfillMethods:
         serialization_settings: Any = None,
     ) -> UnionExecution:  # fmt: skip
         """Register the launch plan (and its workflow) as ``version``, then run it."""
-        kw = {"tags": tags, "cluster_pool": cluster_pool,
-              "execution_cluster_label": execution_cluster_label,
-              "serialization_settings": serialization_settings}  # fmt: skip
+        kw = {
+            "tags": tags,
+            "cluster_pool": cluster_pool,
+            "execution_cluster_label": execution_cluster_label,
+            "serialization_settings": serialization_settings,
+        }
         from ..union import LaunchPlan
 
         m = "execute_local_launch_plan"

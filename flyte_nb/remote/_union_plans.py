@@ -81,8 +81,11 @@ class LaunchPlanMethods:
         m = "register_workflow"
         workflow = _workflow_arg(m, entity)
         if options is not None:
-            raise invalid(m, "options are flytekit Options (Union cloud settings), which have "
-                          "no meaning on the flyte_nb backend; leave them out")  # fmt: skip
+            raise invalid(
+                m,
+                "options are flytekit Options (Union cloud settings), which have "
+                "no meaning on the flyte_nb backend; leave them out",
+            )
         arg(m, "default_launch_plan", default_launch_plan, "bool")
         settings = serialization_settings
         if settings is not None and not isinstance(settings, SerializationContext):

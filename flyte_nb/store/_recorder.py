@@ -483,11 +483,8 @@ def flush_all() -> None:
 
 
 def close_all() -> None:
-    """Flush and close every recorder (their database files stay closed until next use).
-
-    A process that moves between home folders (a test suite does, once per test) would
-    otherwise keep each database's three descriptors open for its whole life.
-    """
+    """Flush and close every recorder: a process moving between homes (a test suite, once
+    per test) would otherwise keep three descriptors open per database for its life."""
     with _recorders_lock:
         recorders = list(_recorders.values())
         _recorders.clear()

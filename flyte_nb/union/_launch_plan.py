@@ -326,8 +326,9 @@ class LaunchPlan(LaunchPlanSeedMethods):
     ) -> LaunchPlan:
         """A copy named ``name``; each setting given replaces this plan's (not cached).
         ``parameters`` gives the defaults as in the constructor."""
-        default_inputs = defaults_from_parameters("LaunchPlan.clone_with", parameters,
-                                                  default_inputs)  # fmt: skip
+        default_inputs = defaults_from_parameters(
+            "LaunchPlan.clone_with", parameters, default_inputs
+        )
 
         def pick(value: Any, mine: Any) -> Any:
             return mine if value is None else value
