@@ -239,7 +239,7 @@ def resolve_here(ro: RunOutput) -> Resolved:
             "domain": session.domain,
             "current_version": version,
         }
-        data = session.client.json("POST", "/run-outputs/resolve", json=body)
+        data = session.client.resolve_run_output(body)
         value = decode_value(data["output"], session.client.get_blob)
         return Resolved(data["run"], data["task_name"], value)
     from .. import _config

@@ -84,15 +84,11 @@ class RemoteArtifacts:
         return self.client.endpoint
 
     def search(self, **filters: Any) -> list[dict[str, Any]]:
-        return list(
-            self.client.json("GET", "/artifacts/search", params=search_params(filters))["items"]
-        )
+        return list(self.client.search_artifacts(search_params(filters)))
 
     def version(self, project: str, domain: str, name: str, version: str) -> dict[str, Any]:
         try:
-            view: dict[str, Any] = self.client.json(
-                "GET", f"/artifacts/{project}/{domain}/{name}/versions/{version}"
-            )
+            view = self.client.artifact_version(project, domain, name, version)
         except RunNotFoundError:  # the client's name for any 404
             raise _missing(project, domain, name, version, self.where()) from None
         return view
@@ -106,8 +102,7 @@ class RemoteArtifacts:
         return digest
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        view: dict[str, Any] = self.client.json("POST", "/artifacts", json=body)
-        return view
+        return self.client.create_artifact(body)
 
 
 def search_params(filters: dict[str, Any]) -> dict[str, Any]:

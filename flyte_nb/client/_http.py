@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -27,6 +27,7 @@ from ..exceptions import (
 )
 
 _CHUNK = 1 << 20  # bytes per piece of a streamed blob
+API_PREFIX = "/api/v1"  # every backend route lives below it
 
 
 class BackendClient:
@@ -46,7 +47,7 @@ class BackendClient:
     def _open(self, endpoint: str, token: str) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._http = httpx.Client(
-            base_url=self.endpoint + "/api/v1",
+            base_url=self.endpoint + API_PREFIX,
             headers={"Authorization": f"Bearer {token}"},
             timeout=self._timeout,
         )
@@ -179,7 +180,7 @@ class BackendClient:
         ``bytearray``, which every reader of blobs takes like ``bytes``), not once per
         chunk plus once joined."""
         try:
-            with self._http.stream("GET", f"/blobs/{digest}") as response:
+            with self._http.stream("GET", blob_path(digest)) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise _error(response)
@@ -204,10 +205,10 @@ class BackendClient:
         The body goes in chunks (views of ``data``, no copy), streamed to disk there."""
         if digest in self._uploaded:
             return
-        if self.request("HEAD", f"/blobs/{digest}").status_code != 200:
+        if self.request("HEAD", blob_path(digest)).status_code != 200:
             view = memoryview(data)
             pieces = (view[i : i + _CHUNK] for i in range(0, len(view), _CHUNK))
-            self.request("PUT", f"/blobs/{digest}", content=pieces)
+            self.request("PUT", blob_path(digest), content=pieces)
         self._uploaded.add(digest)
 
     def register_task(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -222,6 +223,101 @@ class BackendClient:
 
     def health(self) -> dict[str, Any]:
         return self.json("GET", "/health")
+
+    def run_url(self, name: str) -> str:
+        """Where run ``name``'s record is served: the URL a user may open or share."""
+        return api_url(self.endpoint, _path("runs", name))
+
+    def tasks_url(self, **params: str) -> str:
+        """The task list filtered by ``params`` (a registered task's URL)."""
+        return api_url(self.endpoint, f"/tasks?{urlencode(params)}")
+
+    def run_events(self, run: str) -> Iterator[tuple[str, Any]]:
+        """The live events of run ``run`` (phase changes, log lines) until it ends."""
+        return self.events("/events", run=run)
+
+    def recover_run(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Start a new run from failed run ``name``, reusing what succeeded."""
+        return self.json("POST", _path("runs", name) + "/recover", json=body)
+
+    # -- launch plans --------------------------------------------------------------------
+    def register_launch_plan(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.json("POST", "/launch-plans", json=body)
+
+    def list_launch_plans(self, **params: Any) -> list[dict[str, Any]]:
+        clean = {k: v for k, v in params.items() if v is not None}
+        return self.json("GET", "/launch-plans", params=clean)["items"]
+
+    def launch_plan(self, project: str, domain: str, name: str, version: str) -> dict[str, Any]:
+        return self.json("GET", _path("launch-plans", project, domain, name, version))
+
+    def set_launch_plan_active(
+        self, project: str, domain: str, name: str, version: str, active: bool
+    ) -> dict[str, Any]:
+        """Activate this version (the others of its name are deactivated) or deactivate it."""
+        path = _path("launch-plans", project, domain, name, version)
+        return self.json("POST", f"{path}/{'activate' if active else 'deactivate'}")
+
+    # -- apps ----------------------------------------------------------------------------
+    def deploy_app(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.json("POST", "/apps", json=body)
+
+    def get_app(self, project: str, domain: str, name: str) -> dict[str, Any]:
+        return self.json("GET", _path("apps", project, domain, name))
+
+    def list_apps(self, **params: Any) -> list[dict[str, Any]]:
+        clean = {k: v for k, v in params.items() if v is not None}
+        return self.json("GET", "/apps", params=clean)["items"]
+
+    def redeploy_app(self, project: str, domain: str, name: str) -> dict[str, Any]:
+        return self.json("POST", _path("apps", project, domain, name) + "/deploy")
+
+    def stop_app(self, project: str, domain: str, name: str) -> dict[str, Any]:
+        return self.json("POST", _path("apps", project, domain, name) + "/stop")
+
+    def app_logs(self, project: str, domain: str, name: str, **params: Any) -> list[dict[str, Any]]:
+        clean = {k: v for k, v in params.items() if v is not None}
+        path = _path("apps", project, domain, name) + "/logs"
+        return self.json("GET", path, params=clean)["items"]
+
+    def resolve_run_output(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A ``RunOutput`` app parameter resolved by the backend: run, task and output."""
+        return self.json("POST", "/run-outputs/resolve", json=body)
+
+    # -- signals -------------------------------------------------------------------------
+    def list_signals(self, run: str, limit: int) -> list[dict[str, Any]]:
+        return self.json("GET", _path("runs", run, "signals"), params={"limit": limit})["items"]
+
+    def answer_signal(self, run: str, signal_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Approve, reject or give a value to gate ``signal_id`` of run ``run``."""
+        return self.json("POST", _path("runs", run, "signals", signal_id), json=body)
+
+    # -- artifacts -----------------------------------------------------------------------
+    def search_artifacts(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.json("GET", "/artifacts/search", params=params)["items"]
+
+    def artifact_version(
+        self, project: str, domain: str, name: str, version: str
+    ) -> dict[str, Any]:
+        return self.json("GET", _path("artifacts", project, domain, name, "versions", version))
+
+    def create_artifact(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.json("POST", "/artifacts", json=body)
+
+
+def api_url(endpoint: str, path: str) -> str:
+    """The full URL of API ``path`` (``/runs/...``) on the backend at ``endpoint``."""
+    return endpoint.rstrip("/") + API_PREFIX + path
+
+
+def blob_path(digest: str) -> str:
+    """The API path of blob ``digest`` (below ``/api/v1``): the Jupyter proxy's too."""
+    return _path("blobs", digest)
+
+
+def _path(*parts: str) -> str:
+    """A path from segments, each quoted whole (user text may hold "/", "?" or "%")."""
+    return "/" + "/".join(quote(part, safe="") for part in parts)
 
 
 def _error(response: httpx.Response) -> FlyteNbException:

@@ -67,7 +67,7 @@ def deploy(*envs: Any, version: str | None = None, **_flyte2: Any) -> list[str]:
             "workflow_version": registered.version,
             "spec": spec,
         }
-        view = client.json("POST", "/launch-plans", json=body)
+        view = client.register_launch_plan(body)
         plan = remote._plan_from_view(view, client)
         if trigger.auto_activate and not plan.is_active:
             remote.activate_launchplan(plan)
@@ -80,7 +80,7 @@ def triggers() -> list[dict[str, Any]]:
     from ..client import connect, current
 
     client = (current() or connect()).client
-    items = client.json("GET", "/launch-plans", params={"limit": 1000})["items"]
+    items = client.list_launch_plans(limit=1000)
     out: dict[str, dict[str, Any]] = {}
     for view in items:
         labels = view["spec"].get("labels") or {}

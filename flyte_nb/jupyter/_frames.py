@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from tornado import web
 
+from ..client._http import api_url, blob_path
 from ._handlers import _Base
 
 MAX_BLOB_BYTES = 64 * 1024 * 1024
@@ -74,7 +75,7 @@ class FrameHandler(_Base):
             return
         client = self.clients.for_url(target.url)
         headers = {"Authorization": f"Bearer {target.token}"}
-        url = f"{target.url}/api/v1/blobs/{blob}"
+        url = api_url(target.url, blob_path(blob))
         try:
             async with client.stream("GET", url, headers=headers) as response:
                 if response.status_code != 200:

@@ -7,8 +7,9 @@ Design (the thinnest that keeps the token out of the browser):
   its ``{"error": {"code", "message"}}`` errors. One generic route instead of one handler
   per backend route: new backend routes (artifacts, apps) need no change here.
 - ``POST`` is forwarded only for the few state-changing calls the panel makes (abort a run
-  or an action, start or stop an app): the panel cannot create runs or upload pickles
-  through Jupyter, whatever a script in the page tries.
+  or an action, start or stop an app, answer a gate, re-run or recover a recorded run):
+  the panel cannot upload code or pickles through Jupyter, whatever a script in the page
+  tries; a re-run starts code the backend already holds, with inputs it checks as JSON.
 - A ``text/event-stream`` answer (``/events``, ``/runs/<name>/logs/follow``) is streamed
   frame by frame. ``kinds=run,doc`` (read here, not forwarded) keeps only those event
   kinds, so the runs list does not receive every log line of every run. The stream ends
@@ -39,6 +40,7 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from .._version import __version__
+from ..client._http import api_url
 from ..exceptions import BackendUnavailableError, FlyteNbException, FlyteValidationException
 from ._target import BASE_PATH, HOW_TO_START, BackendTarget, Targets, version_note
 
@@ -52,6 +54,7 @@ POST_ALLOWED = tuple(
         r"runs/[^/]+/actions/[^/]+/abort",
         r"apps/[^/]+/[^/]+/[^/]+/(deploy|stop)",  # start (deploy the recorded spec) / stop
         r"runs/[^/]+/signals/[^/]+",  # approve or reject a gate (issue 18)
+        r"runs/[^/]+/(rerun|recover)",  # start a recorded run again: its own code, JSON inputs
     )
 )
 _LOCAL_HOSTS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
@@ -170,8 +173,9 @@ class ProxyHandler(_Base):
             self.fail(
                 403,
                 "forbidden",
-                f"the panel may not POST to /api/v1/{path}; only abort, app start/stop and "
-                "gate answers go through Jupyter (use the SDK for anything else)",
+                f"the panel may not POST to /api/v1/{path}; only abort, app start/stop, "
+                "gate answers, re-runs and recoveries of recorded runs go through Jupyter "
+                "(use the SDK for anything else)",
             )
             return
         await self._forward("POST", path)
@@ -207,7 +211,7 @@ class ProxyHandler(_Base):
             client = self.clients.for_url(target.url)
             request = client.build_request(
                 method,
-                f"{target.url}/api/v1/{path}",
+                api_url(target.url, "/" + path),
                 params=params,
                 headers={**headers, "Authorization": f"Bearer {target.token}"},
                 content=content,

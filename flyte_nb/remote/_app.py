@@ -45,10 +45,6 @@ def _text(method: str, what: str, value: object) -> str:
     return value
 
 
-def app_path(project: str, domain: str, name: str) -> str:
-    return f"/apps/{project}/{domain}/{name}"
-
-
 class App:
     """A deployed app: its state, endpoint, parameters and logs."""
 
@@ -78,12 +74,12 @@ class App:
     def get(cls, name: str, project: str | None = None, domain: str | None = None) -> App:
         """The app ``name`` in ``project``/``domain`` (default: the session's)."""
         session = _session()
-        path = app_path(
+        view = session.client.get_app(
             _text("get", "project", project or session.project),
             _text("get", "domain", domain or session.domain),
             _text("get", "name", name),
         )
-        return cls(session.client.json("GET", path), session.client)
+        return cls(view, session.client)
 
     @classmethod
     def listall(
@@ -109,16 +105,10 @@ class App:
             raise FlyteValidationException(f"App.listall: state must be one of {list(STATES)}, "
                                            f"got {state!r}")  # fmt: skip
         session = _session()
-        params = {"project": project, "domain": domain, "state": state, "limit": limit}
-        clean = {k: v for k, v in params.items() if v is not None}
-        items = session.client.json("GET", "/apps", params=clean)["items"]
+        items = session.client.list_apps(project=project, domain=domain, state=state, limit=limit)
         return [cls(v, session.client) for v in items]
 
     # -- state ---------------------------------------------------------------------------
-    @property
-    def _path(self) -> str:
-        return app_path(self.project, self.domain, self.name)
-
     @property
     def deployment_status(self) -> str:
         return self.state
@@ -128,7 +118,7 @@ class App:
         return self.endpoint
 
     def refresh(self) -> App:
-        self._load(self._client.json("GET", self._path))
+        self._load(self._client.get_app(self.project, self.domain, self.name))
         return self
 
     def is_active(self) -> bool:
@@ -166,12 +156,12 @@ class App:
 
     def activate(self, wait: bool = True) -> App:
         """Deploy the recorded spec again (RunOutputs resolve afresh); wait for ACTIVE."""
-        self._load(self._client.json("POST", self._path + "/deploy"))
+        self._load(self._client.redeploy_app(self.project, self.domain, self.name))
         return self.watch("activated") if wait else self
 
     def deactivate(self, wait: bool = True) -> App:
         """Stop the app (it stays stopped, across backend restarts too)."""
-        self._load(self._client.json("POST", self._path + "/stop"))
+        self._load(self._client.stop_app(self.project, self.domain, self.name))
         return self.watch("deactivated") if wait else self
 
     def logs(self, revision: int | None = None) -> str:
@@ -179,10 +169,9 @@ class App:
         lines: list[str] = []
         after = 0
         while True:
-            params: dict[str, Any] = {"after": after, "limit": 10_000}
-            if revision is not None:
-                params["revision"] = revision
-            items = self._client.json("GET", self._path + "/logs", params=params)["items"]
+            items = self._client.app_logs(
+                self.project, self.domain, self.name, after=after, limit=10_000, revision=revision
+            )
             if not items:
                 return "".join(lines)
             lines.extend(item["text"] for item in items)

@@ -197,6 +197,8 @@ class Run:
         self.ended_at: float | None = view["ended_at"]
         self.action_count: int = view["action_count"]
         self.error: dict[str, Any] | None = view["error"]
+        # The gates this live run waits on for an answer ("waiting for you"); [] otherwise.
+        self.waiting: list[str] = list(view.get("waiting") or [])
 
     # -- finding runs --------------------------------------------------------------------
     @classmethod
@@ -283,6 +285,19 @@ class Run:
 
         return recover(self, name=name, env_vars=env_vars)
 
+    def rerun(
+        self,
+        *,
+        name: str | None = None,
+        inputs: dict[str, Any] | None = None,
+        env_vars: dict[str, str] | None = None,
+    ) -> Run:
+        """Start this backend run again: the same code and inputs, or ``inputs`` edited
+        (plain JSON values, checked against the task's interface). The panel's Re-run."""
+        from ._rerun import rerun
+
+        return rerun(self, name=name, inputs=inputs, env_vars=env_vars)
+
     def watch(self) -> Iterator[dict[str, Any]]:
         """Live events of this run (phase changes of the run and its actions, log lines),
         ending when the run does. Needs a backend; a local run is already finished."""
@@ -291,7 +306,7 @@ class Run:
         if not isinstance(self._source, RemoteSource) or self.done:
             yield {"kind": "run", "run": self.name, "phase": self.refresh().phase}
             return
-        for kind, data in self._source.client.events("/events", run=self.name):
+        for kind, data in self._source.client.run_events(self.name):
             event = {"kind": kind, **data} if isinstance(data, dict) else {"kind": kind}
             yield event
             if kind == "run" and data.get("phase") in TERMINAL:
@@ -308,7 +323,7 @@ class Run:
         from ._sources import RemoteSource
 
         if isinstance(self._source, RemoteSource):
-            return f"{self._source.where().rstrip('/')}/api/v1/runs/{self.name}"
+            return self._source.client.run_url(self.name)
         return None
 
     def outputs(self) -> Any:

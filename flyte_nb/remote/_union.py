@@ -38,7 +38,6 @@ import pathlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from ..exceptions import RunNotFoundError
 from ._run import Run
@@ -350,13 +349,12 @@ class UnionRemote(
     def generate_console_url(self, entity: UnionExecution | Run | RegisteredTask) -> str:
         """The backend URL of an execution's run record, or of a registered task. The console
         itself is the JupyterLab panel, which reads these same records."""
-        base = self.endpoint + "/api/v1"
         if isinstance(entity, UnionExecution):
-            return f"{base}/runs/{entity.run.name}"
+            return self.client.run_url(entity.run.name)
         if isinstance(entity, Run):
-            return f"{base}/runs/{entity.name}"
+            return self.client.run_url(entity.name)
         if isinstance(entity, RegisteredTask):
-            return f"{base}/tasks?{urlencode(dataclasses.asdict(entity.id))}"
+            return self.client.tasks_url(**dataclasses.asdict(entity.id))
         raise invalid("generate_console_url", "entity must be an execution (from execute or "
                       f"fetch_execution), a Run or a registered task, got {entity!r}")  # fmt: skip
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._app import App, app_path
+from ._app import App
 from ._union_models import arg, invalid, required
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class AppMethods:
         session = self._scoped(m, project, domain)
         body = {"project": session.project, "domain": session.domain, "version": version,
                 "spec": app.to_spec()}  # fmt: skip
-        deployed = App(session.client.json("POST", "/apps", json=body), session.client)
+        deployed = App(session.client.deploy_app(body), session.client)
         return deployed.watch("activated", timeout=timeout) if wait else deployed
 
     def stop_app(self, name: str, project: str | None = None, domain: str | None = None) -> App:
@@ -65,5 +65,5 @@ class AppMethods:
         m = "stop_app"
         name = required(m, "name", name, "str", "stop_app('model-api')")
         session = self._scoped(m, project, domain)
-        path = app_path(session.project, session.domain, name) + "/stop"
-        return App(session.client.json("POST", path), session.client)
+        view = session.client.stop_app(session.project, session.domain, name)
+        return App(view, session.client)

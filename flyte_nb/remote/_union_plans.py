@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ..exceptions import RunNotFoundError
 from ._union_models import (
@@ -154,7 +153,7 @@ class LaunchPlanMethods:
         body = {"project": session.project, "domain": session.domain, "name": entity.name,
                 "version": workflow.version, "workflow_name": workflow.name,
                 "workflow_version": workflow.version, "spec": spec}  # fmt: skip
-        view = client.json("POST", "/launch-plans", json=body)
+        view = client.register_launch_plan(body)
         plan = self._plan_from_view(view, client)
         if entity.should_auto_activate and not plan.is_active:
             plan = self._set_active(m, plan.id, True)
@@ -173,13 +172,17 @@ class LaunchPlanMethods:
         if version is not None:
             ident = LaunchPlanId(session.project, session.domain, name, version)
             try:
-                found = [session.client.json("GET", _path(ident))]
+                found = [
+                    session.client.launch_plan(
+                        ident.project, ident.domain, ident.name, ident.version
+                    )
+                ]
             except RunNotFoundError:
                 found = []
         else:
             params = {"project": session.project, "domain": session.domain, "name": name,
                       "limit": 1}  # fmt: skip
-            found = session.client.json("GET", "/launch-plans", params=params)["items"]
+            found = session.client.list_launch_plans(**params)
         if not found:
             which = f"version {version!r} of " if version else ""
             raise RunNotFoundError(
@@ -198,7 +201,7 @@ class LaunchPlanMethods:
         required(m, "name", name, "str", "fetch_active_launchplan(name='nightly')")
         params = {"project": session.project, "domain": session.domain, "name": name,
                   "active": "true", "limit": 1}  # fmt: skip
-        items = session.client.json("GET", "/launch-plans", params=params)["items"]
+        items = session.client.list_launch_plans(**params)
         return self._plan_from_view(items[0], session.client) if items else None
 
     def activate_launchplan(
@@ -217,7 +220,9 @@ class LaunchPlanMethods:
     # -- helpers ---------------------------------------------------------------------------
     def _set_active(self, method: str, ident: LaunchPlanId, on: bool) -> RegisteredLaunchPlan:
         try:
-            view = self.client.json("POST", f"{_path(ident)}/{'activate' if on else 'deactivate'}")
+            view = self.client.set_launch_plan_active(
+                ident.project, ident.domain, ident.name, ident.version, on
+            )
         except RunNotFoundError as exc:
             raise RunNotFoundError(f"UnionRemote.{method}: {exc}") from None
         return self._plan_from_view(view, self.client)
@@ -268,11 +273,6 @@ class LaunchPlanMethods:
         wf = entity.workflow_id
         workflow = self.fetch_task(wf.project, wf.domain, wf.name, wf.version)
         return workflow, entity.merge_inputs(given, method), options
-
-
-def _path(ident: LaunchPlanId) -> str:
-    parts = (ident.project, ident.domain, ident.name, ident.version)
-    return "/launch-plans/" + "/".join(quote(p, safe="") for p in parts)
 
 
 def _workflow_arg(method: str, entity: Any) -> WorkflowTemplate:

@@ -9,7 +9,6 @@ own backend, which may not be the session ``fl.recover`` would use.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ._run import Run
 from ._union_models import UnionExecution, invalid
@@ -53,9 +52,5 @@ class RecoverMethods:
             and all(isinstance(k, str) and isinstance(v, str) for k, v in env_vars.items())
         ):
             raise invalid(m, f"env_vars must be a dict of strings, got {env_vars!r}")
-        view = self.client.json(
-            "POST",
-            f"/runs/{quote(ex.run.name, safe='')}/recover",
-            json={"name": name, "env_vars": env_vars or {}},
-        )
+        view = self.client.recover_run(ex.run.name, {"name": name, "env_vars": env_vars or {}})
         return self._wrap(view, self.client)

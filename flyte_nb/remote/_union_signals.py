@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ._union_models import arg, invalid, required
 
@@ -80,9 +79,8 @@ class SignalMethods:
                 "filters are Flyte admin filters with no meaning here; filter the returned "
                 "list, e.g. [s for s in signals if s.state == 'WAITING']",
             )
-        params = {"limit": arg(m, "limit", limit, "limit")}
-        view = session.client.json("GET", _path(execution_name), params=params)
-        return [Signal.from_view(v) for v in view["items"]]
+        items = session.client.list_signals(execution_name, arg(m, "limit", limit, "limit"))
+        return [Signal.from_view(v) for v in items]
 
     def approve(
         self, signal_id: str, execution_name: str, project: str | None = None,
@@ -139,13 +137,8 @@ class SignalMethods:
         required(m, "signal_id", signal_id, "str", f"{m}('approve-report', 'r3k0f...')")
         required(m, "execution_name", execution_name, "run", f"{m}('approve-report', 'r3k0f...')")
         session = self._scoped(m, project, domain)
-        path = f"{_path(execution_name)}/{quote(signal_id, safe='')}"
         try:
-            view = session.client.json("POST", path, json=body)
+            view = session.client.answer_signal(execution_name, signal_id, body)
         except FlyteNbException as exc:
             raise type(exc)(f"UnionRemote.{m}: {exc}") from None
         return Signal.from_view(view)
-
-
-def _path(execution_name: str) -> str:
-    return f"/runs/{quote(execution_name, safe='')}/signals"
