@@ -106,6 +106,7 @@ def submit_run(
             "env_vars": dict(env_vars),
             "sys_path": import_path(),
             "artifacts": consumed,
+            "source": getattr(task, "defined_at", None),  # tasks/_where.py
         },
     }
     return client.create_run(body)

@@ -9,6 +9,7 @@ anyway) and on the engine loop when it is async.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -85,6 +86,9 @@ def execute_run(
     inputs = encode_values(values, rec.blobs.put)
     environment = {**task.environment_variables(), **env_vars}
     state = RunState(run_name, task.name, inputs, process_identity(), environment)
+    source = getattr(task, "defined_at", None)  # where it was written (tasks/_where.py)
+    if source is not None:
+        state.spec = json.dumps({"options": {"source": source}})
     raw_data_dir = _config.home() / "raw" / run_name
     controller = RunController(
         state,

@@ -41,6 +41,7 @@ from ._docs_routes import add_doc_routes
 from ._plan_routes import add_plan_routes
 from ._run_routes import add_run_routes
 from ._signal_routes import add_signal_routes
+from ._source_routes import add_source_routes
 from ._watch import Activity
 
 if TYPE_CHECKING:
@@ -195,6 +196,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_artifact_routes(app, backend, views)  # before runs: /runs/{n}/{which} takes /artifacts
     add_plan_routes(app, backend, views)
     add_recover_routes(app, backend, views)  # fl.recover (durable runs)
+    add_source_routes(app, views)  # before runs: /runs/{n}/{which} would take /source
     add_run_routes(app, backend, views)
     add_signal_routes(app, backend, views)
     add_app_routes(app, backend)

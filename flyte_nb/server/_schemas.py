@@ -87,6 +87,27 @@ class ConsumedArtifact(Strict):
     version: str = Field(min_length=1, max_length=128)
 
 
+class SourceLocation(Strict):
+    """Where a run's task was written (``flyte_nb/tasks/_where.py``): a notebook cell, or a
+    module and line."""
+
+    kind: Literal["cell", "module"]
+    function: str = Field(max_length=512)
+    notebook: str | None = Field(default=None, max_length=4096, description="absolute path")
+    cell_id: str | None = Field(default=None, max_length=256)
+    execution_count: int | None = None
+    cell_source: str | None = Field(default=None, max_length=20_000)
+    module: str | None = Field(default=None, max_length=512)
+    file: str | None = Field(default=None, max_length=4096)
+    line: int | None = None
+
+
+class RunSource(Out):
+    source: SourceLocation | None = Field(
+        description="where the run's task was defined; null when not recorded"
+    )
+
+
 class RunOptions(Strict):
     overwrite_cache: bool = False
     max_action_concurrency: int | None = Field(default=None, ge=1)
@@ -94,6 +115,9 @@ class RunOptions(Strict):
     sys_path: list[str] = Field(default=[], description="import path entries workers add")
     artifacts: list[ConsumedArtifact] = Field(
         default=[], description="artifact versions the run's inputs were resolved from"
+    )
+    source: SourceLocation | None = Field(
+        default=None, description="where the run's task was defined (kept with the run)"
     )
 
 

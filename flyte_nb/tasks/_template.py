@@ -28,6 +28,7 @@ from ..types import check_input, check_output, digest, encode_value
 from ._resources import Resources
 from ._retry import RetryStrategy, TimeoutType, coerce_timeout
 from ._secret import Secret, normalize_secrets
+from ._where import defined_at
 
 if TYPE_CHECKING:
     from ._environment import TaskEnvironment
@@ -98,6 +99,8 @@ class TaskTemplate(Generic[P, R]):
         self.secrets: tuple[Secret, ...] = env.secrets
         self.task_hash = digest(self.name)
         self.flyte2_options: dict[str, Any] = {}  # Flyte 2 cluster settings, recorded only
+        # the notebook cell or module line it was written in (_where.py): sent with each run
+        self.defined_at = defined_at(func)
         self._cache_version: str | None = None
         self._check_defaults()
         self.output_artifacts: dict[str, Any] = artifacts.declared(self)  # Annotated[T, A]
