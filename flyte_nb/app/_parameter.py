@@ -87,11 +87,19 @@ class Parameter:
         if mount is not None and (not isinstance(mount, str) or not mount.strip()):
             raise _bad(name, f"mount must be a folder path (str), got {mount!r}")
         if kind == "string" and (download or mount is not None):
-            raise _bad(name, "a 'string' parameter has nothing to download or mount; "
-                       "download/mount are for type='file' or 'directory'")  # fmt: skip
-        for field, item in (("name", name), ("value", value), ("type", kind),
-                            ("env_var", env_var), ("download", download or mount is not None),
-                            ("mount", mount)):  # fmt: skip
+            raise _bad(
+                name,
+                "a 'string' parameter has nothing to download or mount; "
+                "download/mount are for type='file' or 'directory'",
+            )
+        for field, item in (
+            ("name", name),
+            ("value", value),
+            ("type", kind),
+            ("env_var", env_var),
+            ("download", download or mount is not None),
+            ("mount", mount),
+        ):
             object.__setattr__(self, field, item)
 
     def to_spec(self) -> dict[str, Any]:
@@ -126,21 +134,35 @@ def _infer_type(name: str, value: Any, stated: object) -> str:
         if not own:
             if isinstance(value, os.PathLike):
                 if stated is None:
-                    raise _bad(name, f"a path ({value!r}) may be a file or a folder: pass "
-                               "type='file' or type='directory'")  # fmt: skip
+                    raise _bad(
+                        name,
+                        f"a path ({value!r}) may be a file or a folder: pass "
+                        "type='file' or type='directory'",
+                    )
                 own = str(stated)
             elif value is None:
-                raise _bad(name, "needs a value: a str, a path, a FlyteFile/FlyteDirectory or "
-                           "a RunOutput(...)")  # fmt: skip
+                raise _bad(
+                    name,
+                    "needs a value: a str, a path, a FlyteFile/FlyteDirectory or a RunOutput(...)",
+                )
             else:
-                raise _bad(name, f"value must be a str, a path, a FlyteFile/FlyteDirectory or "
-                           f"a RunOutput, got {type(value).__qualname__} {value!r}")  # fmt: skip
+                raise _bad(
+                    name,
+                    f"value must be a str, a path, a FlyteFile/FlyteDirectory or "
+                    f"a RunOutput, got {type(value).__qualname__} {value!r}",
+                )
     if stated is not None and stated != own:
-        raise _bad(name, f"type={stated!r} contradicts the value, which is a {own!r} "
-                   f"({value!r}); drop type= or fix it")  # fmt: skip
+        raise _bad(
+            name,
+            f"type={stated!r} contradicts the value, which is a {own!r} "
+            f"({value!r}); drop type= or fix it",
+        )
     if own == "string" and isinstance(value, os.PathLike):
-        raise _bad(name, "a path cannot be a 'string' parameter; use type='file' or "
-                   "'directory', or pass str(path)")  # fmt: skip
+        raise _bad(
+            name,
+            "a path cannot be a 'string' parameter; use type='file' or "
+            "'directory', or pass str(path)",
+        )
     return own
 
 

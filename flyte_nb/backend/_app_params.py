@@ -63,8 +63,15 @@ def materialize(
         if p.get("run_output") is not None:
             ro = RunOutput.model_validate(p["run_output"])
             try:
-                found = resolve(engine, blobs.get, ro, project=project, domain=domain,
-                                current_version=version, trusted=False)  # fmt: skip
+                found = resolve(
+                    engine,
+                    blobs.get,
+                    ro,
+                    project=project,
+                    domain=domain,
+                    current_version=version,
+                    trusted=False,
+                )
                 source = parameter_text(p["type"], found.value, found.where)
             except (FlyteNbException, ValueError) as exc:
                 raise AppDeployError(f"parameter {name!r}: {exc}") from None
@@ -78,8 +85,17 @@ def materialize(
         if copy:
             dest = _destination(app_dir, name, p.get("mount"))
             value = str(fetch(source, dest, p["type"], blobs, name))
-        out.append({"name": name, "type": p["type"], "env_var": p.get("env_var"),
-                    "value": value, "source": source, "run": run, "task_name": task})  # fmt: skip
+        out.append(
+            {
+                "name": name,
+                "type": p["type"],
+                "env_var": p.get("env_var"),
+                "value": value,
+                "source": source,
+                "run": run,
+                "task_name": task,
+            }
+        )
     return out
 
 
@@ -97,8 +113,9 @@ def fetch(source: str, dest: Path, kind: str, blobs: BlobStore, name: str) -> Pa
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise AppDeployError(f"{where}: cannot create {dest} ({exc.strerror}); pick a "
-                             "writable mount= folder") from None  # fmt: skip
+        raise AppDeployError(
+            f"{where}: cannot create {dest} ({exc.strerror}); pick a writable mount= folder"
+        ) from None
     if source.startswith(BLOB_URI):
         return _from_blob(source, dest, kind, blobs, name)
     parts = urlsplit(source)
@@ -107,14 +124,18 @@ def fetch(source: str, dest: Path, kind: str, blobs: BlobStore, name: str) -> Pa
     path = Path(unquote(parts.path)) if parts.scheme == "file" else Path(source)
     if kind == "file":
         if not path.is_file():
-            raise AppDeployError(f"{where}: {source!r} is not a file on this machine; check "
-                                 "the path (or what the run returned)")  # fmt: skip
+            raise AppDeployError(
+                f"{where}: {source!r} is not a file on this machine; check "
+                "the path (or what the run returned)"
+            )
         target = dest / path.name
         shutil.copyfile(path, target)
         return target
     if not path.is_dir():
-        raise AppDeployError(f"{where}: {source!r} is not a folder on this machine; check "
-                             "the path (or what the run returned)")  # fmt: skip
+        raise AppDeployError(
+            f"{where}: {source!r} is not a folder on this machine; check "
+            "the path (or what the run returned)"
+        )
     shutil.copytree(path, dest, dirs_exist_ok=True)
     return dest
 
@@ -123,13 +144,15 @@ def _from_blob(source: str, dest: Path, kind: str, blobs: BlobStore, name: str) 
     where = f"parameter {name!r}"
     digest = source[len(BLOB_URI) :]
     if kind != "file":
-        raise AppDeployError(f"{where}: {source!r} is one file, but the parameter is a "
-                             "'directory'; use type='file'")  # fmt: skip
+        raise AppDeployError(
+            f"{where}: {source!r} is one file, but the parameter is a 'directory'; use type='file'"
+        )
     try:
         data = blobs.get(digest)
     except (FileNotFoundError, ValueError) as exc:
-        raise AppDeployError(f"{where}: {exc}; upload it with "
-                             "UnionRemote().upload_file(path)") from None  # fmt: skip
+        raise AppDeployError(
+            f"{where}: {exc}; upload it with UnionRemote().upload_file(path)"
+        ) from None
     target = dest / name  # a blob has no file name of its own
     target.write_bytes(data)
     return target

@@ -1,7 +1,10 @@
-"""An app process as the supervisor sees it: its port, its end, and its leftovers.
+"""An app process as the supervisor sees it: its environment, port, end and leftovers.
 
 Small async functions kept apart from the supervisor's bookkeeping (``_apps.py``):
 
+- the environment is the backend's minus every ``FLYTE_NB_*`` variable (its token, a
+  database URL with a password), plus the ones set here for the app, its own env vars and
+  its parameters';
 - the health check is a TCP connect to ``127.0.0.1:port`` (1 s timeout): any program
   that accepts connections there answers it, which is why the supervisor checks the port
   is free *before* starting the app;
@@ -15,15 +18,46 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from ..store import process_identity
 
 STOP_GRACE = 5.0
 POLL = 0.02
+
+
+def app_env(
+    home: Path,
+    name: str,
+    spec: dict[str, Any],
+    resolved: list[dict[str, Any]],
+    app_dir: Path,
+    version: str | None,
+) -> dict[str, str]:
+    """The environment app ``name`` starts with (``resolved``: its parameters' values)."""
+    from ..app._run_output import VERSION_ENV
+
+    # The backend's own settings (its token, a database URL with a password) never
+    # reach an app: every FLYTE_NB_ variable an app sees is set here.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_NB_")}
+    env.setdefault("PYTHONUNBUFFERED", "1")  # a Python app's prints reach its logs live
+    env.update(
+        FLYTE_NB_HOME=str(home),
+        FLYTE_NB_APP_NAME=name,
+        FLYTE_NB_APP_PORT=str(spec["port"]),
+        FLYTE_NB_APP_DIR=str(app_dir),
+        FLYTE_NB_APP_PARAMETERS=json.dumps({p["name"]: p["value"] for p in resolved}),
+    )
+    if version:
+        env[VERSION_ENV] = version
+    env.update(spec["env"])
+    env.update({p["env_var"]: p["value"] for p in resolved if p["env_var"]})
+    return env
 
 
 async def port_open(port: int) -> bool:

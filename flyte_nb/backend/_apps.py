@@ -23,7 +23,7 @@ call it). Design decisions:
   ``FLYTE_NB_HOME``, ``FLYTE_NB_APP_NAME``/``_PORT``/``_DIR``/``_PARAMETERS``, the app's
   env vars and its parameters' env vars; none of the backend's own ``FLYTE_NB_*``
   settings (its token, its database URL) reach an app. Output is captured line by line into
-  ``app_logs`` (batched every 0.25 s).
+  ``app_logs`` (batched every 0.25 s; ``_app_output.py``).
 - Backend stop and restart: a stopping backend stops every app and records it STOPPED
   ("the backend stopped") while keeping ``desired`` ACTIVE; a starting backend deploys
   again every app whose ``desired`` state is ACTIVE and that had not FAILED, as the same
@@ -53,8 +53,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..store import process_identity
+from ._app_output import FLUSH_EVERY, AppOutput
 from ._app_params import AppDeployError
-from ._app_process import POLL, exit_text, kill_orphan, port_open, terminate
+from ._app_process import POLL, app_env, exit_text, kill_orphan, port_open, terminate
 
 if TYPE_CHECKING:
     from ._app_records import Key
@@ -62,8 +63,6 @@ if TYPE_CHECKING:
 
 MAX_RESTARTS = 3
 STABLE_AFTER = 30.0
-FLUSH_EVERY = 0.25
-PRUNE_EVERY = 5_000
 STARTUP_ENV = "FLYTE_NB_APP_STARTUP_TIMEOUT"
 BACKEND_STOPPED = "the backend stopped; it deploys the app again when it starts"
 RUNNING = ("PENDING", "DEPLOYING", "ACTIVE")
@@ -76,7 +75,6 @@ class _Live:
     task: asyncio.Task[None] | None = None
     proc: asyncio.subprocess.Process | None = None
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=20))
-    since_prune: int = 0
 
 
 class AppSupervisor:
@@ -86,7 +84,7 @@ class AppSupervisor:
         self.root = self.home / "apps"
         self.startup_timeout = _startup_timeout(os.environ.get(STARTUP_ENV, "60"))
         self.live: dict[Key, _Live] = {}
-        self._logs: list[dict[str, Any]] = []
+        self.output = AppOutput(self._call)
         self._writer = concurrent.futures.ThreadPoolExecutor(1, "flyte-nb-apps")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flusher: asyncio.Task[None] | None = None
@@ -108,8 +106,12 @@ class AppSupervisor:
             return
         from . import _app_records as records
 
-        fields = {"state": "PENDING", "restarts": 0, "updated_at": time.time(),
-                  "reason": "deploying again after a backend restart"}  # fmt: skip
+        fields = {
+            "state": "PENDING",
+            "restarts": 0,
+            "updated_at": time.time(),
+            "reason": "deploying again after a backend restart",
+        }
         for row in records.to_restore(self.engine):
             key = (row["project"], row["domain"], row["name"])
             records.update_app(self.engine, key, fields)
@@ -178,24 +180,37 @@ class AppSupervisor:
                 and other.row["port"] == spec["port"]
             ):
                 raise BackendError(
-                    409, "conflict",
+                    409,
+                    "conflict",
                     f"port {spec['port']} is used by app {other.key[2]!r} "
                     f"({other.key[0]}/{other.key[1]}); stop it or deploy with another port",
-                )  # fmt: skip
+                )
         old = self.live.pop(key, None)
         if old is not None:
             await self._halt(old)
         existing = await self._call(records.get_app, self.engine, key)
         now = time.time()
         row = {
-            "project": project, "domain": domain, "name": spec["name"],
-            "revision": existing["revision"] + 1 if existing else 1, "state": "PENDING",
-            "reason": None, "desired": "ACTIVE", "spec": json.dumps(spec), "version": version,
-            "resolved": None, "port": spec["port"], "restarts": 0, "owner_host": None,
-            "owner_pid": None, "owner_started": None,
-            "created_at": existing["created_at"] if existing else now, "updated_at": now,
-            "deployed_at": now, "active_at": None,
-        }  # fmt: skip
+            "project": project,
+            "domain": domain,
+            "name": spec["name"],
+            "revision": existing["revision"] + 1 if existing else 1,
+            "state": "PENDING",
+            "reason": None,
+            "desired": "ACTIVE",
+            "spec": json.dumps(spec),
+            "version": version,
+            "resolved": None,
+            "port": spec["port"],
+            "restarts": 0,
+            "owner_host": None,
+            "owner_pid": None,
+            "owner_started": None,
+            "created_at": existing["created_at"] if existing else now,
+            "updated_at": now,
+            "deployed_at": now,
+            "active_at": None,
+        }
         await self._call(records.put_app, self.engine, row)
         await self._call(records.prune_logs, self.engine, key, row["revision"])
         live = _Live(key, row)
@@ -222,8 +237,15 @@ class AppSupervisor:
                 raise _unknown(key)
             live = self.live.pop(key, None) or _Live(key, row)
             await self._halt(live)
-            await self._write(live, {"state": "STOPPED", "desired": "STOPPED", "owner_pid": None,
-                                     "reason": "stopped by the user"})  # fmt: skip
+            await self._write(
+                live,
+                {
+                    "state": "STOPPED",
+                    "desired": "STOPPED",
+                    "owner_pid": None,
+                    "reason": "stopped by the user",
+                },
+            )
         return records.app_view(live.row)
 
     def get(self, key: Key) -> dict[str, Any] | None:
@@ -251,7 +273,8 @@ class AppSupervisor:
             app_dir = self._app_dir(live)
             resolved = await asyncio.to_thread(self._materialize, live, spec, app_dir)
             await self._write(live, {"resolved": json.dumps(resolved)})
-            await self._serve(live, spec, self._env(live, spec, resolved, app_dir), app_dir)
+            env = app_env(self.home, live.key[2], spec, resolved, app_dir, live.row["version"])
+            await self._serve(live, spec, env, app_dir)
         except AppDeployError as exc:
             await self._write(live, {"state": "FAILED", "reason": str(exc), "owner_pid": None})
         except asyncio.CancelledError:
@@ -278,31 +301,14 @@ class AppSupervisor:
         from ._app_params import materialize
 
         return materialize(
-            self.engine, self._backend.recorder.blobs, spec, project=live.key[0],
-            domain=live.key[1], version=live.row["version"], app_dir=app_dir,
-        )  # fmt: skip
-
-    def _env(
-        self, live: _Live, spec: dict[str, Any], resolved: list[dict[str, Any]], app_dir: Path
-    ) -> dict[str, str]:
-        from ..app._run_output import VERSION_ENV
-
-        # The backend's own settings (its token, a database URL with a password) never
-        # reach an app: every FLYTE_NB_ variable an app sees is set here.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_NB_")}
-        env.setdefault("PYTHONUNBUFFERED", "1")  # a Python app's prints reach its logs live
-        env.update(
-            FLYTE_NB_HOME=str(self.home),
-            FLYTE_NB_APP_NAME=live.key[2],
-            FLYTE_NB_APP_PORT=str(spec["port"]),
-            FLYTE_NB_APP_DIR=str(app_dir),
-            FLYTE_NB_APP_PARAMETERS=json.dumps({p["name"]: p["value"] for p in resolved}),
+            self.engine,
+            self._backend.recorder.blobs,
+            spec,
+            project=live.key[0],
+            domain=live.key[1],
+            version=live.row["version"],
+            app_dir=app_dir,
         )
-        if live.row["version"]:
-            env[VERSION_ENV] = live.row["version"]
-        env.update(spec["env"])
-        env.update({p["env_var"]: p["value"] for p in resolved if p["env_var"]})
-        return env
 
     async def _serve(
         self, live: _Live, spec: dict[str, Any], env: dict[str, str], app_dir: Path
@@ -310,8 +316,10 @@ class AppSupervisor:
         port, argv = spec["port"], spec["argv"]
         cwd = spec.get("cwd") or str(app_dir)
         if not await asyncio.to_thread(os.path.isdir, cwd):
-            raise AppDeployError(f"the app's working folder {cwd} does not exist any more; "
-                                 "deploy it again from where its files are")  # fmt: skip
+            raise AppDeployError(
+                f"the app's working folder {cwd} does not exist any more; "
+                "deploy it again from where its files are"
+            )
         streak = 0  # exits in a row, for the restart policy
         while True:
             if await port_open(port):
@@ -321,12 +329,15 @@ class AppSupervisor:
                 )
             started = time.monotonic()
             proc = await self._start_process(live, argv, cwd, env)
-            pumps = [self._spawn(self._pump(live, s, n))
-                     for s, n in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]  # fmt: skip
+            pumps = [
+                self._spawn(self.output.pump(live.key, live.row["revision"], s, n, live.tail))
+                for s, n in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))
+            ]
             ready = await self._wait_ready(live, proc, port)
             if ready:
-                await self._write(live, {"state": "ACTIVE", "reason": None,
-                                         "active_at": time.time()})  # fmt: skip
+                await self._write(
+                    live, {"state": "ACTIVE", "reason": None, "active_at": time.time()}
+                )
             code = await proc.wait()
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)  # what it started must not keep the port
@@ -344,8 +355,15 @@ class AppSupervisor:
                 )
             streak += 1
             reason = f"the app process exited ({how}){last}; restart {streak} of {MAX_RESTARTS}"
-            await self._write(live, {"state": "DEPLOYING", "restarts": live.row["restarts"] + 1,
-                                     "owner_pid": None, "reason": reason})  # fmt: skip
+            await self._write(
+                live,
+                {
+                    "state": "DEPLOYING",
+                    "restarts": live.row["restarts"] + 1,
+                    "owner_pid": None,
+                    "reason": reason,
+                },
+            )
             await asyncio.sleep(0.5 * 2 ** (streak - 1))
 
     async def _start_process(
@@ -353,10 +371,14 @@ class AppSupervisor:
     ) -> asyncio.subprocess.Process:
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                *argv,
+                cwd=cwd,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         except OSError as exc:
             raise AppDeployError(
                 f"cannot start {argv[0]!r}: {exc.strerror or exc}; check command= (the "
@@ -413,34 +435,15 @@ class AppSupervisor:
         project, domain, name = live.key
         self._backend.events.publish(
             f"app:{project}/{domain}/{name}",
-            {"kind": "app", "project": project, "domain": domain, "name": name,
-             "state": live.row["state"], "revision": live.row["revision"]},
-        )  # fmt: skip
-
-    async def _pump(self, live: _Live, stream: asyncio.StreamReader | None, name: str) -> None:
-        if stream is None:
-            return
-        project, domain, app = live.key
-        revision = live.row["revision"]
-        rest = b""
-        while True:
-            chunk = await stream.read(65536)
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop() if chunk else b""
-            if len(rest) >= 65536:  # a line without an end: keep it in pieces, not in memory
-                lines.append(rest)
-                rest = b""
-            for line in lines:
-                if not chunk and not line:
-                    continue
-                text = line.decode("utf-8", errors="replace") + "\n"
-                live.tail.append(text.rstrip())
-                self._logs.append({"project": project, "domain": domain, "name": app,
-                                   "revision": revision, "stream": name, "ts": time.time(),
-                                   "text": text})  # fmt: skip
-                live.since_prune += 1
-            if not chunk:
-                return
+            {
+                "kind": "app",
+                "project": project,
+                "domain": domain,
+                "name": name,
+                "state": live.row["state"],
+                "revision": live.row["revision"],
+            },
+        )
 
     async def _flush_loop(self) -> None:
         while True:
@@ -448,15 +451,8 @@ class AppSupervisor:
             await self._flush()
 
     async def _flush(self) -> None:
-        from . import _app_records as records
-
-        rows, self._logs = self._logs, []
-        if rows:
-            await self._call(records.insert_logs, self.engine, rows)
-        for live in list(self.live.values()):
-            if live.since_prune >= PRUNE_EVERY:
-                live.since_prune = 0
-                await self._call(records.prune_logs, self.engine, live.key, live.row["revision"])
+        revisions = {key: live.row["revision"] for key, live in self.live.items()}
+        await self.output.flush(self.engine, revisions)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -477,8 +473,12 @@ def _unknown(key: Key) -> Exception:
     from ._service import BackendError
 
     project, domain, name = key
-    return BackendError(404, "not_found", f"no app named {name!r} in {project}/{domain}; "
-                        "list apps with GET /api/v1/apps or `flyte-nb apps list`")  # fmt: skip
+    return BackendError(
+        404,
+        "not_found",
+        f"no app named {name!r} in {project}/{domain}; "
+        "list apps with GET /api/v1/apps or `flyte-nb apps list`",
+    )
 
 
 def _pinned(spec: dict[str, Any], resolved: list[dict[str, Any]]) -> dict[str, Any]:

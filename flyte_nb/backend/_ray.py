@@ -167,9 +167,15 @@ class RayPool(WorkerPool):
         resources: dict[str, Any] | None = None,
     ) -> WorkerPool:
         return RayReplicaPool(
-            size, self.blob_url, on_message, on_exit, on_ready, idle_ttl,
-            link=self.link, shape=ray_options(resources),
-        )  # fmt: skip
+            size,
+            self.blob_url,
+            on_message,
+            on_exit,
+            on_ready,
+            idle_ttl,
+            link=self.link,
+            shape=ray_options(resources),
+        )
 
     # -- choosing workers ------------------------------------------------------------------
     def _shape_of(self, rec: Any) -> Shape:

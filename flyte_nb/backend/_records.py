@@ -104,9 +104,15 @@ class RunRecord:
 def action_state_from_row(row: dict[str, Any]) -> ActionState:
     """Rebuild a live state from its record (a restarted backend resuming a run)."""
     state = ActionState(
-        row["run_name"], row["name"], row["parent"], row["seq"], row["task_name"],
-        row["short_name"], row["group_name"], row["inputs"],
-    )  # fmt: skip
+        row["run_name"],
+        row["name"],
+        row["parent"],
+        row["seq"],
+        row["task_name"],
+        row["short_name"],
+        row["group_name"],
+        row["inputs"],
+    )
     state.phase = row["phase"]
     state.created_at = row["created_at"]
     state.started_at = row["started_at"]

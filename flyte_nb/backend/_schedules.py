@@ -111,20 +111,32 @@ class ScheduleRunner:
         return run_name if started else None
 
     def _launch(
-        self, plan: dict[str, Any], spec: dict[str, Any], run_name: str,
-        slot: datetime.datetime, kickoff: str | None,
-    ) -> bool:  # fmt: skip
+        self,
+        plan: dict[str, Any],
+        spec: dict[str, Any],
+        run_name: str,
+        slot: datetime.datetime,
+        kickoff: str | None,
+    ) -> bool:
         """Create the slot's run; False when it exists already (fired before a restart)."""
         from ..store import _queries
         from ._service import BackendError
 
         backend = self.backend
-        task = _queries.get_task(backend.engine, plan["project"], plan["domain"],
-                                 plan["workflow_name"], plan["workflow_version"])  # fmt: skip
+        task = _queries.get_task(
+            backend.engine,
+            plan["project"],
+            plan["domain"],
+            plan["workflow_name"],
+            plan["workflow_version"],
+        )
         if task is None:
-            print(f"flyte_nb backend: launch plan {plan['name']!r} names workflow "
-                  f"{plan['workflow_name']!r} {plan['workflow_version']!r}, which is not "
-                  "registered; not fired", file=sys.stderr)  # fmt: skip
+            print(
+                f"flyte_nb backend: launch plan {plan['name']!r} names workflow "
+                f"{plan['workflow_name']!r} {plan['workflow_version']!r}, which is not "
+                "registered; not fired",
+                file=sys.stderr,
+            )
             return False
         inputs = {**spec.get("default_inputs", {}), **spec.get("fixed_inputs", {})}
         if kickoff:
@@ -134,15 +146,22 @@ class ScheduleRunner:
             "max_action_concurrency": spec.get("max_parallelism"),
             "env_vars": {},
             "sys_path": json.loads(task["spec"]).get("sys_path") or [],
-            "launch_plan": {"name": plan["name"], "version": plan["version"],
-                            "scheduled_at": slot.timestamp()},
-        }  # fmt: skip
+            "launch_plan": {
+                "name": plan["name"],
+                "version": plan["version"],
+                "scheduled_at": slot.timestamp(),
+            },
+        }
         try:
             backend.create_run(
-                name=run_name, project=plan["project"], domain=plan["domain"],
-                spec=json.loads(task["spec"]), inputs=json.dumps(inputs, sort_keys=True),
-                cache=None, options=options,
-            )  # fmt: skip
+                name=run_name,
+                project=plan["project"],
+                domain=plan["domain"],
+                spec=json.loads(task["spec"]),
+                inputs=json.dumps(inputs, sort_keys=True),
+                cache=None,
+                options=options,
+            )
         except BackendError as exc:
             if exc.status == 409:
                 return False

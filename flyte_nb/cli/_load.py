@@ -31,7 +31,8 @@ def load_object(command: str, file: str, name: str, kind: type, what: str) -> An
     value = getattr(module, name, None)
     if not isinstance(value, kind):
         found = sorted(n for n, v in vars(module).items() if isinstance(v, kind))
-        print(f"flyte-nb {command}: {name!r} is not {what} in {path}; there: {found}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"flyte-nb {command}: {name!r} is not {what} in {path}; there: {found}", file=sys.stderr
+        )
         return None
     return value

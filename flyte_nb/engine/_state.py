@@ -120,10 +120,27 @@ class ActionState:
 
     # The order of ``row()``; tests/test_store_schema.py checks it is the table's.
     COLUMNS = (
-        "run_name", "name", "parent", "seq", "task_name", "short_name", "group_name", "phase",
-        "created_at", "started_at", "ended_at", "attempts", "cache_hit", "cache_key",
-        "inputs", "outputs", "error", "transitions", "attempt_log", "spec",
-    )  # fmt: skip
+        "run_name",
+        "name",
+        "parent",
+        "seq",
+        "task_name",
+        "short_name",
+        "group_name",
+        "phase",
+        "created_at",
+        "started_at",
+        "ended_at",
+        "attempts",
+        "cache_hit",
+        "cache_key",
+        "inputs",
+        "outputs",
+        "error",
+        "transitions",
+        "attempt_log",
+        "spec",
+    )
 
     def row(self) -> tuple[Any, ...]:
         return (

@@ -297,9 +297,10 @@ def encode_frame(value: Any, access: BlobAccess) -> dict[str, Any]:
             return {**_store_frame(value._dataframe, access), **head}
         if value._blob is not None and value._access is not None:
             stored = value._stored or {
-                "$sd": value._blob, "format": "parquet",
+                "$sd": value._blob,
+                "format": "parquet",
                 "columns": value.column_names_unselected(),
-            }  # fmt: skip
+            }
             if value._access.key is None or value._access.key != access.key:
                 stored = {**stored, "$sd": access.put(value._access.get(value._blob))}
             return {**stored, **head}

@@ -59,9 +59,14 @@ def list_signals(engine: Engine, run_name: str, limit: int = 100) -> list[dict[s
 
 
 def answer_signal(
-    engine: Engine, run_name: str, name: str, state: str, value: str | None, at: float,
+    engine: Engine,
+    run_name: str,
+    name: str,
+    state: str,
+    value: str | None,
+    at: float,
     by: str | None,
-) -> bool:  # fmt: skip
+) -> bool:
     """Answer a WAITING signal; False when it was not WAITING (already answered)."""
     s = signals.c
     with writing(engine) as conn:

@@ -289,8 +289,12 @@ def check_output(task: str, annotation: Any, value: Any) -> Any:
     __tracebackhide__ = True
     convert = converter_for(annotation)
     if convert is not None:
-        return _fit(convert, value, f"Task '{task}' returned a value that does not fit its "
-                    f"return annotation {type_name(annotation)}")  # fmt: skip
+        return _fit(
+            convert,
+            value,
+            f"Task '{task}' returned a value that does not fit its "
+            f"return annotation {type_name(annotation)}",
+        )
     problem = checker_for(annotation)(value)
     if problem is not None:
         raise FlyteTypeException(
@@ -304,9 +308,24 @@ def check_output(task: str, annotation: Any, value: Any) -> Any:
 
 # -- what can only travel pickled --------------------------------------------------------------
 _TYPED_LEAVES = (
-    int, float, str, bool, bytes, _NoneType, datetime.datetime, datetime.date, datetime.time,
-    datetime.timedelta, decimal.Decimal, list, dict, set, frozenset, tuple, FlyteError,
-)  # fmt: skip
+    int,
+    float,
+    str,
+    bool,
+    bytes,
+    _NoneType,
+    datetime.datetime,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    decimal.Decimal,
+    list,
+    dict,
+    set,
+    frozenset,
+    tuple,
+    FlyteError,
+)
 _TYPED_ORIGINS = (list, dict, set, frozenset, tuple, typing.Union, typing.Literal)
 
 

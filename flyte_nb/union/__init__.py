@@ -12,9 +12,9 @@ and on the backend, and every node shows in the run's action tree.
 ``_dynamic``/``_eager`` dynamic and eager workflows, ``_node`` ``create_node``,
 ``_overrides`` ``with_overrides``, ``_metadata`` ``TaskMetadata``/``HashMethod``/legacy cache
 arguments, ``_context`` flytekit's ``current_context()`` names, ``_echo`` ``Echo``,
-``_gates`` gate nodes (approve, wait_for_input, sleep), ``_launch_plan`` launch plans and
-``_schedule`` schedules. ``Artifact`` is ``flyte_nb.artifacts``' (re-exported here, as
-``union.Artifact`` is in the Union SDK).
+``_gates`` gate nodes (approve, wait_for_input, sleep), ``_launch_plan`` launch plans
+(``_launch_plan_checks`` their argument checks) and ``_schedule`` schedules. ``Artifact``
+is ``flyte_nb.artifacts``' (re-exported here, as ``union.Artifact`` is in the Union SDK).
 """
 
 from __future__ import annotations

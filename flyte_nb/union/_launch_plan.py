@@ -15,10 +15,11 @@ Decisions:
   Workflows compare by name, not identity: re-running a notebook cell redefines the
   workflow, and the launch plan then follows the newest definition instead of refusing.
 * Schedules (``_schedule.py``) are validated and stored with a registered launch plan;
-  nothing fires them yet.
+  the backend fires the active version's schedule (``backend/_schedules.py``).
 * Settings that only a Union cloud gives meaning to (notifications, security contexts,
   auth roles, triggers, raw output locations) are accepted when empty and refused
   otherwise: silently ignoring them would be worse than saying they do not apply here.
+  The argument checks live in ``_launch_plan_checks.py``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..exceptions import FlyteValidationException
+from ._launch_plan_checks import check_inputs, check_schedule, check_settings, str_map
 from ._launch_plan_seed import LaunchPlanSeedMethods, defaults_from_parameters
-from ._schedule import CronSchedule, FixedRate, Schedule
+from ._schedule import Schedule
 from ._workflow import WorkflowTemplate
 
 __all__ = ["LaunchPlan", "LaunchPlanConflictError", "LaunchPlanParameter"]
@@ -49,28 +51,12 @@ class LaunchPlanParameter:
     required: bool
 
 
-def _str_map(what: str, value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
-    ):
-        raise FlyteValidationException(
-            f"LaunchPlan: {what} must be a dict of str to str, got {value!r}"
-        )
-    return dict(value)
-
-
 def _same(a: Any, b: Any) -> bool:
     """Equality that survives values whose ``==`` is odd (arrays, frames)."""
     try:
         return bool(a == b)
     except Exception:
         return a is b
-
-
-_CLOUD_ONLY = ("notifications", "raw_output_data_config", "security_context", "auth_role",
-               "trigger")  # fmt: skip
 
 
 class LaunchPlan(LaunchPlanSeedMethods):
@@ -104,47 +90,25 @@ class LaunchPlan(LaunchPlanSeedMethods):
     ) -> None:
         """``parameters`` (the seed's) and ``default_inputs`` both give default inputs
         (``_launch_plan_seed.py``); cloud-only settings must stay empty."""
-        if not isinstance(name, str) or not name.strip():
-            raise FlyteValidationException(
-                f"LaunchPlan: name must be a non-empty str, got {name!r}"
-            )
-        if not isinstance(workflow, WorkflowTemplate):
-            raise FlyteValidationException(
-                f"LaunchPlan: workflow must be a @workflow, got {workflow!r}"
-            )
-        cloud_only = dict(
-            zip(
-                _CLOUD_ONLY,
-                (notifications, raw_output_data_config, security_context, auth_role, trigger),
-                strict=True,
-            )
+        check_settings(
+            name,
+            workflow,
+            cloud_only={
+                "notifications": notifications,
+                "raw_output_data_config": raw_output_data_config,
+                "security_context": security_context,
+                "auth_role": auth_role,
+                "trigger": trigger,
+            },
+            schedule=schedule,
+            max_parallelism=max_parallelism,
+            flags={"overwrite_cache": overwrite_cache, "auto_activate": auto_activate},
         )
         default_inputs = defaults_from_parameters("LaunchPlan", parameters, default_inputs)
-        for param, value in cloud_only.items():
-            if value:
-                raise FlyteValidationException(
-                    f"LaunchPlan: {param} is a Union cloud setting with no meaning on flyte_nb; "
-                    "leave it out"
-                )
-        if schedule is not None and not isinstance(schedule, CronSchedule | FixedRate):
-            raise FlyteValidationException(
-                "LaunchPlan: schedule must be a CronSchedule, a FixedRate or None, got "
-                f"{schedule!r}"
-            )
-        if max_parallelism is not None and (
-            type(max_parallelism) is not int or max_parallelism < 1
-        ):
-            raise FlyteValidationException(
-                f"LaunchPlan: max_parallelism must be a whole number >= 1 or None, got "
-                f"{max_parallelism!r}"
-            )
-        for flag, value in (("overwrite_cache", overwrite_cache), ("auto_activate", auto_activate)):
-            if value is not None and not isinstance(value, bool):
-                raise FlyteValidationException(f"LaunchPlan: {flag} must be True or False")
         self._name = name
         self._workflow = workflow
-        self._defaults = self._check_inputs("default_inputs", default_inputs)
-        self._fixed = self._check_inputs("fixed_inputs", fixed_inputs)
+        self._defaults = check_inputs(name, workflow, "default_inputs", default_inputs)
+        self._fixed = check_inputs(name, workflow, "fixed_inputs", fixed_inputs)
         both = sorted(set(self._defaults) & set(self._fixed))
         if both:
             raise FlyteValidationException(
@@ -152,52 +116,13 @@ class LaunchPlan(LaunchPlanSeedMethods):
                 "an input is either overridable (default) or not (fixed)"
             )
         self._schedule = schedule
-        self._labels = _str_map("labels", labels)
-        self._annotations = _str_map("annotations", annotations)
+        self._labels = str_map("labels", labels)
+        self._annotations = str_map("annotations", annotations)
         self._max_parallelism = max_parallelism
         self._overwrite_cache = overwrite_cache
         self._auto_activate = auto_activate
         if schedule is not None:
-            self._check_schedule(schedule)
-
-    def _check_inputs(self, what: str, values: Mapping[str, Any] | None) -> dict[str, Any]:
-        if values is None:
-            return {}
-        if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
-            raise FlyteValidationException(
-                f"LaunchPlan {self._name!r}: {what} must be a dict of input name to value, "
-                f"got {values!r}"
-            )
-        unknown = sorted(set(values) - set(self._workflow.input_types))
-        if unknown:
-            raise FlyteValidationException(
-                f"LaunchPlan {self._name!r}: {what} {unknown} are not inputs of workflow "
-                f"'{self._workflow.name}', whose inputs are {list(self._workflow.input_types)}"
-            )
-        return dict(values)
-
-    def _check_schedule(self, schedule: Schedule) -> None:
-        kickoff = schedule.kickoff_time_input_arg
-        types = self._workflow.input_types
-        if kickoff is not None:
-            if kickoff not in types:
-                raise FlyteValidationException(
-                    f"LaunchPlan {self._name!r}: kickoff_time_input_arg {kickoff!r} is not an "
-                    f"input of workflow '{self._workflow.name}' ({list(types)})"
-                )
-            if kickoff in self._fixed:
-                raise FlyteValidationException(
-                    f"LaunchPlan {self._name!r}: the kickoff time input {kickoff!r} cannot be a "
-                    "fixed input; the schedule sets it"
-                )
-        missing = [
-            k for k, p in self.parameters.items() if p.required and k != kickoff
-        ]  # a scheduled run has no caller to supply these
-        if missing:
-            raise FlyteValidationException(
-                f"LaunchPlan {self._name!r} is scheduled, so every input needs a value: give "
-                f"{missing} default or fixed values"
-            )
+            check_schedule(name, workflow, schedule, self._fixed, self.parameters)
 
     # -- constructors ----------------------------------------------------------------------
     @classmethod
@@ -224,12 +149,19 @@ class LaunchPlan(LaunchPlanSeedMethods):
         Without ``name``: the workflow's default launch plan, which takes no other settings.
         """
         settings: dict[str, Any] = {
-            "default_inputs": default_inputs, "fixed_inputs": fixed_inputs,
-            "schedule": schedule, "labels": labels, "annotations": annotations,
-            "max_parallelism": max_parallelism, "overwrite_cache": overwrite_cache,
-            "notifications": notifications, "raw_output_data_config": raw_output_data_config,
-            "security_context": security_context, "auth_role": auth_role, "trigger": trigger,
-        }  # fmt: skip
+            "default_inputs": default_inputs,
+            "fixed_inputs": fixed_inputs,
+            "schedule": schedule,
+            "labels": labels,
+            "annotations": annotations,
+            "max_parallelism": max_parallelism,
+            "overwrite_cache": overwrite_cache,
+            "notifications": notifications,
+            "raw_output_data_config": raw_output_data_config,
+            "security_context": security_context,
+            "auth_role": auth_role,
+            "trigger": trigger,
+        }
         if name is None:
             given = sorted(k for k, v in settings.items() if v is not None)
             if given or auto_activate:
@@ -279,13 +211,22 @@ class LaunchPlan(LaunchPlanSeedMethods):
         """A new launch plan called ``name``; an existing name is an error (see
         ``get_or_create`` for the idempotent form a re-run cell wants)."""
         lp = cls(
-            name, workflow, default_inputs=default_inputs, fixed_inputs=fixed_inputs,
-            schedule=schedule, notifications=notifications, labels=labels,
-            annotations=annotations, raw_output_data_config=raw_output_data_config,
-            max_parallelism=max_parallelism, security_context=security_context,
-            auth_role=auth_role, trigger=trigger, overwrite_cache=overwrite_cache,
+            name,
+            workflow,
+            default_inputs=default_inputs,
+            fixed_inputs=fixed_inputs,
+            schedule=schedule,
+            notifications=notifications,
+            labels=labels,
+            annotations=annotations,
+            raw_output_data_config=raw_output_data_config,
+            max_parallelism=max_parallelism,
+            security_context=security_context,
+            auth_role=auth_role,
+            trigger=trigger,
+            overwrite_cache=overwrite_cache,
             auto_activate=auto_activate,
-        )  # fmt: skip
+        )
         if name in cls.CACHE:
             raise LaunchPlanConflictError(
                 f"LaunchPlan.create: a launch plan named {name!r} exists already; pick "
@@ -334,22 +275,34 @@ class LaunchPlan(LaunchPlanSeedMethods):
             return mine if value is None else value
 
         return LaunchPlan(
-            name, self._workflow,
+            name,
+            self._workflow,
             default_inputs=pick(default_inputs, self._defaults),
             fixed_inputs=pick(fixed_inputs, self._fixed),
-            schedule=pick(schedule, self._schedule), labels=pick(labels, self._labels),
+            schedule=pick(schedule, self._schedule),
+            labels=pick(labels, self._labels),
             annotations=pick(annotations, self._annotations),
             max_parallelism=pick(max_parallelism, self._max_parallelism),
             overwrite_cache=pick(overwrite_cache, self._overwrite_cache),
-            auto_activate=auto_activate, notifications=notifications,
-            raw_output_data_config=raw_output_data_config, security_context=security_context,
+            auto_activate=auto_activate,
+            notifications=notifications,
+            raw_output_data_config=raw_output_data_config,
+            security_context=security_context,
             trigger=trigger,
-        )  # fmt: skip
+        )
 
     def _key(self) -> tuple[Any, ...]:
-        return (self._workflow.name, self._defaults, self._fixed, self._schedule, self._labels,
-                self._annotations, self._max_parallelism, self._overwrite_cache,
-                self._auto_activate)  # fmt: skip
+        return (
+            self._workflow.name,
+            self._defaults,
+            self._fixed,
+            self._schedule,
+            self._labels,
+            self._annotations,
+            self._max_parallelism,
+            self._overwrite_cache,
+            self._auto_activate,
+        )
 
     def _same_as(self, other: LaunchPlan) -> bool:
         return all(_same(a, b) for a, b in zip(self._key(), other._key(), strict=True))

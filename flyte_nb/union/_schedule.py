@@ -64,8 +64,11 @@ class CronSchedule:
         return result
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "cron", "schedule": self.schedule,
-                "kickoff_time_input_arg": self.kickoff_time_input_arg}  # fmt: skip
+        return {
+            "kind": "cron",
+            "schedule": self.schedule,
+            "kickoff_time_input_arg": self.kickoff_time_input_arg,
+        }
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CronSchedule) and self.to_dict() == other.to_dict()
@@ -74,8 +77,10 @@ class CronSchedule:
         return hash((self.schedule, self.kickoff_time_input_arg))
 
     def __repr__(self) -> str:
-        return (f"CronSchedule(schedule={self.schedule!r}, "
-                f"kickoff_time_input_arg={self.kickoff_time_input_arg!r})")  # fmt: skip
+        return (
+            f"CronSchedule(schedule={self.schedule!r}, "
+            f"kickoff_time_input_arg={self.kickoff_time_input_arg!r})"
+        )
 
 
 class FixedRate:
@@ -99,8 +104,11 @@ class FixedRate:
         return dt + self.duration
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "fixed_rate", "seconds": self.duration.total_seconds(),
-                "kickoff_time_input_arg": self.kickoff_time_input_arg}  # fmt: skip
+        return {
+            "kind": "fixed_rate",
+            "seconds": self.duration.total_seconds(),
+            "kickoff_time_input_arg": self.kickoff_time_input_arg,
+        }
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FixedRate) and self.to_dict() == other.to_dict()
@@ -109,8 +117,10 @@ class FixedRate:
         return hash((self.duration, self.kickoff_time_input_arg))
 
     def __repr__(self) -> str:
-        return (f"FixedRate(duration={self.duration!r}, "
-                f"kickoff_time_input_arg={self.kickoff_time_input_arg!r})")  # fmt: skip
+        return (
+            f"FixedRate(duration={self.duration!r}, "
+            f"kickoff_time_input_arg={self.kickoff_time_input_arg!r})"
+        )
 
 
 Schedule = CronSchedule | FixedRate

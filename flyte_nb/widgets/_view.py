@@ -120,10 +120,15 @@ class RunView(widgets.VBox):  # type: ignore[misc]
         cpu = time.thread_time() - cpu
         if live and not first.state.done:
             self._follower = Follower(
-                run, self._update, self._tick, self._failed,
-                min_interval=min_interval, cpu_share=cpu_share, stream_share=stream_share,
+                run,
+                self._update,
+                self._tick,
+                self._failed,
+                min_interval=min_interval,
+                cpu_share=cpu_share,
+                stream_share=stream_share,
                 first_cost=cpu,
-            )  # fmt: skip
+            )
             self._follower.start()
 
     # -- reading (off the lock) -----------------------------------------------------------
