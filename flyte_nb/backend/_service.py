@@ -267,7 +267,8 @@ class Backend:
 
     def _spec_json(self, spec: dict[str, Any], cache: list[str] | None) -> str:
         """The action's ``spec`` column; a task's spec is encoded once, not per action."""
-        key = (spec["task"], spec["ref"].get("digest"), spec["ref"].get("qualname"))
+        ref = spec["ref"]
+        key = (spec["task"], ref.get("digest"), ref.get("qualname"), spec.get("node"))
         text = self._spec_texts.get(key)
         if text is None or len(self._spec_texts) > 10_000:
             text = json.dumps(spec)

@@ -36,6 +36,7 @@ from ..artifacts import _hooks as artifacts
 from ..engine._context import (
     ActionFrame,
     current_group,
+    current_node,
     custom_context_from_env,
     effective_custom_context,
     encode_custom_context,
@@ -125,6 +126,9 @@ class WorkerController:
         inherited = encode_custom_context(effective_custom_context())  # Flyte 2 custom_context
         if inherited:
             spec = {**spec, "env": {**spec.get("env", {}), **inherited}}
+        node = current_node()
+        if node is not None:  # a workflow node's call: the run's graph places it there
+            spec = {**spec, "node": node}
         return self.worker.request(
             {
                 "op": "submit",

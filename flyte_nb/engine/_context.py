@@ -38,6 +38,9 @@ _custom: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
 # environment, because it already travels with every action spec, needs no new field in
 # the backend's protocol, and a child's spec env is applied per action.
 CUSTOM_CONTEXT_ENV = "_FLYTE_NB_CUSTOM_CONTEXT"
+# The workflow node (``n0``...) whose calls are being made here: recorded in each call's
+# action spec (``"node"``), so the run's graph can place the action on its compiled node.
+_node: contextvars.ContextVar[str | None] = contextvars.ContextVar("flyte_nb_node", default=None)
 
 
 class ActionFrame:
@@ -90,19 +93,23 @@ def current_frame() -> ActionFrame | None:
     return _frame.get()
 
 
-_Tokens = tuple[contextvars.Token[Any], contextvars.Token[Any], contextvars.Token[Any]]
+_Tokens = tuple[
+    contextvars.Token[Any], contextvars.Token[Any], contextvars.Token[Any], contextvars.Token[Any]
+]
 
 
 def enter(frame: ActionFrame) -> _Tokens:
     """Make ``frame`` current; a child's body starts outside its parent's groups and
-    ``custom_context`` blocks (it sees what it inherited, in ``frame.custom_context``)."""
-    return _frame.set(frame), _group.set(None), _custom.set(None)
+    ``custom_context`` blocks (it sees what it inherited, in ``frame.custom_context``)
+    and outside its parent's workflow node."""
+    return _frame.set(frame), _group.set(None), _custom.set(None), _node.set(None)
 
 
 def leave(tokens: _Tokens) -> None:
     _frame.reset(tokens[0])
     _group.reset(tokens[1])
     _custom.reset(tokens[2])
+    _node.reset(tokens[3])
 
 
 def effective_custom_context() -> dict[str, str]:
@@ -176,6 +183,20 @@ def ctx() -> TaskContext | None:
 
 def current_group() -> str | None:
     return _group.get()
+
+
+def current_node() -> str | None:
+    """The workflow node whose calls are made here (``union/_execute.py`` sets it)."""
+    return _node.get()
+
+
+def node_scope(node_id: str) -> contextvars.Token[str | None]:
+    """Calls made from now on (in this context) belong to workflow node ``node_id``."""
+    return _node.set(node_id)
+
+
+def reset_node(token: contextvars.Token[str | None]) -> None:
+    _node.reset(token)
 
 
 def current_context() -> TaskContext:

@@ -34,13 +34,20 @@ from ..secrets._inject import task_scope as secrets_scope
 from ..types import check_input, check_output, encode_values
 from ..types._values import decode_values
 from . import _state as ph
-from ._context import ActionFrame, current_group, effective_custom_context, enter, leave
+from ._context import (
+    ActionFrame,
+    current_group,
+    current_node,
+    effective_custom_context,
+    enter,
+    leave,
+)
 from ._deadline import sync_deadline
 from ._depth import chain_to, max_depth, nesting_error
 from ._docs import ActionDocs, close_docs, start_docs
 from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
-from ._submit import cache_identity, child_name, local_spec
+from ._submit import cache_identity, child_name, local_spec, node_spec
 from ._traceback import user_traceback_text
 
 if TYPE_CHECKING:
@@ -128,6 +135,9 @@ class RunController:
             inputs,
         )
         state.spec = local_spec(task)  # resources, secrets (by name), actor: recorded
+        node = current_node()
+        if node is not None:  # a workflow node's call: the run's graph places it there
+            state.spec = node_spec(state.spec, node)
         state.custom_context = self.custom_context if parent is None else effective_custom_context()
         self.run.action_count += 1
         cache_id = cache_identity(task, values, inputs, put)

@@ -97,6 +97,9 @@ def task_spec(task: TaskTemplate, ref: dict[str, Any]) -> dict[str, Any]:
     gate = getattr(task, "gate_spec", None)
     if gate is not None:  # a workflow gate node: the backend finishes it (backend/_gates.py)
         spec["gate"] = gate
+    graph = getattr(task, "graph_spec", None)
+    if graph is not None:  # a workflow: its compiled graph, for the panel's graph view
+        spec["graph"] = graph
     return spec
 
 
@@ -124,6 +127,9 @@ _local_specs: dict[tuple[Any, ...], str | None] = {}
 def local_spec(task: TaskTemplate) -> str | None:
     """The ``spec`` column of an action run in the kernel: its execution settings in the
     backend's shape (``{"spec": {...}}``), or None when it asks for nothing; built once."""
+    graph = getattr(task, "graph_spec", None)
+    if graph is not None:  # a workflow (few actions): its compiled graph, never cached here
+        return json.dumps({"spec": {**execution_settings(task), "graph": graph}})
     pod = (getattr(task, "union_settings", None) or {}).get("pod_template")
     key = (task.resources, task.secrets, getattr(task, "task_config", None), pod)
     if key in _local_specs:
@@ -134,3 +140,10 @@ def local_spec(task: TaskTemplate) -> str | None:
         _local_specs.clear()
     _local_specs[key] = text
     return text
+
+
+def node_spec(spec: str | None, node: str) -> str:
+    """``spec`` (a ``local_spec``) with the workflow node the action was called for."""
+    doc = json.loads(spec) if spec else {"spec": {}}
+    doc["spec"] = {**doc.get("spec", {}), "node": node}
+    return json.dumps(doc)

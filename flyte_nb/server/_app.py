@@ -38,6 +38,7 @@ from ._apps_routes import add_app_routes
 from ._artifact_routes import add_artifact_routes
 from ._common import ERRORS, not_found, streamed
 from ._docs_routes import add_doc_routes
+from ._graph_routes import add_graph_routes
 from ._plan_routes import add_plan_routes
 from ._run_routes import add_run_routes
 from ._signal_routes import add_signal_routes
@@ -197,6 +198,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_plan_routes(app, backend, views)
     add_recover_routes(app, backend, views)  # fl.recover (durable runs)
     add_source_routes(app, views)  # before runs: /runs/{n}/{which} would take /source
+    add_graph_routes(app, views)  # before runs: /runs/{n}/{which} would take /graph
     add_run_routes(app, backend, views)
     add_signal_routes(app, backend, views)
     add_app_routes(app, backend)

@@ -75,6 +75,10 @@ class TaskSpec(Strict):
     actor: dict[str, Any] | None = Field(
         default=None, description="the actor environment whose warm workers run the task"
     )
+    graph: dict[str, Any] | None = Field(
+        default=None,
+        description="a workflow's compiled graph (union/_graph_spec.py), for graph views",
+    )
 
 
 class ConsumedArtifact(Strict):

@@ -19,6 +19,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from ..engine._context import node_scope, reset_node
 from ..engine._submit import given_hashes
 from ..exceptions import FlyteNbException, FlyteValidationException
 from ._condition import ConditionalSection, case_values
@@ -129,6 +130,7 @@ class _Execution:
         inputs = {k: await self.resolve(v) for k, v in node.inputs.items()}
         hashed = _given_hashes(node, inputs)
         token = given_hashes.set((node.entity, hashed)) if hashed else None
+        node_token = node_scope(node.id)  # this task's calls are this node's actions
         try:
             result = await node.entity.aio(**inputs)
         except asyncio.CancelledError:
@@ -137,6 +139,7 @@ class _Execution:
             self.failures.append(NodeFailure(node, exc))
             raise
         finally:
+            reset_node(node_token)
             if token is not None:
                 given_hashes.reset(token)
         return node.entity.pack_outputs(result)

@@ -112,6 +112,7 @@ class WorkflowTemplate(TaskTemplate):
             "default_options": default_options,
         }
         self._compiled: CompiledWorkflow | None = None
+        self._graph_spec: dict[str, Any] | None = None
         self._compiling = False
         if on_failure is not None:
             self._check_on_failure(on_failure)
@@ -197,6 +198,21 @@ class WorkflowTemplate(TaskTemplate):
                 f"a tuple of {len(names)} promises or values",
             )
         return dict(zip(names, returned, strict=True))
+
+    @property
+    def graph_spec(self) -> dict[str, Any] | None:
+        """The compiled graph as JSON (``_graph_spec.py``), recorded in the workflow action's
+        spec for the panel's graph view; None while the body does not compile (that error
+        comes, as before, when the workflow is called)."""
+        try:
+            compiled = self.compile()
+        except Exception:
+            return None
+        if self._graph_spec is None:
+            from ._graph_spec import describe_graph
+
+            self._graph_spec = describe_graph(compiled.nodes, compiled.outputs)
+        return self._graph_spec
 
     # -- running -------------------------------------------------------------------------
     async def _execute(self, inputs: dict[str, Any]) -> Any:
