@@ -110,16 +110,24 @@ def jupyter_lab(
             JUPYTER_RUNTIME_DIR=str(base / "runtime"),
         )
         args = [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-            "--ServerApp.ip=127.0.0.1", "--allow-root", f"--ServerApp.root_dir={root}",
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.ip=127.0.0.1",
+            "--allow-root",
+            f"--ServerApp.root_dir={root}",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--LabApp.app_settings_dir={settings}",
             f"--LabApp.user_settings_dir={base / 'user-settings'}",
             f"--LabApp.workspaces_dir={base / 'workspaces'}",
             "--ServerApp.jpserver_extensions=flyte_nb.jupyter=True",
-        ]  # fmt: skip
+        ]
         log = base / "lab.log"
         with open(log, "wb") as out:
             proc = subprocess.Popen(

@@ -78,16 +78,36 @@ def postgres_server(dbname: str = "flyte_nb") -> Iterator[str]:
     started = False
     try:
         run(
-            str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", user or _me(),
-            "--no-sync", "-E", "UTF8", "--locale=C",
-        )  # fmt: skip
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            user or _me(),
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
         options = (
             f"-p {port} -k {folder} -c listen_addresses='' -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
         started = True
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-            str(folder / "log"), "-w", "-t", "30", "start")  # fmt: skip
+        run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(folder / "log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
         run(str(bin_dir / "createdb"), "-h", str(folder), "-p", str(port), dbname)
         yield f"postgresql+psycopg://{user or _me()}@/{dbname}?host={folder}&port={port}"
     finally:

@@ -77,14 +77,25 @@ def ray_cluster(num_cpus: int = 2, num_gpus: int = 1) -> Iterator[str]:
     log = open(folder / "ray-start.log", "wb")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
         [
-            ray, "start", "--head", "--block", f"--num-cpus={num_cpus}",
-            f"--num-gpus={num_gpus}", "--include-dashboard=false", "--disable-usage-stats",
-            "--node-ip-address=127.0.0.1", f"--port={port}",
-            "--object-store-memory=200000000", f"--temp-dir={folder}",
+            ray,
+            "start",
+            "--head",
+            "--block",
+            f"--num-cpus={num_cpus}",
+            f"--num-gpus={num_gpus}",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            "--node-ip-address=127.0.0.1",
+            f"--port={port}",
+            "--object-store-memory=200000000",
+            f"--temp-dir={folder}",
         ],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True, env={**os.environ, **RAY_ENV},
-    )  # fmt: skip
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, **RAY_ENV},
+    )
     try:
         deadline = time.monotonic() + 120
         while not _ready(folder):

@@ -34,10 +34,18 @@ def backend(tmp_path: Path) -> Iterator[Backend]:
 
 def _body(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = dict(
-        project="default", domain="development", name="made", version=None, partitions={},
-        time_partition=None, granularity=None, value=1, type="int", short_description=None,
+        project="default",
+        domain="development",
+        name="made",
+        version=None,
+        partitions={},
+        time_partition=None,
+        granularity=None,
+        value=1,
+        type="int",
+        short_description=None,
         card=None,
-    )  # fmt: skip
+    )
     return {**body, **changes}
 
 
@@ -94,8 +102,16 @@ def test_produced_versions_are_recorded_and_announced(
     state = RunState("r1", "env.t", "{}", process_identity(), {}, mode="backend")
     run = RunRecord(state, {}, "/tmp")
     action = ActionRecord(run, ActionState("r1", "c1", "a0", 1, "env.t", "t", None, "{}"), {}, None)
-    claim = {"name": "made", "output": "o0", "partitions": {"k": "v"}, "time_partition": None,
-             "time_from_run": True, "granularity": "DAY", "type": "int", "value": 5}  # fmt: skip
+    claim = {
+        "name": "made",
+        "output": "o0",
+        "partitions": {"k": "v"},
+        "time_partition": None,
+        "time_from_run": True,
+        "granularity": "DAY",
+        "type": "int",
+        "value": 5,
+    }
 
     async def produce_while_watching() -> list[dict[str, Any]]:
         async with backend.events.subscribe("r1") as queue:

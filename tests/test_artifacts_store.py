@@ -102,8 +102,14 @@ def test_lists_partitions_lineage_and_immutability(engine: sa.Engine) -> None:
     consumed = q.run_artifacts(engine, "r9")["consumed"]
     assert [(c["consumed_input"], c["version"]) for c in consumed] == [("x", "r1")]
     assert [r["version"] for r in q.run_artifacts(engine, "r2")["produced"]] == ["r2.c1"]
-    by_hand = {"project": "default", "domain": "development", "name": "sales", "value": 7,
-               "type": "int", "partitions": {"store": "west"}}  # fmt: skip
+    by_hand = {
+        "project": "default",
+        "domain": "development",
+        "name": "sales",
+        "value": 7,
+        "type": "int",
+        "partitions": {"store": "west"},
+    }
     q.insert_versions(engine, [version_row(by_hand, version="v1", created_at=60.0)])
     q.insert_versions(engine, [version_row(by_hand, version="v1", created_at=61.0)])  # same: kept
     with pytest.raises(ValueError, match="versions are immutable"):

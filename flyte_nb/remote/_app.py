@@ -40,8 +40,9 @@ def _session() -> Session:
 
 def _text(method: str, what: str, value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise FlyteValidationException(f"App.{method}: {what} must be a non-empty str, got "
-                                       f"{value!r}")  # fmt: skip
+        raise FlyteValidationException(
+            f"App.{method}: {what} must be a non-empty str, got {value!r}"
+        )
     return value
 
 
@@ -99,11 +100,13 @@ class App:
                 "backend (one user; apps come newest first); leave them out"
             )
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise FlyteValidationException(f"App.listall: limit must be an int from 1 to 1000, "
-                                           f"got {limit!r}")  # fmt: skip
+            raise FlyteValidationException(
+                f"App.listall: limit must be an int from 1 to 1000, got {limit!r}"
+            )
         if state is not None and state not in STATES:
-            raise FlyteValidationException(f"App.listall: state must be one of {list(STATES)}, "
-                                           f"got {state!r}")  # fmt: skip
+            raise FlyteValidationException(
+                f"App.listall: state must be one of {list(STATES)}, got {state!r}"
+            )
         session = _session()
         items = session.client.list_apps(project=project, domain=domain, state=state, limit=limit)
         return [cls(v, session.client) for v in items]
@@ -135,10 +138,12 @@ class App:
             raise FlyteValidationException(
                 f"App.watch: wait_for must be 'activated' or 'deactivated', got {wait_for!r}"
             )
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(
-                timeout, (int, float)) or timeout <= 0):  # fmt: skip
-            raise FlyteValidationException(f"App.watch: timeout must be seconds > 0 or None, "
-                                           f"got {timeout!r}")  # fmt: skip
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+        ):
+            raise FlyteValidationException(
+                f"App.watch: timeout must be seconds > 0 or None, got {timeout!r}"
+            )
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             if self.state == target:
@@ -149,8 +154,10 @@ class App:
                     f"{self.reason or 'no reason recorded'}"
                 )
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"app {self.name!r} is still {self.state} after {timeout} s"
-                                   + (f" ({self.reason})" if self.reason else ""))  # fmt: skip
+                raise TimeoutError(
+                    f"app {self.name!r} is still {self.state} after {timeout} s"
+                    + (f" ({self.reason})" if self.reason else "")
+                )
             time.sleep(0.1)
             self.refresh()
 
@@ -182,5 +189,7 @@ class App:
 
     def __repr__(self) -> str:
         reason = f", reason={self.reason!r}" if self.reason and self.state != "ACTIVE" else ""
-        return (f"App(name={self.name!r}, state={self.state}, endpoint={self.endpoint!r}, "
-                f"revision={self.revision}{reason})")  # fmt: skip
+        return (
+            f"App(name={self.name!r}, state={self.state}, endpoint={self.endpoint!r}, "
+            f"revision={self.revision}{reason})"
+        )

@@ -170,8 +170,9 @@ def add_app_routes(app: FastAPI, backend: Backend) -> None:
     def get_app(project: str, domain: str, name: str) -> dict[str, Any]:
         view = apps.get((project, domain, name))
         if view is None:
-            raise not_found(f"no app named {name!r} in {project}/{domain}; list apps with "
-                            "GET /api/v1/apps")  # fmt: skip
+            raise not_found(
+                f"no app named {name!r} in {project}/{domain}; list apps with GET /api/v1/apps"
+            )
         return view
 
     @app.post(APP + "/stop", response_model=AppModel, responses=ERRORS)
@@ -202,8 +203,13 @@ def add_app_routes(app: FastAPI, backend: Backend) -> None:
         from ..app._resolve import find_run, single_output
 
         try:
-            row = find_run(backend.engine, body.run_output, project=body.project,
-                           domain=body.domain, current_version=body.current_version)  # fmt: skip
+            row = find_run(
+                backend.engine,
+                body.run_output,
+                project=body.project,
+                domain=body.domain,
+                current_version=body.current_version,
+            )
             output = single_output(row)
         except RunNotFoundError as exc:
             raise not_found(str(exc)) from None

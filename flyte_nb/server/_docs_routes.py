@@ -41,16 +41,20 @@ def add_doc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         run_or_404(views, name)
         return {"items": [doc_view(r) for r in views.docs(name, None, attempt)]}
 
-    @app.get("/api/v1/runs/{name}/actions/{action}/docs", response_model=s.DocList,
-             responses=ERRORS)  # fmt: skip
+    @app.get(
+        "/api/v1/runs/{name}/actions/{action}/docs", response_model=s.DocList, responses=ERRORS
+    )
     async def action_docs(name: str, action: str, attempt: Attempt = None) -> dict[str, Any]:
         """The decks and reports of one action."""
         action_or_404(views, name, action)
         return {"items": [doc_view(r) for r in views.docs(name, action, attempt)]}
 
     # ``:path``: a deck name may hold a slash (sent as %2F, decoded before routing).
-    @app.get("/api/v1/runs/{name}/actions/{action}/docs/{kind}/{doc_name:path}",
-             response_model=s.DocContent, responses=ERRORS)  # fmt: skip
+    @app.get(
+        "/api/v1/runs/{name}/actions/{action}/docs/{kind}/{doc_name:path}",
+        response_model=s.DocContent,
+        responses=ERRORS,
+    )
     async def get_doc(
         name: str,
         action: str,

@@ -35,26 +35,36 @@ def add_plan_routes(app: FastAPI, backend: Backend, views: Views) -> None:
 
     engine = backend.engine
 
-    @app.post("/api/v1/launch-plans", status_code=201, response_model=s.LaunchPlanModel,
-              responses=ERRORS)  # fmt: skip
+    @app.post(
+        "/api/v1/launch-plans", status_code=201, response_model=s.LaunchPlanModel, responses=ERRORS
+    )
     def register_launch_plan(body: s.RegisterLaunchPlan) -> dict[str, Any]:
         """Store a launch plan version of a registered workflow (inactive)."""
         spec = body.spec.model_dump()
         _check_schedule(spec["schedule"])
-        if _queries.get_task(engine, body.project, body.domain, body.workflow_name,
-                             body.workflow_version) is None:  # fmt: skip
+        if (
+            _queries.get_task(
+                engine, body.project, body.domain, body.workflow_name, body.workflow_version
+            )
+            is None
+        ):
             raise BackendError(
-                400, "bad_request",
+                400,
+                "bad_request",
                 f"workflow {body.workflow_name!r} version {body.workflow_version!r} is not "
                 f"registered in {body.project}/{body.domain}; register it first (POST "
                 "/api/v1/tasks)",
-            )  # fmt: skip
+            )
         row = {
-            "project": body.project, "domain": body.domain, "name": body.name,
-            "version": body.version, "workflow_name": body.workflow_name,
+            "project": body.project,
+            "domain": body.domain,
+            "name": body.name,
+            "version": body.version,
+            "workflow_name": body.workflow_name,
             "workflow_version": body.workflow_version,
-            "spec": json.dumps(spec, sort_keys=True), "created_at": time.time(),
-        }  # fmt: skip
+            "spec": json.dumps(spec, sort_keys=True),
+            "created_at": time.time(),
+        }
         try:
             return _view(_queries.register_launch_plan(engine, row))
         except ValueError as exc:
