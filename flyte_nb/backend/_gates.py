@@ -76,6 +76,7 @@ class Gates:
             return
         self.waiting.setdefault((state.run_name, gate["name"]), []).append(rec)
         rec.timer = loop.call_later(gate["timeout"], self._timed_out, rec, attempt)
+        self.backend._publish_run(rec.run.state)  # the run now waits for someone: say so
 
     def answer(
         self,
@@ -127,7 +128,14 @@ class Gates:
         assert row is not None
         for rec in self.waiting.pop((run_name, name), []):
             self._finish(rec, row)
+        live = self.backend.runs.get(run_name)
+        if live is not None:
+            self.backend._publish_run(live.state)  # no longer waiting for this answer
         return row
+
+    def waiting_on(self, run_name: str) -> list[str]:
+        """The signals the live run ``run_name`` waits on now ("waiting for you")."""
+        return sorted({n for (run, n), recs in self.waiting.items() if run == run_name and recs})
 
     @staticmethod
     def _checked(name: str, type_name: str, value: str | None) -> str:

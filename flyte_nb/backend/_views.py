@@ -51,7 +51,12 @@ class Views:
 
     def run(self, name: str) -> dict[str, Any] | None:
         row = self.run_row(name)
-        return run_view(row) if row is not None else None
+        if row is None:
+            return None
+        view = run_view(row)
+        if name in self.backend.runs:  # only a live run can wait at a gate
+            view["waiting"] = self.backend.gates.waiting_on(name)
+        return view
 
     def action_rows(self, run: str) -> list[dict[str, Any]]:
         live = self.backend.runs.get(run)

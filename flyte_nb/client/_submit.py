@@ -19,6 +19,7 @@ from ..engine._controller import RunController
 from ..engine._submit import cache_identity, task_spec
 from ..exceptions import FlyteValidationException
 from ..types import encode_value, encode_values
+from ..types._describe import describe_inputs
 
 if TYPE_CHECKING:
     from ..tasks._template import TaskTemplate
@@ -93,11 +94,14 @@ def submit_run(
     if bundle is not None and ref.digest is not None:
         client.put_blob(ref.digest, bundle)
     cache = cache_identity(task, values, inputs, put)
+    spec = _with_custom_context(task_spec(task, ref.to_dict()), custom_context)
+    # The root's inputs as data, for re-runs with edited inputs (backend/_rerun.py).
+    spec["interface"] = describe_inputs(task.interface, put)
     body = {
         "name": name,
         "project": session.project,
         "domain": session.domain,
-        "spec": _with_custom_context(task_spec(task, ref.to_dict()), custom_context),
+        "spec": spec,
         "inputs": inputs,
         "cache": list(cache) if cache else None,
         "options": {

@@ -1,8 +1,7 @@
 """The backend route that starts a recovery (``flyte_nb.recover``); see ``_recover``.
 
 Its own module so that pydantic and FastAPI load only in the server, never with
-``@flyte.trace``. Left out of the OpenAPI document: the panel's generated types do not
-use it.
+``@flyte.trace``. In the OpenAPI document: the panel's Recover button calls it.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..backend import Backend, Views
-from ..server._common import run_or_404
+from ..server._common import ERRORS, run_or_404
+from ..server._schemas import RunModel
 from ._recover import recover_run
 
 
@@ -24,6 +24,10 @@ class RecoverBody(BaseModel):
 
 
 def add_recover_routes(app: FastAPI, backend: Backend, views: Views) -> None:
-    @app.post("/api/v1/runs/{name}/recover", status_code=201, include_in_schema=False)
+    @app.post(
+        "/api/v1/runs/{name}/recover", status_code=201, response_model=RunModel, responses=ERRORS
+    )
     async def recover(name: str, body: RecoverBody) -> dict[str, Any]:
+        """A new run that reuses every action of this finished run that succeeded and runs
+        only what failed or never ran."""
         return run_or_404(views, recover_run(backend, name, body.name, body.env_vars))

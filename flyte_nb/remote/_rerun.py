@@ -10,7 +10,6 @@ dataframe, an object), run the task again with ``fl.run``.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ..exceptions import FlyteValidationException
 
@@ -55,9 +54,7 @@ def rerun(
         )
     source = run._source
     client = source.client if isinstance(source, RemoteSource) else (current() or connect()).client
-    view = client.json(
-        "POST",
-        f"/runs/{quote(run.name, safe='')}/rerun",
-        json={"name": name, "inputs": inputs or {}, "env_vars": env_vars or {}},
+    view = client.rerun_run(
+        run.name, {"name": name, "inputs": inputs or {}, "env_vars": env_vars or {}}
     )
     return Run(view, source=RemoteSource(client))

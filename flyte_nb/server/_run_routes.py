@@ -75,6 +75,9 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         )  # fmt: skip
         live = backend.runs  # a live run's newest state is in memory; the rest: the row read
         items = [run_view(live[r["name"]].state.row() if r["name"] in live else r) for r in rows]
+        for item in items:
+            if item["name"] in live:  # a gate waiting for an answer: "waiting for you"
+                item["waiting"] = backend.gates.waiting_on(item["name"])
         return {"items": items, "total": total, "offset": offset, "limit": limit}
 
     @app.get("/api/v1/runs/{name}", response_model=s.RunModel, responses=ERRORS)

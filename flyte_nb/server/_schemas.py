@@ -79,6 +79,10 @@ class TaskSpec(Strict):
         default=None,
         description="a workflow's compiled graph (union/_graph_spec.py), for graph views",
     )
+    interface: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="a run's root task inputs as data (types/_describe.py): re-run forms",
+    )
 
 
 class ConsumedArtifact(Strict):
@@ -148,6 +152,9 @@ class RunModel(Out):
     duration: float | None
     action_count: int
     error: dict[str, Any] | None
+    waiting: list[str] = Field(
+        default=[], description="gates of a live run waiting for an answer (their names)"
+    )
 
 
 class RunList(Out):

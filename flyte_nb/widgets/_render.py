@@ -90,6 +90,8 @@ class RunState:
     error: str
     short_names: dict[str, str]
     root: str | None
+    # Gates the live run waits on for an answer: shown as "waiting for you".
+    waiting: tuple[str, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -124,6 +126,21 @@ def capture(run: Run, tree: ActionTree) -> RunState:
         error=error_html(run.error),
         short_names={a.name: a.short_name for a in actions},
         root=roots[0].name if roots else None,
+        waiting=tuple(getattr(run, "waiting", ()) or ()),
+    )
+
+
+def status_html(state: RunState) -> str:
+    """The phase badge, and "waiting for you" while a gate waits for an answer: the
+    phase stays RUNNING, so this says why nothing moves (the panel shows the same)."""
+    badge = phase_badge(state.phase)
+    if not state.waiting or state.done:
+        return badge
+    gates = ", ".join(state.waiting)
+    return (
+        f'{badge} <span class="flyte-nb-waiting" title="waiting for an answer at {esc(gates)}" '
+        'style="background:#6a1b9a;color:#fff;border-radius:8px;padding:0 0.5em;'
+        f'font-weight:600">waiting for you</span>'
     )
 
 

@@ -19,8 +19,8 @@ from ._render import (
     capture,
     elapsed_html,
     esc,
-    phase_badge,
     progress_text,
+    status_html,
     title_html,
 )
 
@@ -50,7 +50,7 @@ def run_html(
     return (
         '<div class="flyte-nb-run" style="font-family:var(--jp-ui-font-family,sans-serif);'
         'font-size:13px;line-height:1.5">'
-        f"<div>{title_html(state)} {phase_badge(state.phase)} {elapsed_html(state)}</div>"
+        f"<div>{title_html(state)} {status_html(state)} {elapsed_html(state)}</div>"
         f'<div><progress value="{state.finished}" max="{total}" style="width:16em"></progress>'
         f" {esc(progress_text(state))}</div>"
         f"{state.error}"

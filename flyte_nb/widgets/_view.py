@@ -38,8 +38,8 @@ from ._render import (
     capture,
     elapsed_html,
     esc,
-    phase_badge,
     progress_text,
+    status_html,
     title_html,
 )
 
@@ -214,7 +214,7 @@ class RunView(widgets.VBox):  # type: ignore[misc]
             state = self._state = frame.state
             self.status.value = ""
             self.title.value = title_html(state)
-            self.phase.value = phase_badge(state.phase)
+            self.phase.value = status_html(state)
             self.elapsed.value = elapsed_html(state)
             self.progress.max = max(state.total, 1)
             self.progress.value = state.finished
