@@ -16,7 +16,7 @@ import statistics
 from _common import N_TASKS, Row, parse_args, print_table, sample, temp_home
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 
 def main() -> None:

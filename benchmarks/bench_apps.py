@@ -21,7 +21,7 @@ from _common import Row, medians, parse_args, print_table, sample, temp_home
 
 import flyte_nb as fl
 from flyte_nb.app import AppEnvironment, Parameter, RunOutput
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 TARGET_S = 2.0
 APP = """

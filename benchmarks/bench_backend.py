@@ -19,7 +19,7 @@ import time
 from _common import N_TASKS, Row, child_env, parse_args, print_table, run_python, temp_home
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 
 def _rss_mib(pid: int) -> float:

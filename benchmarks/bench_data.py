@@ -35,7 +35,7 @@ from _common import Row, parse_args, print_table, temp_home
 
 import flyte_nb as fl
 from flyte_nb import FlyteFile
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 env = fl.TaskEnvironment("bench_data")
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from _common import BENCH_DIR, PYTHON, REPO, Row, child_env, parse_args, print_table, temp_home
 from peers import peer_row, pick, run_peer
 
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 WORKERS = 2
 CLIENT = str(BENCH_DIR / "_load_client.py")

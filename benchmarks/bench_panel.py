@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 from _common import REPO, Row, parse_args, print_table, temp_home
 
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 sys.path.insert(0, str(REPO / "tests"))
 N_RUNS = 10_000

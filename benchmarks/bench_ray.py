@@ -24,7 +24,7 @@ from collections.abc import Callable
 from _common import N_TASKS, REPO, Row, parse_args, print_table, sample, temp_home
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 sys.path.insert(0, str(REPO / "tests"))
 

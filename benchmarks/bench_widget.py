@@ -30,7 +30,7 @@ from typing import Any
 from _common import N_TASKS, Row, parse_args, print_table, temp_home
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 from flyte_nb.widgets import RunView
 
 env = fl.TaskEnvironment("bench_widget")

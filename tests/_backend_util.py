@@ -46,7 +46,7 @@ def http(info: object) -> httpx.Client:
 @contextlib.contextmanager
 def running_server(home: Path, **overrides: Any) -> Iterator[Any]:
     """A real backend server for ``home`` (two workers unless overridden), always stopped."""
-    from flyte_nb.server import _daemon
+    from flyte_nb.client import _daemon
 
     info = _daemon.ensure_server(home, **{"workers": 2, **overrides})
     try:

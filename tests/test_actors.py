@@ -16,8 +16,8 @@ from _stacks import STACKS, stack_settings
 
 import flyte_nb as fl
 from flyte_nb.actors import ActorEnvironment, actor_cache
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException
-from flyte_nb.server import _daemon
 from flyte_nb.union import map_task, workflow
 
 actor = ActorEnvironment(

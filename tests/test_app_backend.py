@@ -24,9 +24,9 @@ from _backend_util import alive, http, running_server, wait_for
 import flyte_nb as fl
 from flyte_nb.app import AppEnvironment, Parameter, RunOutput
 from flyte_nb.cli import main as cli
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import AppFailedError, FlyteValidationException, RunNotFoundError
 from flyte_nb.remote import App
-from flyte_nb.server import _daemon
 
 APP_SCRIPT = """
 import http.server, json, os

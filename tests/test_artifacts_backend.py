@@ -15,12 +15,12 @@ from _backend_util import http, running_server
 
 import flyte_nb as fl
 from flyte_nb.artifacts import Artifact, Inputs
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import (
     ArtifactNotFoundError,
     FlyteValidationException,
 )
 from flyte_nb.remote import UnionRemote
-from flyte_nb.server import _daemon
 
 UTC = datetime.UTC
 Prices = Artifact(name="b-prices", partition_keys=["region"])

@@ -16,8 +16,8 @@ from _backend_util import alive, running_server, wait_for, wait_for_file
 from _stacks import STACKS, stack_settings
 
 import flyte_nb as fl
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import ActionTimeoutError, FlyteValidationException
-from flyte_nb.server import _daemon
 
 be = fl.TaskEnvironment("be")
 

@@ -24,10 +24,10 @@ from _backend_util import alive, http, running_server, wait_for
 import flyte_nb as fl
 from flyte_nb import _version
 from flyte_nb.cli import main as cli
+from flyte_nb.client import _daemon
 from flyte_nb.client._http import BackendClient
+from flyte_nb.client._settings import load_server_config
 from flyte_nb.exceptions import FlyteValidationException
-from flyte_nb.server import _daemon
-from flyte_nb.server._config import load_server_config
 from flyte_nb.store import Recorder, UnreadableDatabase
 
 

@@ -19,7 +19,7 @@ import pytest
 from _backend_util import alive, http, running_server, wait_for, wait_for_file
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 rec = fl.TaskEnvironment("rec")
 

@@ -25,7 +25,14 @@ PACKAGE = REPO / "flyte_nb"
 OPENAPI = json.loads((REPO / "labextension" / "openapi.json").read_text())
 # The backend's side defines the routes (and names them in its error messages); the
 # client builds them. Nothing else may.
-ROUTE_OWNERS = ("server/", "backend/", "durable/_routes.py", "client/_http.py")
+# client/_daemon.py: the health probe that finds a server before any client exists.
+ROUTE_OWNERS = (
+    "server/",
+    "backend/",
+    "durable/_routes.py",
+    "client/_http.py",
+    "client/_daemon.py",
+)
 # Routes the backend serves without listing them in its OpenAPI document.
 UNLISTED = {("post", "/api/v1/runs/{name}/recover")}
 

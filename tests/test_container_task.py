@@ -16,9 +16,9 @@ import pytest
 from _backend_util import alive, running_server
 
 import flyte_nb as fl
+from flyte_nb.client import _daemon
 from flyte_nb.container import ContainerTask, ContainerTaskError, MetadataFormat
 from flyte_nb.exceptions import ActionTimeoutError, FlyteValidationException
-from flyte_nb.server import _daemon
 from flyte_nb.union import kwtypes, map_task, workflow
 
 greet = ContainerTask(

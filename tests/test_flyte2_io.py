@@ -26,9 +26,9 @@ from _backend_util import running_server
 
 import flyte_nb as flyte
 from flyte_nb import FlyteDirectory, FlyteFile, StructuredDataset
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteTypeException
 from flyte_nb.io import DataFrame, Dir, File, HashFunction
-from flyte_nb.server import _daemon
 from flyte_nb.types import decode_value, encode_value
 
 env = flyte.TaskEnvironment(name="flyte2_io")

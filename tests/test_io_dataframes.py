@@ -17,8 +17,8 @@ from pandas.testing import assert_frame_equal
 
 import flyte_nb as fl
 from flyte_nb import StructuredDataset, kwtypes, task, workflow
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
-from flyte_nb.server import _daemon
 from flyte_nb.store import BlobStore
 from flyte_nb.types import decode_value, encode_value
 

@@ -15,8 +15,8 @@ from _backend_util import running_server
 
 import flyte_nb as fl
 from flyte_nb import FlyteDirectory, FlyteFile
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
-from flyte_nb.server import _daemon
 from flyte_nb.store import BlobStore
 from flyte_nb.types import decode_value, encode_value
 

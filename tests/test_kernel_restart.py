@@ -23,7 +23,7 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RUN_NAME = "survives-restart"

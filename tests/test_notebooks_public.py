@@ -65,7 +65,7 @@ def test_tutorials_use_public_names_only(path: Path) -> None:
 
 
 def test_the_check_sees_private_names() -> None:
-    code = "from flyte_nb.server import _daemon\nimport flyte_nb\nflyte_nb.server._daemon.stop()"
+    code = "from flyte_nb.client import _daemon\nimport flyte_nb\nflyte_nb.client._daemon.stop()"
     assert len(_private_uses(ast.parse(code))) == 2
 
 

@@ -25,8 +25,8 @@ from playwright.sync_api import expect
 import flyte_nb as fl
 from flyte_nb.app import AppEnvironment, Parameter, RunOutput
 from flyte_nb.artifacts import Artifact, Inputs
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import ArtifactNotFoundError
-from flyte_nb.server import _daemon
 
 expect.set_options(timeout=30_000)
 

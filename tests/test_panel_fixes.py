@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 
 import flyte_nb as fl
 from flyte_nb.app import AppEnvironment
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 from flyte_nb.union import approve, workflow
 
 expect.set_options(timeout=30_000)

@@ -22,7 +22,7 @@ from pytest_jupyter.jupyter_server import *  # noqa: F403 (fixtures, scoped to t
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 panel_env = fl.TaskEnvironment("panel_server")
 

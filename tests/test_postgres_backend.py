@@ -26,7 +26,7 @@ from _backend_util import running_server, wait_for
 from _postgres import create_database
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 from flyte_nb.store import _migrate, _queries
 from flyte_nb.store._db import create_engine
 

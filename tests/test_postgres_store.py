@@ -23,8 +23,8 @@ from _backend_util import alive, wait_for
 from _postgres import create_database, postgres_url  # noqa: F401 (a fixture)
 
 import flyte_nb as fl
+from flyte_nb.client import _daemon
 from flyte_nb.engine._state import ActionState, RunState
-from flyte_nb.server import _daemon
 from flyte_nb.store import Recorder, SqlRecorder, _migrate, _queries, open_recorder
 from flyte_nb.store._db import create_engine
 

@@ -26,9 +26,9 @@ import flyte_nb as fl
 from flyte_nb.actors import ActorEnvironment
 from flyte_nb.backend._ray import ray_options
 from flyte_nb.cli import main as cli
+from flyte_nb.client import _daemon
+from flyte_nb.client._settings import load_server_config
 from flyte_nb.exceptions import FlyteValidationException
-from flyte_nb.server import _daemon
-from flyte_nb.server._config import load_server_config
 
 plain = fl.TaskEnvironment("ray-plain")
 gpu = fl.TaskEnvironment("ray-gpu", resources=fl.Resources(gpu=1))

@@ -16,8 +16,8 @@ from _backend_util import running_server
 import flyte_nb as fl
 from flyte_nb.actors import ActorEnvironment
 from flyte_nb.backend._limits import enforced, parse_limits
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException
-from flyte_nb.server import _daemon
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux limits")
 

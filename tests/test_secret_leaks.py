@@ -21,9 +21,9 @@ import pytest
 from _backend_util import running_server
 
 import flyte_nb as fl
+from flyte_nb.client import _daemon
 from flyte_nb.secrets import Secret
 from flyte_nb.secrets._mask import MASK, StreamMasker, spellings
-from flyte_nb.server import _daemon
 
 # A backslash and both quotes: repr() and json.dumps() spell it differently from print().
 VALUE = "pw\\\"Zq8'-leak-7Hd"

@@ -16,9 +16,9 @@ from _backend_util import running_server
 
 import flyte_nb as fl
 from flyte_nb.cli import main as cli
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException, SecretNotFoundError
 from flyte_nb.secrets import MountType, Secret, SecretsStore, injected, redact
-from flyte_nb.server import _daemon
 
 VALUE = "sk-test-5f3a9c1e7d"  # what must never reach a record
 env = fl.TaskEnvironment("secret-tasks", secrets=[Secret(group="openai", key="api_key")])

@@ -12,7 +12,7 @@ import pytest
 from _backend_util import http, running_server
 
 import flyte_nb as fl
-from flyte_nb.server import _daemon
+from flyte_nb.client import _daemon
 
 api = fl.TaskEnvironment("api")
 

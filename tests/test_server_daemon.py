@@ -26,24 +26,24 @@ import httpx
 import pytest
 
 from flyte_nb._version import __version__
-from flyte_nb.exceptions import FlyteValidationException
-from flyte_nb.server import _daemon
-from flyte_nb.server._config import (
+from flyte_nb.client import _daemon
+from flyte_nb.client._daemon import (
+    ServerInfo,
+    ServerStartError,
+    ServerVersionMismatch,
+    ensure_server,
+    start,
+    status,
+    stop,
+)
+from flyte_nb.client._settings import (
     ClientConfig,
     load_client_config,
     load_server_config,
     read_or_create_token,
 )
-from flyte_nb.server._daemon import (
-    ServerInfo,
-    ServerStartError,
-    ServerVersionMismatch,
-    ensure_server,
-    serve,
-    start,
-    status,
-    stop,
-)
+from flyte_nb.exceptions import FlyteValidationException
+from flyte_nb.server.__main__ import serve
 from flyte_nb.store import process_identity
 
 CLI = str(Path(sys.executable).with_name("flyte-nb"))
@@ -168,8 +168,8 @@ def test_a_server_of_another_version_is_reported_not_killed(
 # -- lifecycles --------------------------------------------------------------------------
 _START_IN_A_CHILD = """
 import sys
-from flyte_nb.server._config import load_server_config
-from flyte_nb.server._daemon import start
+from flyte_nb.client._settings import load_server_config
+from flyte_nb.client._daemon import start
 info = start(load_server_config(sys.argv[1]))
 heavy = sorted(m for m in ("fastapi", "uvicorn", "starlette") if m in sys.modules)
 print(info.pid, heavy)

@@ -15,9 +15,9 @@ import pytest
 from _backend_util import running_server, wait_for
 
 import flyte_nb as fl
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException, RunNotFoundError
 from flyte_nb.remote import UnionRemote
-from flyte_nb.server import _daemon
 from flyte_nb.union import approve, sleep, task, wait_for_input, workflow
 
 HOUR = datetime.timedelta(hours=1)

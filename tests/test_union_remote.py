@@ -14,10 +14,9 @@ import pytest
 from _backend_util import alive, running_server, wait_for, wait_for_file
 
 import flyte_nb as fl
-from flyte_nb.client import current
+from flyte_nb.client import _daemon, current
 from flyte_nb.exceptions import FlyteValidationException, RunNotFoundError
 from flyte_nb.remote import RegisteredTask, UnionExecution, UnionRemote
-from flyte_nb.server import _daemon
 
 ur = fl.TaskEnvironment("ur")
 

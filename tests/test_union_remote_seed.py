@@ -15,11 +15,11 @@ import pytest
 from _backend_util import running_server
 
 import flyte_nb as fl
+from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException, RunNotFoundError
 from flyte_nb.remote import UnionRemote
 from flyte_nb.remote._union_fetch import ExecutionSpan, LazyEntity
 from flyte_nb.remote._union_models import LaunchPlanId, TaskId
-from flyte_nb.server import _daemon
 
 us = fl.TaskEnvironment("us")
 

@@ -38,14 +38,12 @@ VERSION_ENV = "FLYTE_NB_APP_VERSION"
 
 def io_kind(value: Any) -> str | None:
     """'file' / 'directory' for flyte_nb's file and folder types (classes or instances),
-    None for anything else. They are looked up lazily, through the package's public names,
-    so this module works before (and without importing) the data types."""
-    import flyte_nb
+    None for anything else. They are imported here, on first use, so that importing this
+    module (a backend worker does) does not load the data types."""
+    from .. import io
 
     for name, kind in (("FlyteFile", "file"), ("FlyteDirectory", "directory")):
-        if name not in flyte_nb._LAZY:
-            continue
-        cls = getattr(flyte_nb, name)
+        cls = getattr(io, name)
         if value is cls or (isinstance(cls, type) and isinstance(value, cls)):
             return kind
     return None

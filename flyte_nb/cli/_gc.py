@@ -43,7 +43,7 @@ def _size(n: int) -> str:
 
 
 def _gc(args: argparse.Namespace) -> int:
-    from flyte_nb.server._config import load_server_config
+    from flyte_nb.client._settings import load_server_config
     from flyte_nb.store._gc import collect
 
     age = parse_age(args.older_than)

@@ -29,11 +29,12 @@ def _home(args: argparse.Namespace) -> Path:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from flyte_nb.server._config import load_server_config, server_overrides
+    from flyte_nb.client._settings import load_server_config, server_overrides
 
     config = load_server_config(_home(args), **server_overrides(args))
     if args.foreground:
-        from flyte_nb.server._daemon import ServerStartError, serve, status
+        from flyte_nb.client._daemon import ServerStartError, status
+        from flyte_nb.server.__main__ import serve
 
         running = status(config.home, token=config.token)
         if running is not None:
@@ -45,7 +46,7 @@ def _start(args: argparse.Namespace) -> int:
         serve(config)
         return 0
     from flyte_nb import _version
-    from flyte_nb.server._daemon import start
+    from flyte_nb.client._daemon import start
 
     info = start(config, timeout=args.timeout)
     if info.version != _version.__version__:  # start() found it running: not ours to replace
@@ -63,7 +64,7 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from flyte_nb.server._daemon import status
+    from flyte_nb.client._daemon import status
 
     info = status(_home(args))
     if info is None:
@@ -77,7 +78,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from flyte_nb.server._daemon import status, stop
+    from flyte_nb.client._daemon import status, stop
 
     home = _home(args)
     info = status(home)
@@ -91,7 +92,7 @@ def _stop(args: argparse.Namespace) -> int:
 
 def add_server_parser(sub: Any) -> None:
     """Add ``server`` and its subcommands to the top-level subparsers ``sub``."""
-    from flyte_nb.server._config import add_server_arguments
+    from flyte_nb.client._settings import add_server_arguments
 
     server = sub.add_parser("server", help="start, stop or inspect the backend server")
     commands = server.add_subparsers(dest="server_command", required=True)

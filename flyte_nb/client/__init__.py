@@ -1,5 +1,7 @@
-"""The SDK's side of the backend: the HTTP client, the session ``fl.init`` opens, and run
-submission. It speaks to the backend only through the HTTP API.
+"""The SDK's side of the backend: the HTTP client, the session ``fl.init`` opens, run
+submission, and the per-home server daemon it starts (``_daemon``, with its settings in
+``_settings``). It speaks to the backend only through the HTTP API, and starts the server as
+a process (``python -m flyte_nb.server``), so it imports nothing of ``server`` or ``backend``.
 
 The session functions are imported eagerly (every ``fl.run`` asks whether a session
 exists); the HTTP client and submission load httpx, so they resolve on first use.

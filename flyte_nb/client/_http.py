@@ -60,7 +60,7 @@ class BackendClient:
         """Point at the home's server as it is now; False when there is no home to ask."""
         if self._home is None:
             return False
-        from ..server._daemon import ensure_server
+        from ._daemon import ensure_server
 
         try:
             info = ensure_server(self._home)
@@ -239,6 +239,10 @@ class BackendClient:
     def recover_run(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """Start a new run from failed run ``name``, reusing what succeeded."""
         return self.json("POST", _path("runs", name) + "/recover", json=body)
+
+    def rerun_run(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Start run ``name`` again, with its inputs or some of them edited."""
+        return self.json("POST", _path("runs", name) + "/rerun", json=body)
 
     # -- launch plans --------------------------------------------------------------------
     def register_launch_plan(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The kernel's connection to a backend, set by ``fl.init()``.
 
 ``fl.init()`` with no endpoint reuses the backend of this home folder or starts one
-(``server/_daemon.py`` holds the lock, the token file and the version check); with an
+(``client/_daemon.py`` holds the lock, the token file and the version check); with an
 endpoint it connects to that server. Either way the session checks the server's version
 once, so a mismatch is one clear error at ``init`` rather than odd failures later.
 """
@@ -53,13 +53,13 @@ def connect(
     **client_options: Any,
 ) -> Session:
     global _current
-    from ..server._config import load_client_config
+    from ._settings import load_client_config
 
     config = load_client_config(endpoint=endpoint, token=token, **client_options)
     follow: Path | None = None  # the home whose server this is: followed across restarts
     if config.endpoint is None:
         from .. import _config
-        from ..server._daemon import ensure_server
+        from ._daemon import ensure_server
 
         follow = Path(home).expanduser().resolve() if home is not None else _config.home()
         info = ensure_server(follow)

@@ -16,12 +16,15 @@ import threading
 import traceback
 import types
 
-import flyte_nb
+# flyte_nb's own directory, found from this file rather than by importing the package: the
+# engine sits below the facade (docs/architecture.md) and must not import it.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 _INTERNAL = (
+    _PACKAGE_DIR,
     *(
         os.path.dirname(os.path.abspath(m.__file__ or "")) + os.sep
-        for m in (flyte_nb, asyncio, concurrent.futures)
+        for m in (asyncio, concurrent.futures)
     ),
     os.path.abspath(threading.__file__),
     os.path.abspath(contextlib.__file__),

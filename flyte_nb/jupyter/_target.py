@@ -65,7 +65,7 @@ def _home(home: str | os.PathLike[str] | None) -> Path:
 
 
 def _local(home: Path) -> BackendTarget | None:
-    from ..server._daemon import status
+    from ..client._daemon import status
 
     info = status(home)
     if info is None:
@@ -78,7 +78,7 @@ def resolve_backend(
 ) -> BackendTarget:
     """The backend for ``endpoint`` (None: the one ``fl.init()`` would use), or
     ``BackendUnavailableError`` saying how to start or configure one. Blocking."""
-    from ..server._config import load_client_config
+    from ..client._settings import load_client_config
 
     if endpoint is not None and not isinstance(endpoint, str):
         raise FlyteValidationException(
@@ -128,7 +128,7 @@ def start_local_backend(
     that URL, so a backend started again on a new port (port 0 picks one) broke every open
     kernel; on the same port they carry on. A port taken meanwhile falls back to a new one.
     """
-    from ..server._daemon import ensure_server
+    from ..client._daemon import ensure_server
 
     if port is not None and (isinstance(port, bool) or not isinstance(port, int)):
         raise FlyteValidationException(f"port must be an int or None, got {port!r}")

@@ -136,7 +136,7 @@ class HostedMethods:
         when ``FLYTE_NB_ENDPOINT`` names another one."""
         from .. import _config
         from ..client import connect, current
-        from ..server._daemon import ensure_server
+        from ..client._daemon import ensure_server
         from ._union import UnionRemote
 
         _check_kwargs("for_sandbox", kwargs, ())

@@ -1,7 +1,9 @@
-"""The backend's HTTP service: the ASGI app, its config, and the daemon that runs it.
+"""The backend's HTTP service: the ASGI app and the process that serves it (``__main__``).
 
-Names resolve lazily (PEP 562): ``fl.init()`` needs the daemon and the config, and a
-kernel should not pay for importing FastAPI to find a running server.
+Starting, finding and stopping that process from outside (the daemon) and its settings live
+in ``flyte_nb.client`` (``_daemon``, ``_settings``): a kernel starts a server without
+importing this package. The names below are kept here for existing callers and resolve
+lazily (PEP 562), so that importing them does not load FastAPI.
 """
 
 from __future__ import annotations
@@ -11,21 +13,26 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_getattr
 
 if TYPE_CHECKING:
+    from ..client._daemon import ServerInfo, ensure_server, start, status, stop
+    from ..client._settings import (
+        ClientConfig,
+        ServerConfig,
+        load_client_config,
+        load_server_config,
+    )
     from ._app import create_app
-    from ._config import ClientConfig, ServerConfig, load_client_config, load_server_config
-    from ._daemon import ServerInfo, ensure_server, start, status, stop
 
 _LAZY = {
     "create_app": "._app",
-    "ClientConfig": "._config",
-    "ServerConfig": "._config",
-    "load_client_config": "._config",
-    "load_server_config": "._config",
-    "ServerInfo": "._daemon",
-    "ensure_server": "._daemon",
-    "start": "._daemon",
-    "status": "._daemon",
-    "stop": "._daemon",
+    "ClientConfig": "..client._settings",
+    "ServerConfig": "..client._settings",
+    "load_client_config": "..client._settings",
+    "load_server_config": "..client._settings",
+    "ServerInfo": "..client._daemon",
+    "ensure_server": "..client._daemon",
+    "start": "..client._daemon",
+    "status": "..client._daemon",
+    "stop": "..client._daemon",
 }
 
 __all__ = [

@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from .._version import __version__
+from ..client._daemon import ServerStartError, _remove_record, _write_record
+from ..client._settings import ServerConfig, check_bind_host
 from ..store import process_identity
-from ._config import ServerConfig, check_bind_host
-from ._daemon import ServerStartError, _remove_record, _write_record
 from ._watch import Watchdog
 
 
@@ -73,7 +73,8 @@ def _url(sock: socket.socket) -> tuple[str, int]:
 
 
 def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
-    """Run the server in this process until SIGTERM/SIGINT (see ``_daemon.serve``)."""
+    """Run the server in this process until SIGTERM/SIGINT: ``flyte-nb server start
+    --foreground``, and the process ``client/_daemon.start`` spawns."""
     from .._config import ensure_home
 
     check_bind_host(config.host, config.allow_remote, "ServerConfig.host")
@@ -146,9 +147,9 @@ def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ..client._daemon import TOKEN_ENV
+    from ..client._settings import add_server_arguments, load_server_config, server_overrides
     from ..exceptions import FlyteNbException
-    from ._config import add_server_arguments, load_server_config, server_overrides
-    from ._daemon import TOKEN_ENV
 
     parser = argparse.ArgumentParser(prog="python -m flyte_nb.server")
     sub = parser.add_subparsers(dest="command", required=True)

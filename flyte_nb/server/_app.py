@@ -46,7 +46,7 @@ from ._source_routes import add_source_routes
 from ._watch import Activity
 
 if TYPE_CHECKING:
-    from ._config import ServerConfig
+    from ..client._settings import ServerConfig
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]

@@ -31,9 +31,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..client._settings import LOG_BYTES, log_limit
+
 __all__ = ["LOG_BYTES", "Activity", "Watchdog", "rotate_log"]
 
-LOG_BYTES = 8 * 1024 * 1024
 INTERVAL = 5.0  # seconds between checks (env FLYTE_NB_SERVER_WATCH_INTERVAL)
 
 
@@ -43,10 +44,6 @@ def _env_number(name: str, default: float) -> float:
         if value > 0:
             return value
     return default
-
-
-def log_limit() -> int:
-    return int(_env_number("FLYTE_NB_SERVER_LOG_BYTES", LOG_BYTES))
 
 
 class Activity:

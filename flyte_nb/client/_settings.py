@@ -40,12 +40,14 @@ if TYPE_CHECKING:
     import argparse
 
 __all__ = [
+    "LOG_BYTES",
     "ClientConfig",
     "ServerConfig",
     "add_server_arguments",
     "check_bind_host",
     "load_client_config",
     "load_server_config",
+    "log_limit",
     "read_or_create_token",
     "server_overrides",
 ]
@@ -56,6 +58,20 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+LOG_BYTES = 8 * 1024 * 1024
+"""``server.log`` is rotated past this size (env ``FLYTE_NB_SERVER_LOG_BYTES``)."""
+
+
+def log_limit() -> int:
+    """The size ``server.log`` is rotated at: read by the server's watchdog and by the daemon,
+    which opens the log for a new server and rotates a full one first."""
+    with contextlib.suppress(ValueError):
+        value = float(os.environ.get("FLYTE_NB_SERVER_LOG_BYTES", "") or LOG_BYTES)
+        if value > 0:
+            return int(value)
+    return LOG_BYTES
+
 
 Parser = Callable[[Any, str, str], Any]
 """(raw value, setting name, source description) -> checked value."""

@@ -1,6 +1,8 @@
 """Manage the backend server from outside: start it as a per-home daemon, find it, stop it.
 
-The server process itself (``serve``, ``python -m flyte_nb.server``) is in ``__main__``.
+The server process itself (``serve``, ``python -m flyte_nb.server``) is in
+``flyte_nb.server.__main__``; this module lives in ``client`` because a kernel starts the
+server (``fl.init``) without importing the server package.
 
 Why it looks like this:
 - One server per home, shared by every kernel and CLI using that home. ``start`` holds an
@@ -48,14 +50,13 @@ from typing import Any
 from .._version import __version__
 from ..exceptions import FlyteNbException
 from ..store import process_identity
-from ._config import ServerConfig, check_bind_host, load_server_config, read_or_create_token
+from ._settings import ServerConfig, check_bind_host, load_server_config, read_or_create_token
 
 __all__ = [
     "ServerInfo",
     "ServerStartError",
     "ServerVersionMismatch",
     "ensure_server",
-    "serve",
     "start",
     "status",
     "stop",
@@ -228,7 +229,7 @@ def _log_tail(home: Path, lines: int = 20) -> str:
 
 
 def _open_log(home: Path) -> int:
-    from ._watch import log_limit
+    from ._settings import log_limit
 
     path = home / "server.log"
     with contextlib.suppress(OSError):
@@ -402,15 +403,3 @@ def ensure_server(home: str | os.PathLike[str] | None = None, **overrides: Any) 
             "because other kernels may use it: run `flyte-nb server stop`, then init() again"
         )
     return info
-
-
-def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
-    """Run the server in this process until SIGTERM/SIGINT (blocking).
-
-    Writes ``<home>/server.json`` once it accepts connections and removes it on the way
-    out; ``ready_fd`` (used by :func:`start`) gets one line once the record is written.
-    The code lives with the server process's entry point, ``__main__``.
-    """
-    from .__main__ import serve as run_server
-
-    run_server(config, ready_fd=ready_fd)
