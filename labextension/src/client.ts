@@ -9,6 +9,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { fillPath } from './request';
+import type { Answer, ApiPath, Method, Operation, Options } from './request';
 import type { FrameHead } from './runparts';
 import type { PanelStatus } from './types';
 
@@ -107,6 +109,34 @@ export class PanelClient {
     }
   }
 
+  /**
+   * A backend route by its OpenAPI path below `api/v1/`, e.g.
+   * `client.api('get', 'runs/{name}/tree', { path: { name }, query: { max_children: 50 } })`:
+   * parameters, body and answer are the route's own types (request.ts), so a route or
+   * shape the backend does not have fails `tsc`. Prefer it to `get`/`post`.
+   */
+  api<M extends Method, P extends ApiPath<M>>(
+    method: M,
+    path: P,
+    options: Options<Operation<M, P>>
+  ): Promise<Answer<Operation<M, P>>> {
+    const {
+      path: parameters,
+      query,
+      body
+    } = options as {
+      path?: object;
+      query?: Query;
+      body?: unknown;
+    };
+    return this.request<Answer<Operation<M, P>>>(
+      method === 'get' ? 'GET' : 'POST',
+      `api/v1/${fillPath(path, parameters)}`,
+      query ?? {},
+      body
+    );
+  }
+
   get<T>(path: string, query: Query = {}): Promise<T> {
     return this.request<T>('GET', `api/v1/${path}`, query);
   }
@@ -193,7 +223,7 @@ export class PanelClient {
       if (signal.aborted) {
         return;
       }
-      throw new ApiError(0, 'stream_lost', `lost the live stream: ${err}`);
+      throw new ApiError(0, 'stream_lost', `lost the live stream: ${String(err)}`);
     } finally {
       reader.releaseLock();
     }
