@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from ..attempts import unrecoverable
 from ..engine import _state as ph
 from ..engine._depth import chain_to, nesting_error
 
@@ -31,9 +32,8 @@ def fail_if_too_deep(backend: Backend, run: RunRecord, rec: ActionRecord) -> boo
     if len(chain_to(lineage, rec.state.name, limit + 2)) <= limit + 1:
         return False
     exc = nesting_error(chain_to(lineage, rec.state.name), limit)
-    rec.state.error = json.dumps(
-        {"type": "NestingTooDeepError", "message": str(exc), "recoverable": False}
-    )
+    record = {"type": "NestingTooDeepError", "message": str(exc)}
+    rec.state.error = json.dumps(unrecoverable(record, exc))  # the parent does not retry
     rec.state.set_phase(ph.FAILED)
     backend._complete(rec)
     return True
