@@ -145,7 +145,10 @@ class Gates:
             decoded = None
         if value is None or not _CHECKS[type_name](decoded):
             raise _service.BackendError(
-                400, "bad_request", f"signal {name!r} expects a {type_name}, got {value!r}"
+                400,
+                "bad_request",
+                f"signal {name!r} expects {'an' if type_name == 'int' else 'a'} {type_name}, "
+                f"got {value!r}",
             )
         return value
 

@@ -33,7 +33,9 @@ export function panelUrl(target: string): string {
 
 /** A target parsed back: what the router and `data-flyte-nb-open` hand over. */
 export type Target =
-  { kind: 'run'; name: string; action: string | null } | { kind: 'artifact' | 'app'; key: Key };
+  | { kind: 'run'; name: string; action: string | null }
+  | { kind: 'artifact' | 'app'; key: Key }
+  | { kind: 'compare'; names: string[] };
 
 export function parseTarget(target: string): Target | null {
   const parts = target.split('/').map(p => {
@@ -45,6 +47,9 @@ export function parseTarget(target: string): Target | null {
   });
   if (parts[0] === 'run' && parts[1] && parts.length <= 3) {
     return { kind: 'run', name: parts[1], action: parts[2] ?? null };
+  }
+  if (parts[0] === 'compare' && parts.length >= 3 && parts.slice(1).every(Boolean)) {
+    return { kind: 'compare', names: parts.slice(1) }; // compare/<run>/<run>... (compare.ts)
   }
   if ((parts[0] === 'artifact' || parts[0] === 'app') && parts.length === 4 && parts[3]) {
     return {

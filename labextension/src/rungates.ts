@@ -1,8 +1,10 @@
 /**
  * A live run's gates that wait for someone, in the run view's header: an approval is
- * answered here (Approve / Reject, each confirmed); an input gets the line of code that
- * sets it from a notebook (its value is typed data, which a text box would guess at).
- * Answers go through the proxy's one other allowed POST, `runs/<name>/signals/<gate>`.
+ * answered here (Approve / Reject, each confirmed); an input gets a box for its typed
+ * value (a gate's type is int, float, str or bool: a select for a bool, text otherwise,
+ * sent as JSON and checked by the backend, whose message shows under the box), with the
+ * line of code that sets it from a notebook. Answers go through the proxy's allowed POST
+ * `runs/<name>/signals/<gate>`.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 
@@ -14,6 +16,8 @@ import type { Signal, SignalList } from './types';
 export class Gates {
   /** The gates waiting now (WAITING), as last read. */
   signals: Signal[] = [];
+  /** Each input gate's box, Set button and error line, kept across redraws. */
+  private boxes = new Map<string, HTMLElement[]>();
 
   constructor(
     private client: PanelClient,
@@ -59,11 +63,61 @@ export class Gates {
         const code =
           `fl.UnionRemote().set_input(${JSON.stringify(signal.name)}, ` +
           `${JSON.stringify(this.runName)}, <${signal.type}>)`;
-        row.append(h('code', { class: 'fnb-Snippet' }, code));
+        let parts = this.boxes.get(signal.name);
+        if (!parts) {
+          parts = this.inputBox(signal); // kept: the header is redrawn every second
+          this.boxes.set(signal.name, parts);
+        }
+        row.append(...parts, h('code', { class: 'fnb-Snippet' }, code));
       }
       box.appendChild(row);
     }
     return box;
+  }
+
+  /** A box for an input gate's value, its Set button and where an error shows. */
+  private inputBox(signal: Signal): HTMLElement[] {
+    const label = `Value for ${signal.name} (${signal.type})`;
+    const box: HTMLInputElement | HTMLSelectElement =
+      signal.type === 'bool'
+        ? h(
+            'select',
+            { class: 'fnb-Select fnb-GateValue', 'aria-label': label },
+            h('option', { value: 'true' }, 'true'),
+            h('option', { value: 'false' }, 'false')
+          )
+        : h('input', {
+            class: 'fnb-Input fnb-GateValue',
+            type: 'text',
+            'aria-label': label,
+            placeholder: signal.type,
+            spellcheck: false
+          });
+    const error = h('span', { class: 'fnb-FieldError', role: 'alert' });
+    const set = async () => {
+      error.textContent = '';
+      try {
+        await this.client.post(
+          `runs/${encodeURIComponent(this.runName)}/signals/${encodeURIComponent(signal.name)}`,
+          {},
+          { value: encodeValue(signal.type, box.value), by: 'the JupyterLab panel' }
+        );
+      } catch (err) {
+        error.textContent = asApiError(err).message;
+        return;
+      }
+      this.answered();
+    };
+    box.addEventListener('keydown', event => {
+      if ((event as KeyboardEvent).key === 'Enter') {
+        void set();
+      }
+    });
+    return [
+      box,
+      button('Set', () => void set(), { class: 'fnb-Button fnb-Button-primary fnb-GateSet' }),
+      error
+    ];
   }
 
   private async answer(signal: Signal, approved: boolean): Promise<void> {
@@ -96,4 +150,22 @@ export class Gates {
     }
     this.answered();
   }
+}
+
+/**
+ * A typed gate value as the JSON the backend checks: numbers and bools as written (when
+ * they are JSON), anything else as a string, so "abc" for an int gate comes back as the
+ * backend's own "expects a int" message rather than a guess made here.
+ */
+export function encodeValue(type: string, text: string): string {
+  const trimmed = text.trim();
+  if (type !== 'str' && trimmed !== '') {
+    try {
+      JSON.parse(trimmed);
+      return trimmed;
+    } catch {
+      // not JSON: sent as a string, which the backend refuses with its message
+    }
+  }
+  return JSON.stringify(type === 'str' ? text : trimmed);
 }

@@ -10,6 +10,7 @@
  */
 import { EventFeed, PanelClient, Poller } from './client';
 import { clear, h, richText, notice, button } from './dom';
+import { CompareBar } from './comparebar';
 import { RunListView } from './runlist';
 import { asApiError, errorNotice, loadingNotice } from './states';
 import { isLive, PHASES, RunQuery } from './types';
@@ -97,6 +98,7 @@ export class RunsSection {
     this.list = new RunListView(client);
     this.list.onOpen = openRun;
     this.list.onLoad = error => this.loaded(error);
+    const compare = new CompareBar(this.list);
     this.node = h(
       'div',
       { class: 'fnb-Section fnb-Runs' },
@@ -108,6 +110,7 @@ export class RunsSection {
         custom
       ),
       this.summary,
+      compare.node,
       // The state (loading, empty, the backend-down banner) sits above the list, in the
       // flow: laid over the list, the banner hid its first rows.
       h('div', { class: 'fnb-ListBox' }, this.state, this.list.node)
@@ -275,7 +278,11 @@ export class RunsSection {
     if (kind !== 'run' || !data || typeof data.run !== 'string') {
       return;
     }
-    const known = this.list.patch(data.run, { phase: data.phase, action_count: data.actions });
+    const known = this.list.patch(data.run, {
+      phase: data.phase,
+      action_count: data.actions,
+      waiting: Array.isArray(data.waiting) ? data.waiting : []
+    });
     if (!known || !isLive(data.phase)) {
       this.scheduleRefresh(); // a new run, or an ended one (its end time and duration)
     }

@@ -30,6 +30,11 @@ export type Lineage = Schemas['Lineage'];
 export type Signal = Schemas['SignalModel'];
 export type SignalList = Schemas['SignalList'];
 
+export type RerunForm = Schemas['RerunForm'];
+export type FormField = Schemas['FormField'];
+export type Comparison = Schemas['Comparison'];
+export type CompareRow = Schemas['CompareRow'];
+
 export type App = Schemas['AppModel'];
 export type AppList = Schemas['AppList'];
 export type AppLogs = Schemas['AppLogs'];
