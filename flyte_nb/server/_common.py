@@ -37,9 +37,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def streamed(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a route whose 200 is not JSON: the media type it really sends."""
-    content = {media_type: {"schema": {"type": "string", "description": what}}}
+def streamed(media_type: str, what: str, model: Any = None) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route whose 200 is not JSON: the media type it really sends,
+    and with ``model`` the shape of each event's ``data`` (a wire type, schemas and all)."""
+    if model is not None:
+        ok = {"description": what, "model": model}
+    else:
+        schema = {"type": "string", "description": what}
+        ok = {"description": what, "content": {media_type: {"schema": schema}}}
     # Spelled out: with a non-JSON response class FastAPI would file the error model under
     # that class's media type, while errors are always sent as JSON.
     error = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -50,7 +55,7 @@ def streamed(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
         }
         for code in ERRORS
     }
-    return {200: {"description": what, "content": content}, **errors}
+    return {200: ok, **errors}
 
 
 def run_or_404(views: Views, name: str) -> dict[str, Any]:

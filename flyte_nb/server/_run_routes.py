@@ -29,6 +29,7 @@ from ._common import (
     run_or_404,
     streamed,
 )
+from ._wire_schemas import event_stream_model
 
 PHASES = ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT")
 
@@ -176,7 +177,7 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     @app.get(
         "/api/v1/runs/{name}/logs/follow",
         response_class=EventStream,
-        responses=streamed(SSE, "server-sent events: log lines, then end"),
+        responses=streamed(SSE, "server-sent events: log lines, then end", s.LogLine | s.RunModel),
     )
     async def follow_logs(name: str, action: str | None = None, after: After = 0) -> Any:
         """Server-sent events: ``log`` lines as they are written, ``end`` when the run ends."""
@@ -186,7 +187,9 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     @app.get(
         "/api/v1/events",
         response_class=EventStream,
-        responses=streamed(SSE, "server-sent events: phase changes, docs and log lines"),
+        responses=streamed(
+            SSE, "server-sent events: phase changes, docs and log lines", event_stream_model()
+        ),
     )
     async def events(run: str | None = None) -> Any:
         """Server-sent events of phase changes (``run`` and ``action``) and log lines."""

@@ -1,0 +1,123 @@
+"""The messages on the channel between the backend and a worker (``backend/_channel.py``).
+
+Pickled dicts keyed by ``op``. The backend sends a worker jobs and answers
+(``ToWorker``); the worker sends readiness, output, child submissions and results
+(``FromWorker``). Durable-run traces (``trace``, ``trace_get``, ``trace_replay``,
+``durable/_log.py``) carry a trace record of their own and are left to that module.
+"""
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+# -- backend -> worker ---------------------------------------------------------------------
+
+
+class JobMessage(TypedDict):
+    """Run attempt ``attempt`` of action ``action`` (``dispatch`` names this hand-over)."""
+
+    op: Literal["run"]
+    dispatch: int
+    run: str
+    action: str
+    parent: str | None
+    attempt: int
+    spec: dict[str, Any]
+    inputs: str
+    group: str | None
+    raw_dir: str
+    sys_path: list[str]
+    env: dict[str, str]
+    secrets: NotRequired[dict[str, Any]]
+
+
+class CancelMessage(TypedDict):
+    """Abort the job ``dispatch`` (the action was aborted or timed out)."""
+
+    op: Literal["cancel"]
+    dispatch: int
+
+
+class StopMessage(TypedDict):
+    """Take back the queued job ``dispatch`` before it starts."""
+
+    op: Literal["stop"]
+    dispatch: int
+
+
+class ExitMessage(TypedDict):
+    """Exit: the pool shrinks or the backend stops."""
+
+    op: Literal["exit"]
+
+
+class ResultMessage(TypedDict):
+    """The answer to request ``id`` (a submitted child's outcome, or finished traces)."""
+
+    op: Literal["result"]
+    id: int
+    phase: NotRequired[str]
+    outputs: NotRequired[str | None]
+    error: NotRequired[dict[str, Any] | None]
+    traces: NotRequired[dict[str, str]]
+
+
+ToWorker = JobMessage | CancelMessage | StopMessage | ExitMessage | ResultMessage
+
+# -- worker -> backend ---------------------------------------------------------------------
+
+
+class ReadyMessage(TypedDict):
+    """The worker has started and takes jobs."""
+
+    op: Literal["ready"]
+    pid: int
+
+
+class LogMessage(TypedDict):
+    """A line of output (a log row: run_name, action_name, attempt, stream, ts, text)."""
+
+    op: Literal["log"]
+    row: dict[str, Any]
+
+
+class DocMessage(TypedDict):
+    """A deck or report, already in the blob store under ``digest``."""
+
+    op: Literal["doc"]
+    run: str
+    action: str
+    attempt: int
+    kind: str
+    name: str
+    digest: str
+    size: int
+
+
+class SubmitMessage(TypedDict):
+    """Request ``id``: run the child ``name`` of ``parent``; answered by a result."""
+
+    op: Literal["submit"]
+    id: NotRequired[int]
+    run: str
+    parent: str
+    name: str
+    spec: dict[str, Any]
+    inputs: str
+    group: str | None
+    cache: list[str] | None
+
+
+class DoneMessage(TypedDict):
+    """The job's attempt ended: its phase and outputs, or the error."""
+
+    op: Literal["done"]
+    run: str
+    action: str
+    attempt: int
+    dispatch: int
+    phase: NotRequired[str]
+    outputs: NotRequired[str | None]
+    error: NotRequired[dict[str, Any] | None]
+    artifacts: NotRequired[list[dict[str, Any]]]
+
+
+FromWorker = ReadyMessage | LogMessage | DocMessage | SubmitMessage | DoneMessage
