@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -25,6 +25,9 @@ from ..exceptions import (
     RunNotFoundError,
     SecretNotFoundError,
 )
+
+if TYPE_CHECKING:
+    from ..wire import HealthView, ProjectsView, RegisterTaskBody, TaskView
 
 _CHUNK = 1 << 20  # bytes per piece of a streamed blob
 API_PREFIX = "/api/v1"  # every backend route lives below it
@@ -211,17 +214,17 @@ class BackendClient:
             self.request("PUT", blob_path(digest), content=pieces)
         self._uploaded.add(digest)
 
-    def register_task(self, body: dict[str, Any]) -> dict[str, Any]:
+    def register_task(self, body: RegisterTaskBody) -> TaskView:
         return self.json("POST", "/tasks", json=body)
 
-    def list_tasks(self, **params: Any) -> list[dict[str, Any]]:
+    def list_tasks(self, **params: Any) -> list[TaskView]:
         clean = {k: v for k, v in params.items() if v is not None}
         return self.json("GET", "/tasks", params=clean)["items"]
 
-    def projects(self) -> dict[str, Any]:
+    def projects(self) -> ProjectsView:
         return self.json("GET", "/projects")
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> HealthView:
         return self.json("GET", "/health")
 
     def run_url(self, name: str) -> str:

@@ -34,6 +34,7 @@ from ..exceptions import FlyteValidationException, RunNotFoundError
 if TYPE_CHECKING:
     from ..client import BackendClient, Session
     from ..tasks import TaskTemplate
+    from ..wire import RegisterTaskBody, TaskView
     from ._run import Action, Run
     from ._sources import RemoteSource
 
@@ -91,7 +92,7 @@ class RegisteredTask:
     created_at: float
 
     @classmethod
-    def from_view(cls, view: dict[str, Any]) -> RegisteredTask:
+    def from_view(cls, view: TaskView) -> RegisteredTask:
         task_id = TaskId(view["project"], view["domain"], view["name"], view["version"])
         return cls(task_id, view["ref"], view.get("spec"), view.get("interface"),
                    view["created_at"])  # fmt: skip
@@ -289,7 +290,7 @@ def download_blobs(client: BackendClient, data: Any, target: pathlib.Path) -> pa
 
 def registration(
     session: Session, task: TaskTemplate, name: str, version: str | None
-) -> dict[str, Any]:
+) -> RegisterTaskBody:
     """The POST /tasks body for ``task``, its code bundle (if any) uploaded first. The
     default version is the task's cache version: a digest of its source."""
     from ..bundle import pack_task
