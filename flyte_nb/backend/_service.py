@@ -9,13 +9,16 @@ behaves the same in both modes:
 - A child submitted under a name its run already has is the *same* action: a succeeded
   one answers at once (this is how a resumed or retried parent skips finished work), a
   running one is joined, a failed one runs again.
-- Retries, timeouts and ``max_action_concurrency`` are enforced here. A timeout kills the
+- Retries, timeouts and ``max_action_concurrency`` are enforced here; whether to read the
+  cache, who writes a serialized entry, whether and when to retry, and a timeout's message
+  are the attempt policy's (``flyte_nb.attempts``), the kernel's rules. A timeout kills the
   worker, so even a body stuck in C code stops. A parent waiting on children lends its
   concurrency (see ``_pool.py``).
 - Every live state object goes through the same batched recorder as local mode; a
   run's first and last rows are written synchronously.
 - After a crash, ``recover`` resumes every unfinished backend run from its root: finished
-  children are reused by name, the rest end ABORTED or run again when resubmitted.
+  children are reused by name, the rest end ABORTED or run again when resubmitted
+  (``_restart.py``).
 """
 
 from __future__ import annotations
@@ -27,13 +30,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..attempts import (
+    cache_identity,
+    failure_phase,
+    free_attempts,
+    reads_cache,
+    retry_after,
+    timeout_message,
+    writer_key,
+)
 from ..durable._recover import serve_recovered
 from ..engine import _state as ph
 from ..engine._depth import max_depth
-from ..engine._errors import is_recoverable
 from ..engine._state import ActionState, RunState
 from ..store import process_identity
-from ..tasks._retry import retry_delay
 from . import _artifacts
 from ._apps import AppSupervisor
 from ._channel import Message
@@ -42,7 +52,8 @@ from ._events import EventBus
 from ._executor import ExecutorSettings, create_executor
 from ._gates import Gates
 from ._pool import WorkerHandle
-from ._records import ActionRecord, Reply, RunRecord, load_live_runs
+from ._records import ActionRecord, Reply, RunRecord
+from ._restart import resume_unfinished
 from ._scheduler import Scheduler
 from ._schedules import ScheduleRunner
 from ._secrets import missing_secrets
@@ -232,6 +243,7 @@ class Backend:
         if existing is not None:
             self._join(existing, reply)
             return
+        cache = cache_identity(cache, spec.get("cache"))  # kept only for a cached task
         state = ActionState(
             run.name, name, parent.name if parent else None, run.state.action_count,
             spec["task"], spec["short"], group, inputs,
@@ -285,7 +297,7 @@ class Backend:
                 return
             rec.waiters.append(reply)
         if phase in ph.TERMINAL:  # failed or aborted before: run it again, retries afresh
-            rec.bonus = rec.state.attempts
+            rec.bonus = free_attempts(rec.state.attempts)
             rec.state.error = None
             rec.state.set_phase(ph.QUEUED)
             self.recorder.touch(rec.state)
@@ -295,10 +307,7 @@ class Backend:
                 self.scheduler.enqueue(rec)
 
     def _serve_hit(self, rec: ActionRecord) -> bool:
-        cache = rec.spec.get("cache")
-        if rec.cache is None or cache is None or cache["behavior"] == "disable":
-            return False
-        if rec.run.overwrite_cache:
+        if not reads_cache(rec.cache, rec.run.overwrite_cache):
             return False
         hit = self.recorder.cache_get(rec.spec["task"], rec.cache[0], rec.cache[1])
         if hit is None:
@@ -311,13 +320,14 @@ class Backend:
         return True
 
     def _enqueue_or_follow(self, rec: ActionRecord) -> None:
-        cache = rec.spec.get("cache")
-        if rec.cache is not None and cache is not None and cache.get("serialize"):
-            leader = self._inflight.get(rec.cache[1])
+        serialize = bool((rec.spec.get("cache") or {}).get("serialize"))
+        key = writer_key(rec.cache, serialize)
+        if key is not None:  # one writer per serialized entry: the others follow it
+            leader = self._inflight.get(key)
             if leader is not None and leader is not rec:
                 leader.waiters.append(lambda _leader: self._after_leader(rec))
                 return
-            self._inflight[rec.cache[1]] = rec
+            self._inflight[key] = rec
         self.scheduler.enqueue(rec)
 
     def _after_leader(self, rec: ActionRecord) -> None:
@@ -365,7 +375,7 @@ class Backend:
                 _artifacts.record_produced(self, rec, m.get("artifacts"))  # before: see there
                 self._succeed(rec, m["outputs"])
             else:
-                self._attempt_failed(rec, ph.FAILED, m["error"])
+                self._attempt_failed(rec, failure_phase(m["error"]), m["error"])
 
     def _reply(
         self,
@@ -395,11 +405,8 @@ class Backend:
             return
         self.scheduler.release_worker(rec, worker, reuse=False)
         if worker.kill_reason == "timeout":
-            timeout = rec.spec.get("timeout")
-            message = (
-                f"Task '{rec.spec['task']}' (action {rec.name}) timed out after {timeout:g} s "
-                f"on attempt {rec.state.attempts}; raise its timeout or make it faster"
-            )
+            timeout = rec.spec["timeout"]
+            message = timeout_message(rec.spec["task"], rec.name, timeout, rec.state.attempts)
             self._attempt_failed(rec, ph.TIMED_OUT, _error("ActionTimeoutError", message))
             return
         message = f"{worker.describe_exit(code)}; it is retried if the task has retries left"
@@ -416,7 +423,7 @@ class Backend:
         state.outputs = outputs
         state.end_attempt(ph.SUCCEEDED)
         state.set_phase(ph.SUCCEEDED)
-        if rec.cache is not None and rec.spec.get("cache"):
+        if rec.cache is not None:  # a cached task's result, overwrite or not
             self.recorder.cache_put(
                 rec.spec["task"], rec.cache[0], rec.cache[1], outputs, state.run_name, state.name
             )
@@ -427,10 +434,9 @@ class Backend:
         if state.phase in ph.TERMINAL:
             return
         state.end_attempt(phase, error)
-        retries = rec.spec["retries"]  # RetryStrategy.wire(); NonRecoverableError: no retry
-        attempt = state.attempts - rec.bonus
-        if attempt <= retries[0] and rec.run.name in self.runs and is_recoverable(error):
-            delay = retry_delay(retries, attempt)
+        retries = rec.spec["retries"]  # RetryStrategy.wire()
+        delay = retry_after(retries, state.attempts, phase, error, rec.bonus)
+        if delay is not None and rec.run.name in self.runs:
             state.set_phase(ph.QUEUED)
             self.recorder.touch(state)
             self._publish(rec)
@@ -480,35 +486,5 @@ class Backend:
 
     # -- recovery ------------------------------------------------------------------------
     def recover(self) -> list[str]:
-        """Resume the backend runs a previous server left unfinished; return their names."""
-        if not self.recorder.has_live_runs("backend"):
-            return []
-        resumed = []
-        for run in load_live_runs(self.engine, self.raw_root):
-            run.state.owner = self.identity
-            self.runs[run.name] = run
-            for rec in run.actions.values():
-                self._recover_action(rec)
-            self.recorder.write_run(run.state)
-            resumed.append(run.name)
-        return resumed
-
-    def _recover_action(self, rec: ActionRecord) -> None:
-        state = rec.state
-        if state.phase in ph.TERMINAL:
-            return
-        error = _error(
-            "BackendRestarted",
-            "the backend restarted while this action ran; it runs again if its parent resumes",
-        )
-        if state.attempt_log and "ended_at" not in state.attempt_log[-1]:
-            state.end_attempt(ph.ABORTED, error)
-        if state.parent is None and rec.spec:
-            rec.bonus = state.attempts
-            state.set_phase(ph.QUEUED)
-            self.recorder.touch(state)
-            self.scheduler.enqueue(rec)
-        else:
-            state.error = error
-            state.set_phase(ph.ABORTED)
-            self.recorder.touch(state)
+        """Resume the runs a previous server left unfinished (``_restart.py``); their names."""
+        return resume_unfinished(self)

@@ -3,8 +3,11 @@
 Every task call inside a run becomes an *action*: it gets a deterministic name, is
 recorded, may be served from the cache, and runs with retries and a timeout; its final error
 reaches the caller as its own type *and* Flyte 2's ``RuntimeUserError`` (see
-``flyte_nb.errors``), and ``NonRecoverableError`` skips the retries left. The same
-bookkeeping (``_prepare``, ``_succeeded``, ``_failed``) serves two attempt loops:
+``flyte_nb.errors``). Whether the cache is read, who writes a serialized entry, whether a
+failed attempt is retried and after how long, and what a timeout says are the attempt
+policy's (``flyte_nb.attempts``), which the backend follows too; this module only carries
+those decisions out. The same bookkeeping (``_prepare``, ``_succeeded``,
+``_attempt_failed``) serves two attempt loops:
 
 - ``run_async``: async bodies are awaited on the current loop (children of an async task
   are plain coroutines, so ``asyncio.gather`` fan-out costs one asyncio Task each and no
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..artifacts import _hooks as artifacts
-from ..errors import NonRecoverableError
+from ..attempts import failure_phase, reads_cache, retry_after, timeout_message, writer_key
 from ..errors._mark import as_task_error
 from ..exceptions import ActionTimeoutError, FlyteTypeException
 from ..secrets._inject import require as require_secrets
@@ -176,26 +179,22 @@ class RunController:
         self, state: ActionState, task: TaskTemplate, exc: BaseException
     ) -> float | None:
         """Record a failed attempt; return the delay before the next one, or None if final."""
-        timed_out = isinstance(exc, ActionTimeoutError)
-        phase = ph.TIMED_OUT if timed_out else ph.FAILED
-        if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
-            phase = ph.ABORTED
+        phase = failure_phase(exc)
         error = error_record(exc, user_traceback_text(exc))
         state.end_attempt(phase, error)
-        retries = task.retries
-        retry = phase != ph.ABORTED and not isinstance(exc, NonRecoverableError)
-        if retry and state.attempts <= retries.count:
+        delay = retry_after(task.retries.wire(), state.attempts, phase, exc)
+        if delay is not None:
             self.recorder.touch(state)
-            return retries.delay(state.attempts)
+            return delay
         state.error = error
         state.set_phase(phase)
         self.recorder.touch(state)
         return None
 
     def _timeout_error(self, task: TaskTemplate, state: ActionState) -> ActionTimeoutError:
+        assert task.timeout is not None
         return ActionTimeoutError(
-            f"Task '{task.name}' (action {state.name}) timed out after {task.timeout:g} s "
-            f"on attempt {state.attempts}; raise its timeout or make it faster"
+            timeout_message(task.name, state.name, task.timeout, state.attempts)
         )
 
     # -- async attempt loop --------------------------------------------------------------
@@ -342,7 +341,7 @@ class RunController:
             lambda kind, name, html: doc(state.run_name, state.name, attempt, kind, name, html)
         )
 
-    # -- concurrency and serialized caching ----------------------------------------------
+    # -- concurrency, and the cache as the attempt policy says ---------------------------
     def _slot(self, parent: ActionFrame | None) -> asyncio.Semaphore | None:
         """The semaphore of ``max_action_concurrency``; the root action never needs a slot."""
         if self._limit is None or parent is None:
@@ -356,15 +355,16 @@ class RunController:
     def _serial_lock(
         self, task: TaskTemplate, cache_id: tuple[str, str] | None
     ) -> threading.Lock | None:
-        if cache_id is None or not task.cache.serialize:
+        key = writer_key(cache_id, task.cache.serialize)  # one writer per serialized entry
+        if key is None:
             return None
-        return self._serial_locks.setdefault(cache_id[1], threading.Lock())
+        return self._serial_locks.setdefault(key, threading.Lock())
 
     def _serve_hit(
         self, state: ActionState, task: TaskTemplate, cache_id: tuple[str, str] | None
     ) -> Any:
         """Finish ``state`` from the cache if the entry exists now, else return _MISSING."""
-        if cache_id is None or self.overwrite_cache:
+        if not reads_cache(cache_id, self.overwrite_cache):
             return _MISSING
         hit = self.recorder.cache_get(task.name, cache_id[0], cache_id[1])
         if hit is None:

@@ -9,7 +9,8 @@ rebuilds an exception of the right flyte_nb kind with the original type and mess
 Either way the rebuilt exception is also made a Flyte 2 ``RuntimeUserError`` (see
 ``flyte_nb.errors``), exactly as a failed child's exception is in the kernel. The record
 says when an error is a ``NonRecoverableError`` (``"recoverable": false``) so the backend,
-which never unpickles user objects, can stop the retries.
+which never unpickles user objects, can stop the retries; reading and writing that flag, and
+telling a timeout from its record, is the attempt policy's (``flyte_nb.attempts``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..attempts import failure_phase, recoverable, unrecoverable
 from ..errors import BaseRuntimeError, NonRecoverableError, RuntimeSystemError
 from ..errors._mark import as_task_error
 from ..exceptions import ActionAbortedError, ActionFailedError, ActionTimeoutError
@@ -33,8 +35,7 @@ def pack_error(exc: BaseException, put: Callable[[bytes], str]) -> str:
     record: dict[str, Any] = {"type": type(exc).__qualname__, "message": str(exc)}
     if isinstance(exc, BaseRuntimeError):
         record["code"] = exc.code
-    if isinstance(exc, NonRecoverableError):
-        record["recoverable"] = False
+    unrecoverable(record, exc)
     text = user_traceback_text(exc)
     if text:
         record["traceback"] = text
@@ -59,22 +60,13 @@ def rebuild_error(
             pass
     message = data.get("message") or f"the action ended {phase}"
     kind = data.get("type", "Error")
-    if phase == ph.TIMED_OUT or kind == "ActionTimeoutError":
+    if phase == ph.TIMED_OUT or failure_phase(data) == ph.TIMED_OUT:
         return ActionTimeoutError(message)
     if phase == ph.ABORTED:
         return ActionAbortedError(message)
     failed = ActionFailedError(f"{kind}: {message}", kind, data.get("traceback", ""))
     if kind == "WorkerDied":  # the platform's failure, not the user's code
         return as_task_error(failed, code=kind, base=RuntimeSystemError)
-    if data.get("recoverable") is False:  # e.g. NestingTooDeepError: the parent stops too
+    if not recoverable(data):  # e.g. NestingTooDeepError: the parent stops too
         return as_task_error(failed, code=data.get("code", kind), base=NonRecoverableError)
     return as_task_error(failed, code=data.get("code", kind))
-
-
-def is_recoverable(record: str | dict[str, Any] | None) -> bool:
-    """False when the failed attempt raised ``NonRecoverableError``: no retry then."""
-    try:
-        data = json.loads(record) if isinstance(record, str) else record
-    except ValueError:
-        return True
-    return not (isinstance(data, dict) and data.get("recoverable") is False)

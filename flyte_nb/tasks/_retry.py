@@ -9,7 +9,8 @@ Two spellings of backoff are accepted because both are in use:
   or a timedelta), capped at ``MAX_BACKOFF`` so a long chain cannot stall a run for hours.
 
 The backend never unpickles task objects, so a strategy travels to it as the plain list
-``wire()`` returns, and both the kernel and the backend compute delays with ``retry_delay``.
+``wire()`` returns; the delays are computed from that list by the attempt policy
+(``flyte_nb.attempts.backoff_delay``), in the kernel and on a backend alike.
 
 A ``timeout`` is seconds, a timedelta, or Flyte 2's ``Timeout``; ``0`` means no limit, as in
 Flyte 2. ``max_runtime`` is enforced per attempt; ``max_queued_time`` and ``deadline`` are
@@ -23,11 +24,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from ..attempts import MAX_BACKOFF, backoff_delay
 from ..exceptions import FlyteValidationException
 
-__all__ = ["Backoff", "RetryStrategy", "Timeout", "TimeoutType", "coerce_timeout", "retry_delay"]
-
-MAX_BACKOFF = 300.0
+__all__ = ["Backoff", "RetryStrategy", "Timeout", "TimeoutType", "coerce_timeout"]
 
 Seconds: TypeAlias = float | int | datetime.timedelta
 
@@ -80,7 +80,7 @@ class Backoff:
         """The delay before the n-th retry (0-based)."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise FlyteValidationException(f"Retry index n must be >= 0, got {n!r}")
-        return datetime.timedelta(seconds=retry_delay(self._wire(), n + 1))
+        return datetime.timedelta(seconds=backoff_delay(self._wire(), n + 1))
 
     def _wire(self) -> list[Any]:
         cap = None if self.cap is None else _seconds(self.cap, "Backoff.cap", "")
@@ -132,7 +132,7 @@ class RetryStrategy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        return retry_delay(self.wire(), attempt)
+        return backoff_delay(self.wire(), attempt)
 
     @classmethod
     def coerce(cls, value: int | RetryStrategy | None, task: str) -> RetryStrategy:
@@ -146,23 +146,6 @@ class RetryStrategy:
             f"Task '{task}': retries must be a whole number >= 0 or a RetryStrategy, got "
             f"{value!r}; e.g. retries=3 or retries=RetryStrategy(count=3, backoff=1.0)"
         )
-
-
-def retry_delay(wire: list[Any], attempt: int) -> float:
-    """Seconds before retrying after failed attempt ``attempt`` (1-based), from ``wire()``.
-
-    Three-item lists (``[count, base, factor]``) come from records written before the cap
-    travelled with the strategy; they keep the old ``MAX_BACKOFF`` cap.
-    """
-    base, factor = float(wire[1]), float(wire[2])
-    cap = wire[3] if len(wire) > 3 else MAX_BACKOFF
-    if base == 0:
-        return 0.0
-    try:
-        delay = base * factor ** (attempt - 1)
-    except OverflowError:
-        delay = math.inf
-    return float(delay if cap is None else min(float(cap), delay))
 
 
 @dataclass(frozen=True)
