@@ -59,6 +59,7 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
 
     from ._frames import FrameHandler
     from ._handlers import ProxyHandler, StartHandler, StatusHandler, _Clients
+    from ._preview import PreviewHandler
     from ._target import Targets
 
     web_app = server_app.web_app
@@ -71,6 +72,7 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
             (url_path_join(base, "status"), StatusHandler),
             (url_path_join(base, "backend", "start"), StartHandler),
             (url_path_join(base, "frame", "([^/]+)"), FrameHandler),
+            (url_path_join(base, "preview", "([^/]+)"), PreviewHandler),
             (url_path_join(base, "api", "v1", "(.*)"), ProxyHandler),
         ],
     )

@@ -256,6 +256,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare
+         * @description Two or more runs side by side: inputs, outputs, durations, task versions.
+         */
+        get: operations["compare_api_v1_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -617,6 +637,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{name}/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Graph
+         * @description The run as a graph: compiled workflow nodes and edges, conditionals with the case
+         *     taken, map nodes and fan-outs grouped (members listed up to ``max_items``).
+         */
+        get: operations["run_graph_api_v1_runs__name__graph_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{name}/inputs": {
         parameters: {
             query?: never;
@@ -688,6 +729,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{name}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recover
+         * @description A new run that reuses every action of this finished run that succeeded and runs
+         *     only what failed or never ran.
+         */
+        post: operations["recover_api_v1_runs__name__recover_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{name}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rerun Form
+         * @description The run's inputs as a form: what a re-run with edited inputs starts from.
+         */
+        get: operations["get_rerun_form_api_v1_runs__name__rerun_get"];
+        put?: never;
+        /**
+         * Rerun
+         * @description Start the run again, with the same inputs or some of them edited.
+         */
+        post: operations["rerun_api_v1_runs__name__rerun_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{name}/signals": {
         parameters: {
             query?: never;
@@ -722,6 +808,28 @@ export interface paths {
          * @description Approve, reject or set the value of a WAITING signal of a running run.
          */
         post: operations["answer_signal_api_v1_runs__name__signals__signal__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{name}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run Source
+         * @description Where the run's task was defined: a notebook cell (path, cell id, execution count
+         *     and the cell's source then) or a module and line; ``source`` is null when the run
+         *     did not record it.
+         */
+        get: operations["get_run_source_api_v1_runs__name__source_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -787,6 +895,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActionEvent
+         * @description An action's phase or attempt changed.
+         */
+        ActionEvent: {
+            /** Attempts */
+            attempts: number;
+            /** Cache Hit */
+            cache_hit: boolean;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "action";
+            /** Name */
+            name: string;
+            /** Parent */
+            parent: string | null;
+            /** Phase */
+            phase: string;
+            /** Run */
+            run: string;
+        };
         /** ActionList */
         ActionList: {
             /** Items */
@@ -873,6 +1004,27 @@ export interface components {
             by?: string | null;
             /** Value */
             value?: string | null;
+        };
+        /**
+         * AppEvent
+         * @description An app changed state (published on the app's own channel).
+         */
+        AppEvent: {
+            /** Domain */
+            domain: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "app";
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /** Revision */
+            revision: number;
+            /** State */
+            state: string;
         };
         /** AppList */
         AppList: {
@@ -992,6 +1144,29 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * ArtifactEvent
+         * @description An action's output was kept as an artifact version.
+         */
+        ArtifactEvent: {
+            /** Action */
+            action: string;
+            /** Domain */
+            domain: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "artifact";
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /** Run */
+            run: string;
+            /** Version */
+            version: string;
+        };
         /** ArtifactList */
         ArtifactList: {
             /** Items */
@@ -1102,6 +1277,13 @@ export interface components {
             /** Version */
             version: string;
         };
+        /** Choice */
+        Choice: {
+            /** Label */
+            label: string;
+            /** Value */
+            value: unknown;
+        };
         /** CodeRefModel */
         CodeRefModel: {
             /** Digest */
@@ -1117,6 +1299,32 @@ export interface components {
             qualname?: string | null;
             /** Task Name */
             task_name: string;
+        };
+        /** CompareRow */
+        CompareRow: {
+            /** Differs */
+            differs: boolean;
+            /** Field */
+            field: string;
+            /**
+             * Section
+             * @description run, inputs, outputs or tasks
+             */
+            section: string;
+            /** Unit */
+            unit?: string | null;
+            /**
+             * Values
+             * @description one per run, in the order asked
+             */
+            values: unknown[];
+        };
+        /** Comparison */
+        Comparison: {
+            /** Rows */
+            rows: components["schemas"]["CompareRow"][];
+            /** Runs */
+            runs: components["schemas"]["RunModel"][];
         };
         /**
          * ConsumedArtifact
@@ -1288,6 +1496,27 @@ export interface components {
              */
             updated_at: number;
         };
+        /**
+         * DocEvent
+         * @description A deck or report was published.
+         */
+        DocEvent: {
+            /** Action */
+            action: string;
+            /** Attempt */
+            attempt: number;
+            /** Doc Kind */
+            doc_kind: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "doc";
+            /** Name */
+            name: string;
+            /** Run */
+            run: string;
+        };
         /** DocList */
         DocList: {
             /** Items */
@@ -1356,6 +1585,140 @@ export interface components {
         /** ErrorResponse */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** FormField */
+        FormField: {
+            /** Choices */
+            choices?: components["schemas"]["Choice"][] | null;
+            /** Editable */
+            editable: boolean;
+            /**
+             * Items
+             * @description the kind of a list's or dict's members
+             */
+            items?: string | null;
+            /**
+             * Kind
+             * @description int, float, bool, str, enum, list, dict or other
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Optional */
+            optional: boolean;
+            /** Required */
+            required: boolean;
+            /**
+             * Type
+             * @description the annotation, as written in Python
+             */
+            type: string;
+            /**
+             * Value
+             * @description the value in this run (a description when not editable)
+             */
+            value: unknown;
+        };
+        /**
+         * GraphCase
+         * @description One case of a conditional: its condition (``else``), whether it was the one taken
+         *     (``null`` while that cannot be told), and the message of a ``.fail(...)`` case.
+         */
+        GraphCase: {
+            /** Fail */
+            fail: string | null;
+            /** Label */
+            label: string;
+            /** Taken */
+            taken: boolean | null;
+        };
+        /** GraphEdge */
+        GraphEdge: {
+            /**
+             * Kind
+             * @description data: reads its output; order: >>; case: runs in that case; child: called by it
+             * @enum {string}
+             */
+            kind: "data" | "order" | "case" | "child";
+            /** Label */
+            label: string | null;
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+        };
+        /**
+         * GraphItem
+         * @description One member of a map node or a group: its action, its index, its phase.
+         */
+        GraphItem: {
+            /** Action */
+            action: string;
+            /** Label */
+            label: string;
+            /** Phase */
+            phase: string;
+        };
+        /** GraphNode */
+        GraphNode: {
+            /**
+             * Action
+             * @description the action that ran it (none for a group)
+             */
+            action: string | null;
+            /**
+             * Cases
+             * @description a conditional: its cases
+             */
+            cases: components["schemas"]["GraphCase"][];
+            /**
+             * Counts
+             * @description a map node or a group: members per phase
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Group */
+            group: string | null;
+            /**
+             * Id
+             * @description unique in this graph; stable across re-reads
+             */
+            id: string;
+            /**
+             * Items
+             * @description a map node or a group: its first members
+             */
+            items: components["schemas"]["GraphItem"][];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "root" | "action" | "task" | "workflow" | "map" | "launch_plan" | "gate" | "branch" | "group";
+            /** Label */
+            label: string;
+            /**
+             * Node
+             * @description the compiled workflow node id (n0, n1...), if any
+             */
+            node: string | null;
+            /**
+             * Phase
+             * @description null: not run (yet), or skipped
+             */
+            phase: string | null;
+            /**
+             * Skipped
+             * @description in a case of a conditional that was not taken
+             */
+            skipped: boolean;
+            /** Task Name */
+            task_name: string;
+            /**
+             * Total
+             * @description a map node or a group: how many members
+             */
+            total: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1450,6 +1813,31 @@ export interface components {
             /** @description None for a version created by hand */
             producer: components["schemas"]["Producer"] | null;
         };
+        /**
+         * LogEvent
+         * @description A line an action printed (the ``LogLine`` fields; no ``id`` before it is stored).
+         */
+        LogEvent: {
+            /** Action Name */
+            action_name: string;
+            /** Attempt */
+            attempt: number;
+            /** Id */
+            id?: number;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "log";
+            /** Run Name */
+            run_name: string;
+            /** Stream */
+            stream: string;
+            /** Text */
+            text: string;
+            /** Ts */
+            ts: number;
+        };
         /** LogLine */
         LogLine: {
             /** Action Name */
@@ -1476,6 +1864,17 @@ export interface components {
              * @description pass as after= to read only newer lines
              */
             next_after: number;
+        };
+        /**
+         * OverflowEvent
+         * @description The watcher fell behind and missed events: re-read the state instead.
+         */
+        OverflowEvent: {
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "overflow";
         };
         /** ParameterSpec */
         ParameterSpec: {
@@ -1532,6 +1931,18 @@ export interface components {
             /** Projects */
             projects: string[];
         };
+        /** RecoverBody */
+        RecoverBody: {
+            /**
+             * Env Vars
+             * @default {}
+             */
+            env_vars: {
+                [key: string]: string;
+            };
+            /** Name */
+            name?: string | null;
+        };
         /** RegisterLaunchPlan */
         RegisterLaunchPlan: {
             /**
@@ -1575,6 +1986,36 @@ export interface components {
             spec: components["schemas"]["TaskSpec"];
             /** Version */
             version: string;
+        };
+        /**
+         * RerunBody
+         * @description A re-run: ``inputs`` maps the names of edited inputs to their new values (JSON, or
+         *     the text a form box holds); the others keep the old run's values.
+         */
+        RerunBody: {
+            /**
+             * Env Vars
+             * @default {}
+             */
+            env_vars: {
+                [key: string]: string;
+            };
+            /**
+             * Inputs
+             * @default {}
+             */
+            inputs: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name?: string | null;
+        };
+        /** RerunForm */
+        RerunForm: {
+            /** Fields */
+            fields: components["schemas"]["FormField"][];
+            /** Run */
+            run: string;
         };
         /** ResolveRunOutput */
         ResolveRunOutput: {
@@ -1637,6 +2078,39 @@ export interface components {
             /** Produced */
             produced: components["schemas"]["ArtifactVersionModel"][];
         };
+        /**
+         * RunEvent
+         * @description A run's phase, action count or waiting gates changed.
+         */
+        RunEvent: {
+            /** Actions */
+            actions: number;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "run";
+            /** Phase */
+            phase: string;
+            /** Run */
+            run: string;
+            /** Waiting */
+            waiting?: string[];
+        };
+        /** RunGraph */
+        RunGraph: {
+            /** Edges */
+            edges: components["schemas"]["GraphEdge"][];
+            /** Nodes */
+            nodes: components["schemas"]["GraphNode"][];
+            /** Total Actions */
+            total_actions: number;
+            /**
+             * Truncated
+             * @description nodes past max_nodes were left out
+             */
+            truncated: boolean;
+        };
         /** RunList */
         RunList: {
             /** Items */
@@ -1676,6 +2150,12 @@ export interface components {
             started_at: number | null;
             /** Task Name */
             task_name: string;
+            /**
+             * Waiting
+             * @description gates of a live run waiting for an answer (their names)
+             * @default []
+             */
+            waiting: string[];
         };
         /** RunOptions */
         RunOptions: {
@@ -1699,6 +2179,8 @@ export interface components {
              * @default false
              */
             overwrite_cache: boolean;
+            /** @description where the run's task was defined (kept with the run) */
+            source?: components["schemas"]["SourceLocation"] | null;
             /**
              * Sys Path
              * @description import path entries workers add
@@ -1730,6 +2212,45 @@ export interface components {
              * @enum {string}
              */
             type: "string" | "file" | "directory";
+        };
+        /** RunSource */
+        RunSource: {
+            /** @description where the run's task was defined; null when not recorded */
+            source: components["schemas"]["SourceLocation"] | null;
+        };
+        /**
+         * RunView
+         * @description A run as the backend shows it (``RunModel``).
+         */
+        RunView: {
+            /** Action Count */
+            action_count: number;
+            /** Created At */
+            created_at: number;
+            /** Domain */
+            domain: string;
+            /** Duration */
+            duration: number | null;
+            /** Ended At */
+            ended_at: number | null;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Mode */
+            mode: string;
+            /** Name */
+            name: string;
+            /** Phase */
+            phase: string;
+            /** Project */
+            project: string;
+            /** Started At */
+            started_at: number | null;
+            /** Task Name */
+            task_name: string;
+            /** Waiting */
+            waiting?: string[];
         };
         /**
          * ScheduleModel
@@ -1775,6 +2296,37 @@ export interface components {
             type: string;
             /** Value */
             value: string | null;
+        };
+        /**
+         * SourceLocation
+         * @description Where a run's task was written (``flyte_nb/tasks/_where.py``): a notebook cell, or a
+         *     module and line.
+         */
+        SourceLocation: {
+            /** Cell Id */
+            cell_id?: string | null;
+            /** Cell Source */
+            cell_source?: string | null;
+            /** Execution Count */
+            execution_count?: number | null;
+            /** File */
+            file?: string | null;
+            /** Function */
+            function: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "cell" | "module";
+            /** Line */
+            line?: number | null;
+            /** Module */
+            module?: string | null;
+            /**
+             * Notebook
+             * @description absolute path
+             */
+            notebook?: string | null;
         };
         /** TaskList */
         TaskList: {
@@ -1829,6 +2381,20 @@ export interface components {
             env: {
                 [key: string]: string;
             };
+            /**
+             * Graph
+             * @description a workflow's compiled graph (union/_graph_spec.py), for graph views
+             */
+            graph?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Interface
+             * @description a run's root task inputs as data (types/_describe.py): re-run forms
+             */
+            interface?: {
+                [key: string]: unknown;
+            }[] | null;
             /** Pod Template */
             pod_template?: {
                 [key: string]: unknown;
@@ -3191,6 +3757,83 @@ export interface operations {
             };
         };
     };
+    compare_api_v1_compare_get: {
+        parameters: {
+            query: {
+                /** @description 2 to 10 run names */
+                runs: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     events_api_v1_events_get: {
         parameters: {
             query?: {
@@ -3208,7 +3851,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": string | components["schemas"]["RunEvent"] | components["schemas"]["ActionEvent"] | components["schemas"]["LogEvent"] | components["schemas"]["DocEvent"] | components["schemas"]["ArtifactEvent"] | components["schemas"]["AppEvent"] | components["schemas"]["OverflowEvent"] | components["schemas"]["RunView"];
                 };
             };
             /** @description Bad Request */
@@ -4816,6 +5459,85 @@ export interface operations {
             };
         };
     };
+    run_graph_api_v1_runs__name__graph_get: {
+        parameters: {
+            query?: {
+                max_items?: number;
+                max_nodes?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunGraph"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     run_inputs_api_v1_runs__name__inputs_get: {
         parameters: {
             query?: never;
@@ -4994,7 +5716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": string | components["schemas"]["LogLine"] | components["schemas"]["RunModel"];
                 };
             };
             /** @description Bad Request */
@@ -5071,6 +5793,242 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Values"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recover_api_v1_runs__name__recover_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoverBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunModel"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rerun_form_api_v1_runs__name__rerun_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RerunForm"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rerun_api_v1_runs__name__rerun_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RerunBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunModel"];
                 };
             };
             /** @description Bad Request */
@@ -5230,6 +6188,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignalModel"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_run_source_api_v1_runs__name__source_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSource"];
                 };
             };
             /** @description Bad Request */

@@ -130,7 +130,8 @@ export class ArtifactView extends PolledView {
   private filters: HTMLElement;
   private versions: HTMLElement;
   private detail: HTMLElement;
-  private partition: string | null = null; // "key=value"
+  // one value per partition key; the filters combine (every key must match)
+  private partitions = new Map<string, string>();
   private selected: string | null = null;
 
   constructor(
@@ -159,7 +160,7 @@ export class ArtifactView extends PolledView {
     try {
       [versions, partitions] = await Promise.all([
         this.client.get<ArtifactVersionList>(`${base}/versions`, {
-          partition: this.partition ? [this.partition] : undefined,
+          partition: [...this.partitions].map(([k, v]) => `${k}=${v}`),
           limit: 200
         }),
         this.client.get<ArtifactPartitions>(`${base}/partitions`)
@@ -200,22 +201,33 @@ export class ArtifactView extends PolledView {
     if (!keys.length) {
       return;
     }
-    const pick = (value: string | null) => {
-      this.partition = value;
+    // A value narrows its key (clicked again, it is dropped); values of different keys
+    // combine, so `region=eu` and `kind=daily` show the versions that have both.
+    const pick = (key: string | null, value?: string) => {
+      if (key === null) {
+        this.partitions.clear();
+      } else if (this.partitions.get(key) === value) {
+        this.partitions.delete(key);
+      } else {
+        this.partitions.set(key, value ?? '');
+      }
       void this.load().catch(() => undefined);
     };
     this.filters.appendChild(
       button('all partitions', () => pick(null), {
-        class: `fnb-DocTab${this.partition === null ? ' fnb-mod-selected' : ''}`
+        class: `fnb-DocTab${this.partitions.size === 0 ? ' fnb-mod-selected' : ''}`,
+        'aria-pressed': String(this.partitions.size === 0)
       })
     );
     for (const [key, values] of keys) {
       for (const v of values) {
         const id = `${key}=${v.value}`;
+        const on = this.partitions.get(key) === v.value;
         this.filters.appendChild(
-          button(`${id} (${v.versions})`, () => pick(id), {
-            class: `fnb-DocTab${this.partition === id ? ' fnb-mod-selected' : ''}`,
-            'data-partition': id
+          button(`${id} (${v.versions})`, () => pick(key, v.value), {
+            class: `fnb-DocTab${on ? ' fnb-mod-selected' : ''}`,
+            'data-partition': id,
+            'aria-pressed': String(on)
           })
         );
       }

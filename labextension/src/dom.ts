@@ -2,6 +2,7 @@
  * Small DOM helpers: the panel builds plain DOM (no framework), so that the virtualized
  * run list controls exactly which nodes exist.
  */
+import { phaseTitle } from './phases';
 
 type Child = Node | string | null | undefined | false;
 
@@ -107,7 +108,8 @@ export function elapsed(
 }
 
 export function phaseBadge(phase: string): HTMLElement {
-  return h('span', { class: `fnb-Phase fnb-Phase-${phase}`, title: phase }, phase);
+  const title = phaseTitle(phase); // says why a run waits (phases.ts)
+  return h('span', { class: `fnb-Phase fnb-Phase-${phase}`, title, 'aria-label': title }, phase);
 }
 
 /** A message block for the empty, loading and error states. */

@@ -16,6 +16,8 @@ import { Widget } from '@lumino/widgets';
 import { AppsSection, AppView } from './apps';
 import { ArtifactsSection, ArtifactView } from './artifacts';
 import { PanelClient } from './client';
+import { setCellOpener } from './gotocell';
+import { setPreviewClient } from './preview';
 import { flyteIcon } from './icon';
 import { parseTarget, targetOfSearch } from './links';
 import { FlytePanel } from './panel';
@@ -58,6 +60,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     router: IRouter | null
   ) => {
     const client = new PanelClient();
+    setCellOpener(app); // "Go to cell" opens notebooks through the document manager
+    setPreviewClient(client); // file values' previews read through the panel's client
     let refreshInterval = 10;
 
     // The notebook the user worked in last: "Copy to notebook" puts the snippet there.

@@ -1,6 +1,6 @@
 /**
- * The run view's two streaming panes: logs (read, then followed while the run is live) and
- * decks/reports (each in a sandboxed iframe).
+ * The run view's decks/reports pane (each in a sandboxed iframe); the logs pane is
+ * `logview.ts`.
  *
  * Decks are HTML written by user code and every library it renders, so they are shown
  * only in an iframe with `sandbox="allow-scripts"` and never `allow-same-origin`: scripts
@@ -10,137 +10,7 @@
 import { ApiError, PanelClient } from './client';
 import { append, button, clear, h, notice, richText } from './dom';
 import { asApiError, errorNotice, loadingNotice } from './states';
-import type { Doc, DocContent, DocList, LogLine, LogList } from './types';
-
-const MAX_LOG_CHARS = 2_000_000;
-
-export class LogsPane {
-  readonly node: HTMLElement;
-  private out: HTMLElement;
-  private action: HTMLSelectElement;
-  private follow: HTMLInputElement;
-  private status: HTMLElement;
-  private controller: AbortController | null = null;
-  private chars = 0;
-  private live = false;
-
-  constructor(
-    private client: PanelClient,
-    private run: string
-  ) {
-    this.action = h('select', { class: 'fnb-Select', 'aria-label': 'Action' });
-    this.action.appendChild(h('option', { value: '' }, 'All actions'));
-    this.follow = h('input', { type: 'checkbox', checked: true });
-    this.status = h('span', { class: 'fnb-Muted' });
-    this.out = h('pre', { class: 'fnb-Logs', tabindex: 0, 'aria-label': 'Logs' });
-    this.node = h(
-      'div',
-      { class: 'fnb-Pane fnb-LogsPane' },
-      h(
-        'div',
-        { class: 'fnb-Toolbar' },
-        this.action,
-        h('label', { class: 'fnb-Check' }, this.follow, ' Follow'),
-        this.status
-      ),
-      this.out
-    );
-    this.action.addEventListener('change', () => void this.open(this.live));
-    this.follow.addEventListener('change', () => void this.open(this.live));
-  }
-
-  setActions(names: string[]): void {
-    const have = new Set([...this.action.options].map(o => o.value));
-    for (const name of names) {
-      if (!have.has(name)) {
-        this.action.appendChild(h('option', { value: name }, name));
-      }
-    }
-  }
-
-  showAction(name: string): void {
-    this.setActions([name]);
-    this.action.value = name;
-  }
-
-  /** Read the logs from the start; while `live` and Follow is on, keep streaming them. */
-  async open(live: boolean): Promise<void> {
-    this.stop();
-    this.live = live;
-    clear(this.out);
-    this.chars = 0;
-    this.status.textContent = 'loading…';
-    const action = this.action.value || undefined;
-    let page: LogList;
-    try {
-      page = await this.client.get<LogList>(`runs/${encodeURIComponent(this.run)}/logs`, {
-        action,
-        limit: 100000
-      });
-    } catch (err) {
-      this.status.textContent = asApiError(err).message;
-      return;
-    }
-    this.append(page.items);
-    if (!page.items.length) {
-      this.status.textContent = live ? 'no output yet' : 'no output';
-    } else {
-      this.status.textContent = '';
-    }
-    if (!live || !this.follow.checked) {
-      return;
-    }
-    const controller = new AbortController();
-    this.controller = controller;
-    this.status.textContent = 'following';
-    try {
-      await this.client.stream(
-        `runs/${encodeURIComponent(this.run)}/logs/follow`,
-        { action, after: page.next_after },
-        (kind, data) => {
-          if (kind === 'log') {
-            this.append([data as LogLine]);
-            this.status.textContent = 'following';
-          } else if (kind === 'end') {
-            this.status.textContent = `run ended ${data?.phase ?? ''}`;
-          }
-        },
-        controller.signal
-      );
-    } catch (err) {
-      this.status.textContent = `stopped following: ${asApiError(err).message}`;
-    }
-    if (this.controller === controller) {
-      this.controller = null;
-    }
-  }
-
-  stop(): void {
-    this.controller?.abort();
-    this.controller = null;
-  }
-
-  private append(lines: LogLine[]): void {
-    const stick = this.out.scrollTop + this.out.clientHeight >= this.out.scrollHeight - 4;
-    const frag = document.createDocumentFragment();
-    for (const line of lines) {
-      this.chars += line.text.length;
-      if (line.stream === 'stderr') {
-        frag.appendChild(h('span', { class: 'fnb-Logs-stderr' }, line.text));
-      } else {
-        frag.appendChild(document.createTextNode(line.text));
-      }
-    }
-    this.out.appendChild(frag);
-    while (this.chars > MAX_LOG_CHARS && this.out.firstChild) {
-      this.chars -= (this.out.firstChild.textContent ?? '').length;
-      this.out.removeChild(this.out.firstChild);
-    }
-    if (stick) {
-      this.out.scrollTop = this.out.scrollHeight;
-    }
-  }
-}
+import type { Doc, DocContent, DocList } from './types';
 
 function docKey(d: { action: string; kind: string; name: string }): string {
   return `${d.action}\u0000${d.kind}\u0000${d.name}`;

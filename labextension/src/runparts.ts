@@ -4,6 +4,7 @@
  */
 import { arrowKeys, elapsed, formatDuration, formatTime, h, phaseBadge } from './dom';
 import type { Action, ActionTree, Run } from './types';
+import { renderFile } from './preview';
 
 /** Depth of each shown action (items come parents first). */
 function depths(items: Action[]): Map<string, number> {
@@ -365,6 +366,9 @@ export function renderValues(
     } else if (v && typeof v === 'object' && '$sd' in v) {
       type = String(v.type ?? 'table').replace(/^.*\./, '');
       shown = renderFrame(v, loadFrame);
+    } else if (v && typeof v === 'object' && '$file' in v) {
+      type = String(v.type ?? 'File').replace(/^.*\./, '');
+      shown = renderFile(v); // its text or image (preview.ts)
     } else if (v && typeof v === 'object' && '$blob' in v) {
       type = String(v.type ?? 'object');
       shown = h(

@@ -33,7 +33,10 @@ import {
   renderValues
 } from './runparts';
 import { copyLinkButton, runTarget } from './links';
-import { DocsPane, LogsPane } from './runpanes';
+import { WrittenIn } from './gotocell';
+import { LogsPane } from './logview';
+import { phaseWhy } from './phases';
+import { DocsPane } from './runpanes';
 import { runArtifacts, runValues } from './runtabs';
 import { Gates } from './rungates';
 import { failureHidden, firstFailed, TreeControls } from './runtree';
@@ -78,6 +81,7 @@ export class RunView extends Widget {
   private body: HTMLElement;
   private logs: LogsPane;
   private docs: DocsPane;
+  private written: WrittenIn; // where the task was defined, "Go to cell"
   private feed: EventFeed;
   private poller: Poller;
   private timers = new Map<string, number>();
@@ -106,6 +110,7 @@ export class RunView extends Widget {
     this.node.append(this.header, this.tabs, this.body);
     this.logs = new LogsPane(this.client, this.runName);
     this.docs = new DocsPane(this.client, this.runName);
+    this.written = new WrittenIn(this.client, this.runName);
     this.feed = new EventFeed(
       this.client,
       'events',
@@ -315,6 +320,7 @@ export class RunView extends Widget {
         { class: 'fnb-RunHeader-title' },
         h('h2', {}, run.name),
         phaseBadge(run.phase),
+        phaseWhy(run.phase) ?? '',
         actions
       ),
       metaList(meta),
@@ -323,6 +329,7 @@ export class RunView extends Widget {
         { class: 'fnb-Snippet', title: 'Find this run again from any notebook' },
         `fl.remote.Run.get(${JSON.stringify(run.name)})`
       ),
+      this.written.node,
       renderError(run.error) ?? '',
       (isLive(run.phase) && this.gates.render()) || ''
     );
