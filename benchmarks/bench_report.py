@@ -32,8 +32,8 @@ def main() -> None:
     from plotly.offline import get_plotlyjs
 
     from flyte_nb import report as fl_report
+    from flyte_nb.action import _decks as _docs
     from flyte_nb.deck import PlotlyRenderer
-    from flyte_nb.engine import _docs
     from flyte_nb.report import Report
 
     figures = [

@@ -1,7 +1,7 @@
 """Decks and renderers, on real pandas / pyarrow / plotly / Pillow objects.
 
 A running attempt is faked where a test needs one: ``current_docs`` is patched in
-``flyte_nb.engine._docs`` (where decks look it up) to return an ``ActionDocs`` whose sink
+``flyte_nb.action._decks`` (where decks look it up) to return an ``ActionDocs`` whose sink
 records what was published. One test runs a real task in the local engine.
 """
 
@@ -23,6 +23,8 @@ import pytest
 from PIL import Image
 
 import flyte_nb as fl
+from flyte_nb.action import _decks as _docs
+from flyte_nb.action._decks import ActionDocs
 from flyte_nb.deck import (
     DEFAULT_DECK_FIELDS,
     BoxRenderer,
@@ -41,8 +43,6 @@ from flyte_nb.deck import (
     sandboxed_iframe,
 )
 from flyte_nb.deck._html import PLOTLY_BEGIN
-from flyte_nb.engine import _docs
-from flyte_nb.engine._docs import ActionDocs
 from flyte_nb.exceptions import FlyteValidationException, NotInTaskContextError
 from flyte_nb.models import ActionID, RawDataPath, TaskContext
 

@@ -70,12 +70,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # entry must be removed, or the test fails, so the list only shrinks.
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
-        # UnionRemote (remote/_union*.py) moves next to the flytekit layer.
-        ("flyte_nb/remote/_union_apps.py", "flyte_nb.app"),
-        ("flyte_nb/remote/_union_backfill.py", "flyte_nb.union"),
-        ("flyte_nb/remote/_union_package.py", "flyte_nb.union"),
-        ("flyte_nb/remote/_union_plans.py", "flyte_nb.union"),
-        ("flyte_nb/remote/_union_plans.py", "flyte_nb.union._schedule"),
         # To move (docs/architecture.md, "Still to move").
         ("flyte_nb/backend/_app_params.py", "flyte_nb.app._resolve"),
         ("flyte_nb/backend/_app_params.py", "flyte_nb.app._run_output"),
@@ -84,28 +78,17 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("flyte_nb/backend/_schedules.py", "flyte_nb.union._schedule"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._backend"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._recover"),
-        ("flyte_nb/client/_submit.py", "flyte_nb.artifacts._hooks"),
-        ("flyte_nb/deck/_deck.py", "flyte_nb.engine._docs"),
         ("flyte_nb/engine/_context.py", "flyte_nb.durable._checkpoint"),
-        ("flyte_nb/engine/_controller.py", "flyte_nb.artifacts._hooks"),
-        ("flyte_nb/engine/_runner.py", "flyte_nb.artifacts._hooks"),
-        ("flyte_nb/io/_access.py", "flyte_nb.engine._context"),
         ("flyte_nb/models/_context.py", "flyte_nb.deck"),
         ("flyte_nb/models/_context.py", "flyte_nb.deck._deck"),
         ("flyte_nb/models/_context.py", "flyte_nb.durable._checkpoint"),
-        ("flyte_nb/remote/_run.py", "flyte_nb._run"),
         ("flyte_nb/remote/_run.py", "flyte_nb.durable._recover"),
         ("flyte_nb/remote/_run.py", "flyte_nb.widgets._display"),
         ("flyte_nb/server/_app.py", "flyte_nb.durable._routes"),
         ("flyte_nb/server/_apps_routes.py", "flyte_nb.app"),
         ("flyte_nb/server/_apps_routes.py", "flyte_nb.app._resolve"),
         ("flyte_nb/server/_plan_routes.py", "flyte_nb.union._schedule"),
-        ("flyte_nb/tasks/_template.py", "flyte_nb.artifacts._hooks"),
-        ("flyte_nb/tasks/_template.py", "flyte_nb.engine"),
         ("flyte_nb/types/_check.py", "flyte_nb.io._adapt"),
-        ("flyte_nb/union/_dynamic.py", "flyte_nb._run"),
-        ("flyte_nb/union/_eager.py", "flyte_nb._run"),
-        ("flyte_nb/union/_workflow.py", "flyte_nb._run"),
     }
 )
 

@@ -1,6 +1,6 @@
 """Reports: ``Report``/``Tab``, the ``flyte_nb.report`` functions and their ``.aio`` twins.
 
-The running attempt is faked by patching ``current_docs`` in ``flyte_nb.engine._docs``
+The running attempt is faked by patching ``current_docs`` in ``flyte_nb.action._decks``
 (where the report functions look it up) with an ``ActionDocs`` whose sink records what was
 published; one test runs a real ``report=True`` task in the local engine, and one shows
 a report in real Chromium inside ``sandboxed_iframe``.
@@ -18,10 +18,10 @@ import pytest
 
 import flyte_nb as fl
 from flyte_nb import report
+from flyte_nb.action import _decks as _docs
+from flyte_nb.action._decks import ActionDocs
 from flyte_nb.deck import PlotlyRenderer, sandboxed_iframe
 from flyte_nb.deck._html import PLOTLY_BEGIN
-from flyte_nb.engine import _docs
-from flyte_nb.engine._docs import ActionDocs
 from flyte_nb.exceptions import FlyteValidationException, NotInTaskContextError
 from flyte_nb.report import Report, Tab
 

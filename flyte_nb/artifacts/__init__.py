@@ -15,8 +15,10 @@ machine's records, or the backend after ``fl.init()``) and ``_hooks`` the few ca
 engine, workers and run submission make. The rows are the store's
 (``store/_artifact_rows.py``, ``store/_artifact_queries.py``).
 
-Names load lazily: the engine imports ``_hooks`` on every run, and a program that never
-touches an artifact must not pay for loading them.
+The engine sits below this package (docs/architecture.md), so it does not import
+``_hooks``: it calls ``flyte_nb.action.artifact_hooks``, which ``_artifact`` fills with
+``_hooks`` when it is imported. Until then no artifact can exist and every hook is a no-op,
+so a program that never touches an artifact does not load this package at all.
 """
 
 from __future__ import annotations

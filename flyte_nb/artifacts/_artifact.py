@@ -478,3 +478,14 @@ class ArtifactQuery:
             shown = tp if isinstance(tp, InputBinding) else epoch_to_datetime(tp)
             args.append(f"time_partition={shown!s}")
         return f"Artifact.query({', '.join(args)})"
+
+
+def _register_hooks() -> None:
+    """From now on the engine, workers and submission call into artifacts (``_hooks``)."""
+    from ..action import artifact_hooks
+    from . import _hooks
+
+    artifact_hooks.register(_hooks)
+
+
+_register_hooks()

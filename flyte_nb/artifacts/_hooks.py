@@ -1,5 +1,8 @@
 """The calls the engine, backend workers and run submission make into artifacts.
 
+Registered into ``flyte_nb.action.artifact_hooks`` by ``_artifact`` when it is imported;
+the callers sit below this package and reach these functions only through that registry.
+
 Each is one line at its call site and costs nothing for programs without artifacts: an
 ``Artifact`` or ``ArtifactQuery`` can only exist once ``_artifact`` has been imported, so
 until then every hook answers "nothing to do" without importing anything (this module

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..artifacts import _hooks as artifacts
+from ..action import artifact_hooks as artifacts
 from ..engine._context import (
     ActionFrame,
     current_group,
@@ -44,7 +44,7 @@ from ..engine._context import (
     leave,
 )
 from ..engine._controller import RunController
-from ..engine._docs import ActionDocs, close_docs, start_docs
+from ..engine._decks import ActionDocs, close_docs, start_docs
 from ..engine._errors import pack_error, rebuild_error
 from ..engine._runner import _environ
 from ..engine._state import ActionState

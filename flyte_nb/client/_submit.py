@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..artifacts import _hooks as artifacts
+from ..action import artifact_hooks as artifacts
 from ..engine._controller import RunController
 from ..engine._submit import cache_identity, task_spec
 from ..exceptions import FlyteValidationException

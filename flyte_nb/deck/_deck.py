@@ -2,14 +2,15 @@
 
 Design decisions:
 
-* A deck finds its action through ``engine._docs.current_docs()`` (the same context
+* A deck finds its action through ``action._decks.current_docs()`` (the same context
   variable task calls use), so ``Deck("x")`` deep inside helper code needs no handle.
   With ``auto_add_to_deck=True`` it registers itself there and the engine publishes it
   when the attempt ends; ``publish()`` sends it *now*, for watchers of a long task.
 * Outside a task a deck is still a useful object (build it, show it in the notebook); only
   ``publish`` has nothing to publish to, and says so.
-* The engine is looked up only if its context module was ever imported: no task can be
-  running otherwise, and building a deck in a plain notebook need not import the engine.
+* The running attempt is looked up only if ``action._decks`` was ever imported (the engine
+  and a backend worker import it): no task can be running otherwise, and building a deck
+  in a plain notebook need not import anything more.
 * HTML accumulates in ``HtmlParts``: appends are O(1) and plotly.js is carried once per
   deck however many figures are appended.
 * Shown inline only through ``sandboxed_iframe``; the deck's HTML is never put into the
@@ -25,16 +26,16 @@ from ..exceptions import FlyteValidationException, NotInTaskContextError
 from ._html import HtmlParts, sandboxed_iframe
 
 if TYPE_CHECKING:
-    from ..engine._docs import ActionDocs
+    from ..action._decks import ActionDocs
 
 
 def running_docs() -> ActionDocs | None:
     """The running attempt's ``ActionDocs``, or None outside a task."""
-    if "flyte_nb.engine._context" not in sys.modules:
-        return None  # the engine never ran in this process, so no task is running
-    from ..engine import _docs  # the module, not the function: tests patch it there
+    if "flyte_nb.action._decks" not in sys.modules:
+        return None  # no engine or worker loaded it in this process: no task is running
+    from ..action import _decks  # the module, not the function: tests patch it there
 
-    return _docs.current_docs()
+    return _decks.current_docs()
 
 
 def _check_html(owner: str, value: object) -> str:

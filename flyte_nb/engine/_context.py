@@ -14,8 +14,9 @@ import datetime
 import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from ..action import _frame as action_frame
 from ..exceptions import FlyteValidationException, NotInTaskContextError
 from ..models._action import ActionID
 from ._state import ActionState
@@ -24,9 +25,9 @@ if TYPE_CHECKING:
     from ..models import TaskContext
     from ._controller import RunController
 
-_frame: contextvars.ContextVar[ActionFrame | None] = contextvars.ContextVar(
-    "flyte_nb_frame", default=None
-)
+# The variable itself is ``flyte_nb.action``'s, so that code below the engine (tasks, io,
+# decks) reads it without importing the engine; here it holds an ``ActionFrame``.
+_frame = action_frame._frame
 _group: contextvars.ContextVar[str | None] = contextvars.ContextVar("flyte_nb_group", default=None)
 # ``with flyte.custom_context(...)`` inside a body: the custom context its calls hand on.
 # None means "the running action's own" (``ActionFrame.custom_context``).
@@ -90,7 +91,7 @@ class ActionFrame:
 
 
 def current_frame() -> ActionFrame | None:
-    return _frame.get()
+    return cast("ActionFrame | None", _frame.get())
 
 
 _Tokens = tuple[
@@ -117,7 +118,7 @@ def effective_custom_context() -> dict[str, str]:
     override = _custom.get()
     if override is not None:
         return override
-    frame = _frame.get()
+    frame = current_frame()
     return frame.custom_context if frame is not None else {}
 
 
@@ -160,7 +161,7 @@ def custom_context(**values: str) -> Iterator[None]:
     with ``fl.with_runcontext(custom_context={...})``.
     """
     values = check_custom_context(values, "flyte.custom_context(...)")
-    if _frame.get() is None:
+    if current_frame() is None:
         yield
         return
     token = _custom.set({**effective_custom_context(), **values})
@@ -176,7 +177,7 @@ def ctx() -> TaskContext | None:
     None rather than an error (unlike ``current_context()``), because Flyte 2 code tests
     ``if flyte.ctx():`` to tell "inside a task" from "at the top level".
     """
-    if _frame.get() is None:
+    if current_frame() is None:
         return None
     return current_context()
 
@@ -203,7 +204,7 @@ def current_context() -> TaskContext:
     """The context of the running task: its action id, run, group, mode and raw data path."""
     from ..models._context import GroupData, RawDataPath, TaskContext
 
-    frame = _frame.get()
+    frame = current_frame()
     if frame is None:
         raise NotInTaskContextError(
             "current_context() is only available inside a running task; call it from the "
@@ -247,7 +248,7 @@ def group(name: str) -> Iterator[None]:
         raise FlyteValidationException(
             f"group name must be a non-empty string, got {name!r}; e.g. fl.group('training')"
         )
-    if _frame.get() is None:
+    if current_frame() is None:
         raise NotInTaskContextError(
             f"fl.group({name!r}) is only meaningful inside a running task: it groups the "
             "actions that task starts"

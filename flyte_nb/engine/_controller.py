@@ -28,13 +28,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..artifacts import _hooks as artifacts
+from ..action import artifact_hooks as artifacts
 from ..attempts import failure_phase, reads_cache, retry_after, timeout_message, writer_key
 from ..errors._mark import as_task_error
-from ..exceptions import ActionTimeoutError, FlyteTypeException
+from ..exceptions import ActionTimeoutError
 from ..secrets._inject import require as require_secrets
 from ..secrets._inject import task_scope as secrets_scope
-from ..types import check_input, check_output, encode_values
+from ..tasks._template import bind_inputs
+from ..types import check_output, encode_values
 from ..types._values import decode_values
 from . import _state as ph
 from ._context import (
@@ -46,8 +47,8 @@ from ._context import (
     leave,
 )
 from ._deadline import sync_deadline
+from ._decks import ActionDocs, close_docs, start_docs
 from ._depth import chain_to, max_depth, nesting_error
-from ._docs import ActionDocs, close_docs, start_docs
 from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
 from ._submit import cache_identity, child_name, local_spec, node_spec
@@ -100,16 +101,7 @@ class RunController:
             return block_on(self.run_async(parent, task, values))
         return self.run_sync(parent, task, values)
 
-    @staticmethod
-    def bind(task: TaskTemplate, args: tuple, kwargs: dict) -> dict[str, Any]:
-        __tracebackhide__ = True
-        try:
-            values = task.interface.convert_to_kwargs(*args, **kwargs)
-        except FlyteTypeException as exc:
-            raise FlyteTypeException(f"Task '{task.name}': {exc}") from None
-        for name, annotation in task.input_types.items():
-            values[name] = check_input(task.name, name, annotation, values[name])
-        return values
+    bind = staticmethod(bind_inputs)  # the call's arguments, checked (tasks/_template.py)
 
     # -- bookkeeping shared by both attempt loops ----------------------------------------
     def _prepare(

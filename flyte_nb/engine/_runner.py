@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import _config
-from ..artifacts import _hooks as artifacts
+from ..action import artifact_hooks as artifacts
 from ..models._action import generate_random_name
 from ..store import get_recorder, process_identity
 from ..types import encode_values

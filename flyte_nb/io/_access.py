@@ -138,7 +138,7 @@ def scratch_dir() -> Path:
 
 
 def _action_dir() -> Path:
-    from ..engine._context import current_frame
+    from ..action import current_frame
 
     frame = current_frame()
     if frame is None:
@@ -148,7 +148,7 @@ def _action_dir() -> Path:
 
 def working_dir() -> Path:
     """Where new files and folders go: the running attempt's folder, else the scratch dir."""
-    from ..engine._context import current_frame
+    from ..action import current_frame
 
     frame = current_frame()
     path = _action_dir() if frame is None else _action_dir() / f"attempt-{frame.attempt}"

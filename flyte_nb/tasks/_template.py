@@ -20,9 +20,9 @@ import inspect
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
-from ..artifacts import _hooks as artifacts
+from ..action import artifact_hooks as artifacts
 from ..cache import Cache, VersionParameters
-from ..exceptions import FlyteValidationException
+from ..exceptions import FlyteTypeException, FlyteValidationException
 from ..models._interface import NativeInterface, is_namedtuple
 from ..types import check_input, check_output, digest, encode_value
 from ._resources import Resources
@@ -46,6 +46,20 @@ T = TypeVar("T")
 compiling: contextvars.ContextVar[Any] = contextvars.ContextVar(
     "flyte_nb_workflow_compiler", default=None
 )
+
+
+def bind_inputs(task: TaskTemplate, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A call's arguments as ``{input name: checked value}``: the one binding rule for a
+    call in the kernel, in an action and on a backend worker (the engine's
+    ``RunController.bind`` is this function)."""
+    __tracebackhide__ = True
+    try:
+        values = task.interface.convert_to_kwargs(*args, **kwargs)
+    except FlyteTypeException as exc:
+        raise FlyteTypeException(f"Task '{task.name}': {exc}") from None
+    for name, annotation in task.input_types.items():
+        values[name] = check_input(task.name, name, annotation, values[name])
+    return values
 
 
 class TaskTemplate(Generic[P, R]):
@@ -159,7 +173,7 @@ class TaskTemplate(Generic[P, R]):
     # -- calling -------------------------------------------------------------------------
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         __tracebackhide__ = True
-        from ..engine import current_frame
+        from ..action import current_frame
 
         compiler = compiling.get()
         if compiler is not None:  # inside a @workflow body being compiled: a graph node
@@ -195,7 +209,7 @@ class TaskTemplate(Generic[P, R]):
 
     def aio(self, *args: Any, **kwargs: Any) -> Any:
         """An awaitable of this task, sync or async: ``await t.aio(x)``, or gather many."""
-        from ..engine import current_frame
+        from ..action import current_frame
 
         frame = current_frame()
         values = self._bind(args, kwargs)
@@ -207,9 +221,7 @@ class TaskTemplate(Generic[P, R]):
 
     def _bind(self, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
         __tracebackhide__ = True
-        from ..engine import RunController
-
-        return RunController.bind(self, args, kwargs)
+        return bind_inputs(self, args, kwargs)
 
     async def _checked_async(self, values: dict[str, Any]) -> Any:
         result = await self.func(**values)

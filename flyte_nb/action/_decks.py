@@ -7,22 +7,25 @@ the decks registered with ``auto_add_to_deck`` and the report. ``publish`` hands
 the attempt's sink, which the controller chooses: the in-kernel recorder in local mode, a
 message to the backend in a worker. Publishing is how a deck or report reaches watchers
 *while* the task runs; ``finish`` publishes whatever is left when the attempt ends.
+
+Here, below ``deck`` and ``report``, because both look the running attempt up; rendering
+the default decks at the end of an attempt is the engine's (``engine/_decks.py``).
 """
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
-from ._context import current_frame
+from ._frame import current_frame
 
 Publish = Callable[[str, str, str], None]
 """``publish(kind, name, html)``: kind is ``"deck"`` or ``"report"``."""
 
 
 class ActionDocs:
+    """The decks and the report of one action attempt."""
+
     __slots__ = ("_publish", "decks", "report")
 
     def __init__(self, publish: Publish) -> None:
@@ -53,56 +56,8 @@ def current_docs() -> ActionDocs | None:
     return current_docs_of(frame)
 
 
-def start_docs(frame: Any, task: Any) -> None:
-    """A ``report=True`` task starts each attempt with an empty report."""
-    if task.report:
-        from ..report import Report
-
-        docs = current_docs_of(frame)
-        docs.report = Report()
-
-
 def current_docs_of(frame: Any) -> ActionDocs:
     docs: ActionDocs | None = frame.docs
     if docs is None:
         docs = frame.docs = frame.controller.new_docs(frame)
     return docs
-
-
-def close_docs(
-    frame: Any,
-    task: Any,
-    values: dict[str, Any],
-    result: Any,
-    error: BaseException | None,
-) -> None:
-    """At the end of an attempt: the default decks of an ``enable_deck`` task, then every
-    deck and the report as they are now.
-
-    Never fails the task: a deck that cannot be rendered is reported on the action's
-    stderr, because losing a deck must not lose the result it describes.
-    """
-    if frame.docs is None and not task.enable_deck:
-        return
-    try:
-        docs = current_docs_of(frame)
-        if task.enable_deck:
-            from ..deck import build_default_decks, output_renderers
-
-            outputs = task.pack_outputs(result) if error is None else None
-            now = time.time()
-            timeline = [(p, t) for p, t in frame.state.transitions]
-            timeline.append(("FAILED" if error is not None else "SUCCEEDED", now))
-            for name, html in build_default_decks(
-                task,
-                task.deck_fields,
-                inputs=values,
-                outputs=outputs,
-                error=error,
-                timeline=timeline,
-                output_renderers=output_renderers(task.return_type),
-            ):
-                docs.publish("deck", name, html)
-        docs.finish()
-    except Exception as exc:  # a broken deck must not fail the task
-        print(f"flyte_nb: could not publish the decks of {task.name}: {exc!r}", file=sys.stderr)
