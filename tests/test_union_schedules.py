@@ -21,8 +21,8 @@ import pytest
 from _backend_util import running_server, wait_for
 
 import flyte_nb as fl
+from flyte_nb.backend import BackendError
 from flyte_nb.backend._schedules import ScheduleRunner, slot_run_name
-from flyte_nb.backend._service import BackendError
 from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException
 from flyte_nb.remote import Run, UnionRemote

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_getattr
 
 if TYPE_CHECKING:
+    from ._errors import BackendError
     from ._events import EventBus
-    from ._service import Backend, BackendError
+    from ._service import Backend
     from ._views import Views, action_view, run_view
 
 _LAZY = {
     "EventBus": "._events",
     "Backend": "._service",
-    "BackendError": "._service",
+    "BackendError": "._errors",
     "Views": "._views",
     "action_view": "._views",
     "run_view": "._views",

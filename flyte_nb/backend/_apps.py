@@ -170,7 +170,7 @@ class AppSupervisor:
         self, project: str, domain: str, spec: dict[str, Any], version: str | None
     ) -> dict[str, Any]:
         from . import _app_records as records
-        from ._service import BackendError
+        from ._errors import BackendError
 
         key = (project, domain, spec["name"])
         for other in self.live.values():
@@ -470,7 +470,7 @@ def _startup_timeout(text: str) -> float:
 
 
 def _unknown(key: Key) -> Exception:
-    from ._service import BackendError
+    from ._errors import BackendError
 
     project, domain, name = key
     return BackendError(

@@ -28,7 +28,7 @@ from ..store._artifact_rows import (
     version_row,
     version_view,
 )
-from . import _service
+from ._errors import BackendError
 
 if TYPE_CHECKING:
     from ..engine._state import RunState
@@ -132,7 +132,7 @@ def create_version(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     try:
         (stored,) = _q().insert_versions(backend.engine, [row])
     except ValueError as exc:
-        raise _service.BackendError(409, "conflict", str(exc)) from None
+        raise BackendError(409, "conflict", str(exc)) from None
     return version_view(stored)
 
 
@@ -148,7 +148,7 @@ def _check_value(backend: Backend, value: Any) -> None:
     except ValueError as exc:
         raise _bad(f"value: {exc}") from None
     if not exists:
-        raise _service.BackendError(
+        raise BackendError(
             400, "bad_request", f"value: no blob {digest}; upload it first (PUT /api/v1/blobs/...)"
         )
 
@@ -213,12 +213,12 @@ def run_artifacts(backend: Backend, run_name: str) -> dict[str, Any]:
 
 
 def _bad(message: str) -> Exception:
-    return _service.BackendError(400, "bad_request", message)
+    return BackendError(400, "bad_request", message)
 
 
 def _missing(project: str, domain: str, name: str, ver: str | None) -> Exception:
     which = f"no version {ver!r} of artifact {name!r}" if ver else f"no artifact {name!r}"
-    return _service.BackendError(
+    return BackendError(
         404,
         "not_found",
         f"{which} in {project}/{domain}; list artifacts with GET /api/v1/artifacts",

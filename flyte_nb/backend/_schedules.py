@@ -120,7 +120,7 @@ class ScheduleRunner:
     ) -> bool:
         """Create the slot's run; False when it exists already (fired before a restart)."""
         from ..store import _queries
-        from ._service import BackendError
+        from ._errors import BackendError
 
         backend = self.backend
         task = _queries.get_task(

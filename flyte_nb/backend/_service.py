@@ -48,6 +48,7 @@ from . import _artifacts
 from ._apps import AppSupervisor
 from ._channel import Message
 from ._depth import fail_if_too_deep
+from ._errors import BackendError as BackendError  # re-exported: _gates raises it from here
 from ._events import EventBus
 from ._executor import ExecutorSettings, create_executor
 from ._gates import Gates
@@ -62,16 +63,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from ..store import BatchRecorder
-
-
-class BackendError(Exception):
-    """A request the backend cannot accept; ``status`` is the HTTP status it maps to."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 def _error(kind: str, message: str) -> str:
