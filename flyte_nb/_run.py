@@ -22,22 +22,10 @@ from typing import Any
 from . import _config
 from .exceptions import FlyteValidationException
 from .remote import Run
-from .remote._sources import LocalSource
-from .store._views import run_view
+from .remote._run import OUTPUTS_STYLES, outputs_style, set_outputs_style
 
 _RUN_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _MODES = ("local", "remote")
-
-
-# How ``Run.outputs()`` hands values back: "value" (the task's return value, what a notebook
-# wants: ``run.outputs() == 9``) or "tuple" (Flyte 2's ``ActionOutputs``: ``outputs()[0]``).
-# ``init_from_config`` -- which only Flyte 2 programs call -- switches to "tuple".
-_OUTPUTS_STYLES = ("value", "tuple")
-_outputs_style = "value"
-
-
-def outputs_style() -> str:
-    return _outputs_style
 
 
 def init(
@@ -67,16 +55,15 @@ def init(
     ``image_builder``, ...) are accepted so its programs run unchanged; they name cloud
     settings that have no meaning on this machine and are ignored (docs/compatibility.md).
     """
-    global _outputs_style
     if home is not None and not isinstance(home, (str, os.PathLike)):
         raise FlyteValidationException(
             f"fl.init(home=...) takes a folder path, got {type(home).__qualname__}"
         )
     if not isinstance(local, bool):
         raise FlyteValidationException(f"fl.init(local=...) must be True or False, got {local!r}")
-    if outputs is not None and outputs not in _OUTPUTS_STYLES:
+    if outputs is not None and outputs not in OUTPUTS_STYLES:
         raise FlyteValidationException(
-            f"fl.init(outputs=...) must be one of {list(_OUTPUTS_STYLES)}, got {outputs!r}"
+            f"fl.init(outputs=...) must be one of {list(OUTPUTS_STYLES)}, got {outputs!r}"
         )
     _check_flyte2_init("fl.init", flyte2, root_dir, log_level)
     from .client import connect, disconnect
@@ -84,7 +71,7 @@ def init(
     _config.set_home(home)
     disconnect()
     _apply_log_level(log_level)
-    _outputs_style = outputs or "value"
+    set_outputs_style(outputs or "value")
     if local:
         return
     options: dict[str, Any] = {
@@ -355,7 +342,7 @@ class RunContext:
 
     def _run(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         __tracebackhide__ = True  # IPython and pytest hide this frame from user tracebacks
-        from .engine import execute_run
+        from .remote._kernel_run import run_in_kernel
         from .tasks import TaskTemplate
 
         # Run targets that are not tasks (a LaunchPlan) name the task to run and its merged
@@ -383,16 +370,9 @@ class RunContext:
             run = self._run_remote(task, args, kwargs)
             run.outputs_style = self.outputs_style
             return run
-        outcome = execute_run(task, args, kwargs, **self._options())
-        run = Run(run_view(outcome.state.row()), outcome, LocalSource())
-        run.outputs_style = self.outputs_style
-        if outcome.error is not None:
-            outcome.error.add_note(
-                f"flyte_nb: run {run.name!r} failed; inspect it with "
-                f"fl.remote.Run.get({run.name!r})"
-            )
-            raise outcome.error
-        return run
+        return run_in_kernel(
+            task, args, kwargs, outputs_style=self.outputs_style, **self._options()
+        )
 
     async def run_aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
         """``await``-able ``run``: the run starts (and, locally, runs) off the event loop."""
@@ -466,7 +446,7 @@ def with_runcontext(
         dry_run=dry_run,
         **flyte2,
     )
-    ctx.outputs_style = _outputs_style
+    ctx.outputs_style = outputs_style()
     return ctx
 
 

@@ -26,6 +26,24 @@ PHASES = TERMINAL | {"QUEUED", "RUNNING"}
 ROOT = "a0"  # every run's root action (engine/_controller.py, backend/_service.py)
 
 
+# How ``Run.outputs()`` hands values back: "value" (the task's return value, what a notebook
+# wants: ``run.outputs() == 9``) or "tuple" (Flyte 2's ``ActionOutputs``: ``outputs()[0]``).
+# ``fl.init(outputs=...)`` sets it; ``init_from_config`` -- which only Flyte 2 programs
+# call -- switches to "tuple". It lives with the handles that read it.
+OUTPUTS_STYLES = ("value", "tuple")
+_outputs_style = "value"
+
+
+def outputs_style() -> str:
+    """The session's style (a ``Run`` whose own ``outputs_style`` is None follows it)."""
+    return _outputs_style
+
+
+def set_outputs_style(style: str) -> None:
+    global _outputs_style
+    _outputs_style = style
+
+
 def _outputs_value(outputs: dict[str, Any]) -> Any:
     if not outputs:
         return None
@@ -330,8 +348,6 @@ class Run:
         """The root task's return value (a tuple for several outputs); a failed run raises
         the task's own error. Flyte 2 programs (after ``fl.init_from_config()``) get
         every output in an ``ActionOutputs`` tuple instead, as Flyte 2 returns them."""
-        from .._run import outputs_style
-
         tuple_style = (self.outputs_style or outputs_style()) == "tuple"
         if self._outcome is not None:
             if self._outcome.error is not None:

@@ -94,9 +94,9 @@ class DynamicTask(UnionTask):
         from ..engine import current_frame
 
         if current_compiler() is None and current_frame() is None:
-            from .._run import RunContext
+            from ..remote._kernel_run import run_in_kernel
 
-            return RunContext(mode="local").run(self, *args, **kwargs).outputs()
+            return run_in_kernel(self, args, kwargs).outputs()
         return super().__call__(*args, **kwargs)
 
     def __repr__(self) -> str:

@@ -81,10 +81,10 @@ class EagerTask(UnionTask):
         return super().__call__(*args, **kwargs)
 
     async def _local_run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        from .._run import RunContext
+        from ..remote._kernel_run import run_in_kernel
 
         def run() -> Any:
-            return RunContext(mode="local").run(self, *args, **kwargs).outputs()
+            return run_in_kernel(self, args, kwargs).outputs()
 
         return await asyncio.to_thread(run)
 

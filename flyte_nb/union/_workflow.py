@@ -277,9 +277,9 @@ class WorkflowTemplate(TaskTemplate):
                 return block_on(self.aio(*args, **kwargs))
             return super().__call__(*args, **kwargs)
         self.compile()
-        from .._run import RunContext
+        from ..remote._kernel_run import run_in_kernel
 
-        return RunContext(mode="local").run(self, *args, **kwargs).outputs()
+        return run_in_kernel(self, args, kwargs).outputs()
 
     def __repr__(self) -> str:
         return f"<workflow {self.name}{self.interface!r}>"
