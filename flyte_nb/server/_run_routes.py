@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import suppress
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query
 from fastapi.responses import StreamingResponse
@@ -30,6 +30,9 @@ from ._common import (
     streamed,
 )
 from ._wire_schemas import event_stream_model
+
+if TYPE_CHECKING:
+    from ..wire import DocEvent
 
 PHASES = ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT")
 
@@ -264,7 +267,7 @@ async def _until_closing(stream: AsyncIterator[str], closing: asyncio.Event) -> 
                 await close()
 
 
-def _doc_event(row: dict[str, Any]) -> dict[str, Any]:
+def _doc_event(row: dict[str, Any]) -> DocEvent:
     """A docs index row as the ``doc`` event a worker's publish produces."""
     return {
         "kind": "doc",

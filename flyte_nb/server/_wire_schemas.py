@@ -45,5 +45,7 @@ def for_pydantic(shape: Any) -> Any:
 
 
 def event_stream_model() -> Any:
-    """The events ``GET /api/v1/events`` sends (one ``data:`` document each)."""
-    return for_pydantic(wire.Event)
+    """The events ``GET /api/v1/events`` sends (one ``data:`` document each): the wire's
+    events, and the run's whole view, which a watcher of one run gets first (and again
+    when it missed events) as its ``run`` event."""
+    return for_pydantic(wire.Event | wire.RunView)

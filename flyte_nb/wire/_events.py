@@ -4,6 +4,11 @@ The backend publishes them on its event bus (``backend/_events.py``); the server
 each as ``event: <kind>`` with the dict as ``data``. ``Run.watch`` in the kernel and the
 panel's live views read them; the OpenAPI document lists these shapes under the events
 route (``server/_wire_schemas.py``), so the panel's TypeScript has them too.
+
+A watcher of one run (``?run=``) first gets that run's whole view (``RunView``) as its
+``run`` event, and the ``doc`` events of decks already published, so it starts from the
+state so far; tell the snapshot from a ``RunEvent`` by its ``kind`` key, which only events
+carry.
 """
 
 from typing import Literal, NotRequired, TypedDict

@@ -22,7 +22,7 @@ import {
   runLink
 } from './dom';
 import { asApiError, errorNotice, loadingNotice } from './states';
-import { App, AppList, AppLogs, Key, keyPath } from './types';
+import { App, AppList, Key } from './types';
 
 const CHANGING = new Set(['PENDING', 'DEPLOYING']);
 
@@ -44,7 +44,7 @@ export class AppsSection extends PolledSection<AppList> {
   }
 
   protected fetch(): Promise<AppList> {
-    return this.client.get<AppList>('apps', { limit: 1000 });
+    return this.client.api('get', 'apps', { query: { limit: 1000 } });
   }
 
   protected render(page: AppList): void {
@@ -112,12 +112,12 @@ export class AppView extends PolledView {
   }
 
   async load(): Promise<void> {
-    const base = `apps/${keyPath(this.key)}`;
+    const path = { ...this.key };
     try {
-      this.app = await this.client.get<App>(base);
-      const logs = await this.client.get<AppLogs>(`${base}/logs`, {
-        after: this.after,
-        limit: 10000
+      this.app = await this.client.api('get', 'apps/{project}/{domain}/{name}', { path });
+      const logs = await this.client.api('get', 'apps/{project}/{domain}/{name}/logs', {
+        path,
+        query: { after: this.after, limit: 10000 }
       });
       for (const line of logs.items) {
         this.after = Math.max(this.after, line.id);
@@ -239,7 +239,10 @@ export class AppView extends PolledView {
       }
     }
     try {
-      this.app = await this.client.post<App>(`apps/${keyPath(this.key)}/${what}`);
+      const path = { ...this.key };
+      this.app = await (what === 'stop'
+        ? this.client.api('post', 'apps/{project}/{domain}/{name}/stop', { path })
+        : this.client.api('post', 'apps/{project}/{domain}/{name}/deploy', { path }));
       this.seen = this.app.state;
       this.render(this.app);
       this.changed();

@@ -12,7 +12,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { fillPath } from './request';
 import type { Answer, ApiPath, Method, Operation, Options } from './request';
 import type { FrameHead } from './runparts';
-import type { PanelStatus } from './types';
+import type { LiveEvent, PanelStatus } from './types';
 
 export type Query = Record<string, string | number | boolean | string[] | null | undefined>;
 
@@ -165,10 +165,10 @@ export class PanelClient {
    * event, until the server ends it (resolves) or `signal` aborts (resolves). Anything
    * else rejects with an ApiError.
    */
-  async stream(
+  async stream<T = any>(
     path: string,
     query: Query,
-    onEvent: (kind: string, data: any) => void,
+    onEvent: (kind: string, data: T) => void,
     signal: AbortSignal,
     onOpen: () => void = () => undefined
   ): Promise<void> {
@@ -215,7 +215,7 @@ export class PanelClient {
             }
           }
           if (data) {
-            onEvent(kind, JSON.parse(data));
+            onEvent(kind, JSON.parse(data) as T);
           }
         }
       }
@@ -287,7 +287,7 @@ export class EventFeed {
     private client: PanelClient,
     private path: string,
     private query: () => Query,
-    private onEvent: (kind: string, data: any) => void,
+    private onEvent: (kind: string, data: LiveEvent) => void,
     private onState: (connected: boolean, error?: ApiError) => void = () => undefined
   ) {}
 

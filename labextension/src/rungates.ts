@@ -11,7 +11,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { PanelClient } from './client';
 import { button, h } from './dom';
 import { asApiError } from './states';
-import type { Signal, SignalList } from './types';
+import type { Signal } from './types';
 
 export class Gates {
   /** The gates waiting now (WAITING), as last read. */
@@ -29,9 +29,9 @@ export class Gates {
   /** Re-read them; none on error (gates are extras: the view must not fail over them). */
   async read(): Promise<void> {
     try {
-      const list = await this.client.get<SignalList>(
-        `runs/${encodeURIComponent(this.runName)}/signals`
-      );
+      const list = await this.client.api('get', 'runs/{name}/signals', {
+        path: { name: this.runName }
+      });
       this.signals = list.items.filter(s => s.state === 'WAITING');
     } catch {
       this.signals = [];
@@ -97,11 +97,10 @@ export class Gates {
     const set = async () => {
       error.textContent = '';
       try {
-        await this.client.post(
-          `runs/${encodeURIComponent(this.runName)}/signals/${encodeURIComponent(signal.name)}`,
-          {},
-          { value: encodeValue(signal.type, box.value), by: 'the JupyterLab panel' }
-        );
+        await this.client.api('post', 'runs/{name}/signals/{signal}', {
+          path: { name: this.runName, signal: signal.name },
+          body: { value: encodeValue(signal.type, box.value), by: 'the JupyterLab panel' }
+        });
       } catch (err) {
         error.textContent = asApiError(err).message;
         return;
@@ -136,11 +135,10 @@ export class Gates {
       return;
     }
     try {
-      await this.client.post(
-        `runs/${encodeURIComponent(this.runName)}/signals/${encodeURIComponent(signal.name)}`,
-        {},
-        { approved, by: 'the JupyterLab panel' }
-      );
+      await this.client.api('post', 'runs/{name}/signals/{signal}', {
+        path: { name: this.runName, signal: signal.name },
+        body: { approved, by: 'the JupyterLab panel' }
+      });
     } catch (err) {
       await showDialog({
         title: `Could not ${verb.toLowerCase()}`,

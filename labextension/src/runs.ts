@@ -14,6 +14,7 @@ import { CompareBar } from './comparebar';
 import { RunListView } from './runlist';
 import { asApiError, errorNotice, loadingNotice } from './states';
 import { isLive, PHASES, RunQuery } from './types';
+import type { LiveEvent } from './types';
 
 const RANGES: [string, string][] = [
   ['', 'Any time'],
@@ -274,14 +275,15 @@ export class RunsSection {
     this.summary.classList.toggle('fnb-Summary-live', this.feed.connected);
   }
 
-  private onEvent(kind: string, data: any): void {
-    if (kind !== 'run' || !data || typeof data.run !== 'string') {
+  private onEvent(kind: string, data: LiveEvent): void {
+    // Only run events; not a run's whole view (a watcher of one run gets it first).
+    if (kind !== 'run' || !('kind' in data) || data.kind !== 'run') {
       return;
     }
     const known = this.list.patch(data.run, {
       phase: data.phase,
       action_count: data.actions,
-      waiting: Array.isArray(data.waiting) ? data.waiting : []
+      waiting: data.waiting ?? []
     });
     if (!known || !isLive(data.phase)) {
       this.scheduleRefresh(); // a new run, or an ended one (its end time and duration)

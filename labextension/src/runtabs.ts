@@ -7,7 +7,7 @@ import { artifactLink } from './artifacts';
 import { PanelClient } from './client';
 import { h, listOr } from './dom';
 import { FrameLoader, renderValues } from './runparts';
-import { isLive, Key, Run, RunArtifacts, Values } from './types';
+import { isLive, Key, Run } from './types';
 
 /** Inputs, and outputs once the run succeeded (tables with their first rows). */
 export async function runValues(
@@ -15,11 +15,11 @@ export async function runValues(
   run: Run,
   frames: FrameLoader
 ): Promise<HTMLElement[]> {
-  const name = encodeURIComponent(run.name);
-  const inputs = await client.get<Values>(`runs/${name}/inputs`);
+  const path = { name: run.name };
+  const inputs = await client.api('get', 'runs/{name}/inputs', { path });
   let outputs: HTMLElement;
   if (run.phase === 'SUCCEEDED') {
-    const values = await client.get<Values>(`runs/${name}/outputs`);
+    const values = await client.api('get', 'runs/{name}/outputs', { path });
     outputs = renderValues(values.values, 'the run returned nothing', frames);
   } else {
     outputs = h(
@@ -44,7 +44,7 @@ export async function runArtifacts(
   run: Run,
   open: (key: Key) => void
 ): Promise<HTMLElement[]> {
-  const found = await client.get<RunArtifacts>(`runs/${encodeURIComponent(run.name)}/artifacts`);
+  const found = await client.api('get', 'runs/{name}/artifacts', { path: { name: run.name } });
   return [
     h('h3', {}, 'Produced'),
     listOr(

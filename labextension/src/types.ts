@@ -35,6 +35,24 @@ export type FormField = Schemas['FormField'];
 export type Comparison = Schemas['Comparison'];
 export type CompareRow = Schemas['CompareRow'];
 
+/**
+ * The live events of `GET /api/v1/events` (flyte_nb.wire's event shapes), told apart by
+ * their `kind`; a watcher of one run gets the run's whole view first, which has none.
+ */
+export type RunEvent = Schemas['RunEvent'];
+export type ActionEvent = Schemas['ActionEvent'];
+export type LogEvent = Schemas['LogEvent'];
+export type DocEvent = Schemas['DocEvent'];
+export type LiveEvent =
+  | RunEvent
+  | ActionEvent
+  | LogEvent
+  | DocEvent
+  | Schemas['ArtifactEvent']
+  | Schemas['AppEvent']
+  | Schemas['OverflowEvent']
+  | Schemas['RunView'];
+
 export type App = Schemas['AppModel'];
 export type AppList = Schemas['AppList'];
 export type AppLogs = Schemas['AppLogs'];
