@@ -33,8 +33,9 @@ ROUTE_OWNERS = (
     "client/_http.py",
     "client/_daemon.py",
 )
-# Routes the backend serves without listing them in its OpenAPI document.
-UNLISTED = {("post", "/api/v1/runs/{name}/recover")}
+# Routes the backend serves without listing them in its OpenAPI document (recover is
+# listed since the panel's Recover button calls it).
+UNLISTED: set[tuple[str, str]] = set()
 
 
 def _route_words() -> set[str]:

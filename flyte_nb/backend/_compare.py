@@ -38,7 +38,7 @@ _MISSING = {"$missing": True}
 
 def compare_runs(backend: Backend, names: list[str]) -> dict[str, Any]:
     """Read the runs ``names`` and compare them (``BackendError`` for a bad list)."""
-    from ._service import BackendError
+    from ._errors import BackendError
     from ._views import Views, run_view
 
     if len(names) < 2 or len(names) > MAX_RUNS:
@@ -142,7 +142,7 @@ def _shown(encoded: Any) -> Any:
         if tag in encoded:
             return f"<{what}>"
     if "$blob" in encoded:
-        return f"<{encoded.get('repr') or encoded.get('type') or 'value'}>"
+        return str(encoded.get("repr") or f"<{encoded.get('type') or 'value'}>")
     return f"<{encoded.get('type') or 'value'}>"
 
 

@@ -36,7 +36,7 @@ __all__ = ["relaunch", "rerun_form"]
 
 def _source(backend: Backend, old: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The old run's row, its root action's row and the root's stored spec document."""
-    from ._service import BackendError
+    from ._errors import BackendError
     from ._views import Views
 
     views = Views(backend)  # a live run's rows from memory, a finished one's from the store
@@ -73,7 +73,7 @@ def relaunch(
 ) -> str:
     """Start run ``old`` again (see the module docstring); return the new run's name."""
     from ..models._action import generate_random_name
-    from ._service import BackendError
+    from ._errors import BackendError
 
     if recover and old in backend.runs:
         raise BackendError(

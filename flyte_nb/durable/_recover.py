@@ -107,39 +107,12 @@ def recovered_traces(backend: Backend, rec: ActionRecord) -> dict[str, str]:
 
 
 def recover_run(backend: Backend, old: str, name: str | None, env_vars: dict[str, str]) -> str:
-    """Start the recovery of the finished run ``old``; return the new run's name."""
-    from ..backend import BackendError
-    from ..models._action import generate_random_name
-    from ..store import _queries
+    """Start the recovery of the finished run ``old``; return the new run's name.
 
-    if old in backend.runs:
-        raise BackendError(
-            409, "conflict", f"run {old!r} is still running; wait for it or abort it first"
-        )
-    backend.recorder.flush()  # its last rows may still sit in the recorder's batch
-    row = _queries.get_run(backend.engine, old)
-    root = _queries.get_action(backend.engine, old, "a0") if row is not None else None
-    if row is None or root is None:
-        raise BackendError(404, "not_found", f"no run named {old!r}; list runs with flyte-nb runs")
-    stored = json.loads(root.get("spec") or "{}")
-    spec = stored.get("spec")
-    if row["mode"] != "backend" or not spec or "ref" not in spec:
-        raise BackendError(
-            400, "bad_request", f"run {old!r} did not run on a backend; only backend runs recover"
-        )
-    options = dict(json.loads(row["spec"] or "{}").get("options") or {})
-    base_env = {k: v for k, v in (options.get("env_vars") or {}).items() if k != RECOVERED_FROM_ENV}
-    options["env_vars"] = {**base_env, **env_vars, RECOVERED_FROM_ENV: old}
-    state = backend.create_run(
-        name=name or generate_random_name(),
-        project=row["project"],
-        domain=row["domain"],
-        spec=spec,
-        inputs=root["inputs"],
-        cache=stored.get("cache_id"),
-        options=options,
-    )
-    return state.name
+    The same start as the panel's Re-run (``backend/_rerun.py``), linked to ``old``."""
+    from ..backend._rerun import relaunch
+
+    return relaunch(backend, old, name=name, env_vars=env_vars, recover=True)
 
 
 def recover(run: Any, *, name: str | None = None, env_vars: dict[str, str] | None = None) -> Any:
@@ -175,7 +148,5 @@ def recover(run: Any, *, name: str | None = None, env_vars: dict[str, str] | Non
             "e.g. env_vars={'FLAKY_OK': '1'}"
         )
     session = current() or connect()
-    view = session.client.json(
-        "POST", f"/runs/{old}/recover", json={"name": name, "env_vars": env_vars or {}}
-    )
+    view = session.client.recover_run(old, {"name": name, "env_vars": env_vars or {}})
     return Run(view, source=RemoteSource(session.client))

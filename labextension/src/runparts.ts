@@ -46,6 +46,8 @@ export interface TreeOptions {
   filter?: (action: Action) => boolean;
   /** The "+ N more" lines offer to draw every child. */
   onShowAll?: () => void;
+  /** Gate actions waiting for someone's answer: marked "waiting for you". */
+  waiting?: Set<string>;
 }
 
 /**
@@ -168,6 +170,7 @@ export function renderTree(
         ? h('span', { class: 'fnb-Chip fnb-Chip-warn' }, `${a.attempts} attempts`)
         : null,
       a.cache_hit ? h('span', { class: 'fnb-Chip' }, 'cache hit') : null,
+      options.waiting?.has(a.name) ? h('span', { class: 'fnb-Waiting' }, 'waiting for you') : null,
       h(
         'span',
         { class: 'fnb-ActionRow-duration' },
@@ -337,7 +340,7 @@ function renderFrame(v: Record<string, any>, load?: FrameLoader): HTMLElement {
       slot.replaceWith(table, ...(more ? [more] : []));
     },
     (err: unknown) => {
-      slot.textContent = `could not read its rows: ${err instanceof Error ? err.message : err}`;
+      slot.textContent = `could not read its rows: ${err instanceof Error ? err.message : String(err)}`;
     }
   );
   return box;
