@@ -32,8 +32,12 @@ from ._channel import (
     ReadyMessage,
     ResultMessage,
     StopMessage,
+    StoppedMessage,
     SubmitMessage,
     ToWorker,
+    TraceGetMessage,
+    TraceMessage,
+    TraceReplayMessage,
 )
 from ._events import (
     ActionEvent,
@@ -84,7 +88,11 @@ __all__ = [
     "RunOptionsBody",
     "RunView",
     "StopMessage",
+    "StoppedMessage",
     "SubmitMessage",
     "TaskView",
     "ToWorker",
+    "TraceGetMessage",
+    "TraceMessage",
+    "TraceReplayMessage",
 ]

@@ -2,8 +2,9 @@
 
 Pickled dicts keyed by ``op``. The backend sends a worker jobs and answers
 (``ToWorker``); the worker sends readiness, output, child submissions and results
-(``FromWorker``). Durable-run traces (``trace``, ``trace_get``, ``trace_replay``,
-``durable/_log.py``) carry a trace record of their own and are left to that module.
+(``FromWorker``), among them the records of durable-run traces (``durable/_log.py``).
+tests/test_wire_messages.py reads every dict literal with an ``op`` in flyte_nb and checks
+its keys against these shapes, so a new key or message cannot go undeclared.
 """
 
 from typing import Any, Literal, NotRequired, TypedDict
@@ -120,4 +121,59 @@ class DoneMessage(TypedDict):
     artifacts: NotRequired[list[dict[str, Any]]]
 
 
-FromWorker = ReadyMessage | LogMessage | DocMessage | SubmitMessage | DoneMessage
+class StoppedMessage(TypedDict):
+    """A guest job (an actor's or a Ray task's) handed back before it ran."""
+
+    op: Literal["stopped"]
+    dispatch: int
+
+
+class TraceMessage(TypedDict):
+    """A ``@trace`` call of the running action ended: its record, for a later recovery."""
+
+    op: Literal["trace"]
+    run: str
+    parent: str | None
+    name: str
+    task: str
+    short: str
+    group: str | None
+    inputs: str
+    outputs: str | None
+    error: dict[str, Any] | None
+    phase: str
+    started_at: float | None
+    ended_at: float | None
+
+
+class TraceGetMessage(TypedDict):
+    """Request ``id``: the finished traces under ``parent`` (a recovered run replays them)."""
+
+    op: Literal["trace_get"]
+    id: NotRequired[int]
+    run: str
+    parent: str
+
+
+class TraceReplayMessage(TypedDict, total=False):
+    """A trace was replayed from its record instead of running again (plus the call's
+    own fields, which vary by call)."""
+
+    op: Literal["trace_replay"]
+    run: str
+    parent: str
+    name: str
+    attempt: int
+
+
+FromWorker = (
+    ReadyMessage
+    | LogMessage
+    | DocMessage
+    | SubmitMessage
+    | DoneMessage
+    | StoppedMessage
+    | TraceMessage
+    | TraceGetMessage
+    | TraceReplayMessage
+)
