@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from . import app, deck, errors, exceptions, io, models, remote, report, union
     from ._logging import logger
     from ._map import map
-    from ._run import init, init_from_config, run, with_runcontext
     from .actors import ActorEnvironment, actor_cache
     from .artifacts import Artifact
     from .cache import Cache, CachePolicy, VersionParameters
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
     from .engine import ctx, current_context, custom_context, group
     from .image import Image, ImageSpec, PodTemplate
     from .io import FlyteDirectory, FlyteFile, StructuredDataset
-    from .remote import UnionRemote
+    from .runs import init, init_from_config, run, with_runcontext
     from .tasks import (
         AMD_GPU,
         GPU,
@@ -78,12 +77,13 @@ if TYPE_CHECKING:
         task,
         workflow,
     )
+    from .union.remote import UnionRemote
 
 _LAZY: dict[str, str] = {
-    "init": "flyte_nb._run",
-    "init_from_config": "flyte_nb._run",
-    "run": "flyte_nb._run",
-    "with_runcontext": "flyte_nb._run",
+    "init": "flyte_nb.runs",
+    "init_from_config": "flyte_nb.runs",
+    "run": "flyte_nb.runs",
+    "with_runcontext": "flyte_nb.runs",
     "TaskEnvironment": "flyte_nb.tasks",
     "Resources": "flyte_nb.tasks",
     "RetryStrategy": "flyte_nb.tasks",
@@ -118,7 +118,7 @@ _LAZY: dict[str, str] = {
     "custom_context": "flyte_nb.engine",
     "group": "flyte_nb.engine",
     "map": "flyte_nb._map",  # Flyte 2's map, or the Union map task without iterables
-    "UnionRemote": "flyte_nb.remote",
+    "UnionRemote": "flyte_nb.union.remote",
     # The Union/flytekit layer. The Flyte 2 task layer's subpackage is ``tasks`` (plural) so
     # that ``fl.task`` can be the decorator, as PRODUCT.md's public names require: a
     # subpackage named ``task`` would replace this attribute as soon as it was imported.

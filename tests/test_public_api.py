@@ -27,6 +27,7 @@ SUBPACKAGES = [
     "flyte_nb.deck",
     "flyte_nb.report",
     "flyte_nb.union",
+    "flyte_nb.union.remote",
     "flyte_nb.app",
     "flyte_nb.actors",
     "flyte_nb.container",
@@ -125,6 +126,18 @@ def test_product_names_are_public() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = flyte_nb.nope
+
+
+def test_union_remote_keeps_its_old_names() -> None:
+    """``UnionRemote`` lives in ``flyte_nb.union.remote``; ``flyte_nb.UnionRemote`` and
+    ``flyte_nb.remote.UnionRemote`` (and what it returns) still name the same objects."""
+    import flyte_nb.remote
+    import flyte_nb.union.remote as union_remote
+
+    for name in union_remote.__all__:
+        assert getattr(flyte_nb.remote, name) is getattr(union_remote, name), name
+    assert flyte_nb.UnionRemote is union_remote.UnionRemote
+    assert union_remote.UnionRemote.__module__ == "flyte_nb.union.remote._remote"
 
 
 @pytest.mark.parametrize("module_name", SUBPACKAGES)

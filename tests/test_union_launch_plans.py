@@ -13,8 +13,6 @@ from _backend_util import http, running_server
 import flyte_nb as fl
 from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException, RunNotFoundError
-from flyte_nb.remote import UnionRemote
-from flyte_nb.remote._union_models import LaunchPlanId, RegisteredLaunchPlan, RegisteredWorkflow
 from flyte_nb.union import (
     CronSchedule,
     FixedRate,
@@ -22,6 +20,12 @@ from flyte_nb.union import (
     LaunchPlanConflictError,
     task,
     workflow,
+)
+from flyte_nb.union.remote import (
+    LaunchPlanId,
+    RegisteredLaunchPlan,
+    RegisteredWorkflow,
+    UnionRemote,
 )
 
 

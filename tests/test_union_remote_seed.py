@@ -1,7 +1,7 @@
 """The rest of the seed's ``UnionRemote`` against a real backend process: values by
 ``flyte://`` URI, the constructors, the reference/remote execute variants, lazy fetches,
-metrics, packaging and the file access provider (``remote/_union_fetch.py``,
-``_union_hosted.py``, ``_union_package.py``)."""
+metrics, packaging and the file access provider (``union/remote/_fetch.py``,
+``_hosted.py``, ``_package.py``)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from _backend_util import running_server
 import flyte_nb as fl
 from flyte_nb.client import _daemon
 from flyte_nb.exceptions import FlyteValidationException, RunNotFoundError
-from flyte_nb.remote import UnionRemote
-from flyte_nb.remote._union_fetch import ExecutionSpan, LazyEntity
-from flyte_nb.remote._union_models import LaunchPlanId, TaskId
+from flyte_nb.union.remote import ExecutionSpan, LaunchPlanId, LazyEntity, UnionRemote
+from flyte_nb.union.remote._models import TaskId
 
 us = fl.TaskEnvironment("us")
 

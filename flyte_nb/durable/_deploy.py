@@ -36,7 +36,7 @@ def deploy(*envs: Any, version: str | None = None, **_flyte2: Any) -> list[str]:
     (``<task>.<trigger>``). A trigger with ``auto_activate=True`` starts firing at once.
     Flyte 2's other deploy options (``dryrun``, ``copy_style``...) are accepted, unused.
     """
-    from ..remote import UnionRemote
+    from ..union.remote import UnionRemote
 
     if not envs:
         raise FlyteValidationException("deploy() needs at least one TaskEnvironment: deploy(env)")
@@ -102,8 +102,7 @@ def triggers() -> list[dict[str, Any]]:
 
 def set_trigger_active(name: str, active: bool) -> dict[str, Any]:
     """Activate or deactivate the deployed trigger ``name`` (``<task>.<trigger>``)."""
-    from ..remote import UnionRemote
-    from ..remote._union_models import LaunchPlanId
+    from ..union.remote import LaunchPlanId, UnionRemote
 
     found = next((t for t in triggers() if t["name"] == name), None)
     if found is None:

@@ -1,9 +1,14 @@
 """Finding runs again: ``Run.get(name)``, ``Run.listall()``, each run's actions, decks and
-report, and ``UnionRemote``, the Union SDK's remote client over the same backend.
+report, and ``App``, a deployed app's handle.
 
 Named after Flyte 2's ``flyte.remote`` so notebook code reads the same. ``Run`` and
-``Action`` load with the package (``fl.run`` returns them); ``UnionRemote`` and the deck
-views resolve on first use, so a one-task script does not import them.
+``Action`` load with the package (``fl.run`` returns them); ``App`` and the deck views
+resolve on first use, so a one-task script does not import them.
+
+``UnionRemote`` and what it returns live with the flytekit layer, in
+``flyte_nb.union.remote`` (it registers workflows and launch plans, so it sits above the run
+handles). They stay reachable here by name, resolved on first use, for code written when
+they lived here; this package never imports them, so its layer stays below ``union``.
 """
 
 from __future__ import annotations
@@ -16,30 +21,21 @@ from ._run import Action, ActionTree, Run
 if TYPE_CHECKING:
     from ._app import App
     from ._docs import DeckView
-    from ._union import UnionRemote
-    from ._union_fetch import ExecutionSpan, LazyEntity
-    from ._union_hosted import BlobAccess, RemoteConfig
-    from ._union_models import (
-        LaunchPlanId,
-        RegisteredLaunchPlan,
-        RegisteredTask,
-        RegisteredWorkflow,
-        UnionExecution,
-    )
 
+_UNION_REMOTE = "flyte_nb.union.remote"
 _LAZY = {
     "App": "._app",
     "DeckView": "._docs",
-    "UnionRemote": "._union",
-    "ExecutionSpan": "._union_fetch",
-    "LazyEntity": "._union_fetch",
-    "BlobAccess": "._union_hosted",
-    "RemoteConfig": "._union_hosted",
-    "LaunchPlanId": "._union_models",
-    "RegisteredLaunchPlan": "._union_models",
-    "RegisteredTask": "._union_models",
-    "RegisteredWorkflow": "._union_models",
-    "UnionExecution": "._union_models",
+    "UnionRemote": _UNION_REMOTE,
+    "ExecutionSpan": _UNION_REMOTE,
+    "LazyEntity": _UNION_REMOTE,
+    "BlobAccess": _UNION_REMOTE,
+    "RemoteConfig": _UNION_REMOTE,
+    "LaunchPlanId": _UNION_REMOTE,
+    "RegisteredLaunchPlan": _UNION_REMOTE,
+    "RegisteredTask": _UNION_REMOTE,
+    "RegisteredWorkflow": _UNION_REMOTE,
+    "UnionExecution": _UNION_REMOTE,
 }
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""``UnionRemote``'s workflow and launch plan methods, as a mixin kept out of ``_union.py``.
+"""``UnionRemote``'s workflow and launch plan methods.
 
 Decisions:
 
@@ -25,57 +25,37 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import RunNotFoundError
-from ._union_models import (
-    LaunchPlanId,
-    RegisteredLaunchPlan,
-    RegisteredTask,
-    RegisteredWorkflow,
-    TaskId,
-    arg,
-    invalid,
-    required,
-)
+from ...exceptions import RunNotFoundError
+from ._args import arg, invalid, required
+from ._base import RemoteBase, as_remote
+from ._models import LaunchPlanId, RegisteredLaunchPlan, RegisteredWorkflow, TaskId
 
 if TYPE_CHECKING:
-    from ..client import BackendClient, Session
-    from ..tasks import TaskTemplate
-    from ..union import LaunchPlan, WorkflowTemplate
+    from ...client import BackendClient
+    from .. import LaunchPlan, WorkflowTemplate
 
 __all__ = ["LaunchPlanMethods"]
 
 
-class LaunchPlanMethods:
-    """Mixed into ``UnionRemote``; relies on its session, registration and task fetching."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def client(self) -> BackendClient: ...
-
-        def _scoped(self, method: str, project: Any, domain: Any, home: Any = None) -> Session: ...
-
-        @staticmethod
-        def _register(
-            session: Session, task: TaskTemplate, name: str, version: str | None
-        ) -> RegisteredTask: ...
-
-        def fetch_task(
-            self, project: str | None = None, domain: str | None = None,
-            name: str | None = None, version: str | None = None,
-        ) -> RegisteredTask: ...  # fmt: skip
+class LaunchPlanMethods(RemoteBase):
+    """Part of ``UnionRemote`` (``_remote.py``)."""
 
     # -- workflows -------------------------------------------------------------------------
     def register_workflow(
-        self, entity: WorkflowTemplate, serialization_settings: Any = None,
-        version: str | None = None, default_launch_plan: bool | None = False,
-        options: Any = None, project: str | None = None, domain: str | None = None,
-    ) -> RegisteredWorkflow:  # fmt: skip
+        self,
+        entity: WorkflowTemplate,
+        serialization_settings: Any = None,
+        version: str | None = None,
+        default_launch_plan: bool | None = False,
+        options: Any = None,
+        project: str | None = None,
+        domain: str | None = None,
+    ) -> RegisteredWorkflow:
         """Store the workflow's code and spec as ``version`` (default: its source digest);
         immutable like a task version. ``default_launch_plan=True`` also registers its
         default launch plan (its name, no inputs fixed) as that version; off by default,
         since here a workflow runs without one."""
-        from ..models import SerializationContext
+        from ...models import SerializationContext
 
         m = "register_workflow"
         workflow = _workflow_arg(m, entity)
@@ -88,51 +68,71 @@ class LaunchPlanMethods:
         arg(m, "default_launch_plan", default_launch_plan, "bool")
         settings = serialization_settings
         if settings is not None and not isinstance(settings, SerializationContext):
-            raise invalid(m, "serialization_settings must be a flyte_nb.models."
-                          f"SerializationContext or None, got {settings!r}")  # fmt: skip
+            raise invalid(
+                m,
+                "serialization_settings must be a flyte_nb.models."
+                f"SerializationContext or None, got {settings!r}",
+            )
         version = arg(m, "version", version, "str", settings.version if settings else None)
-        session = self._scoped(m, project or (settings and settings.project),
-                               domain or (settings and settings.domain))  # fmt: skip
-        done = self._register(session, workflow, workflow.name, version)
+        session = self._scoped(
+            m, project or (settings and settings.project), domain or (settings and settings.domain)
+        )
+        done = as_remote(self)._register(session, workflow, workflow.name, version)
         if default_launch_plan:
-            from ..union import LaunchPlan
+            from .. import LaunchPlan
 
             plan = LaunchPlan.get_default_launch_plan(None, workflow)
             self.register_launch_plan(plan, done.version, session.project, session.domain)
         return RegisteredWorkflow(done.id, done.ref, done.spec, done.interface, done.created_at)
 
     def fetch_workflow(
-        self, project: str | None = None, domain: str | None = None, name: str | None = None,
+        self,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
         version: str | None = None,
-    ) -> RegisteredWorkflow:  # fmt: skip
+    ) -> RegisteredWorkflow:
         """A registered workflow: that ``version``, or the latest one registered."""
         required("fetch_workflow", "name", name, "str", "fetch_workflow(name='my_module.my_wf')")
-        done = self.fetch_task(project, domain, name, version)
+        done = as_remote(self).fetch_task(project, domain, name, version)
         return RegisteredWorkflow(done.id, done.ref, done.spec, done.interface, done.created_at)
 
     # -- launch plans ----------------------------------------------------------------------
     def register_launch_plan(
-        self, entity: LaunchPlan, version: str | None = None, project: str | None = None,
-        domain: str | None = None, options: Any = None, serialization_settings: Any = None,
-    ) -> RegisteredLaunchPlan:  # fmt: skip
+        self,
+        entity: LaunchPlan,
+        version: str | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        options: Any = None,
+        serialization_settings: Any = None,
+    ) -> RegisteredLaunchPlan:
         """Register the launch plan's workflow (if that version is not there yet) and then the
         launch plan itself, both as ``version`` (default: the workflow's source digest).
         Activated at once when the plan has ``auto_activate=True``."""
-        from ..types import encode_values
-        from ..union import LaunchPlan
+        from ...types import encode_values
+        from .. import LaunchPlan
 
         m = "register_launch_plan"
         if not isinstance(entity, LaunchPlan):
-            raise invalid(m, f"entity must be a LaunchPlan (LaunchPlan.get_or_create(wf, ...)), "
-                          f"got {entity!r}")  # fmt: skip
-        for param, value in (("options", options),
-                             ("serialization_settings", serialization_settings)):  # fmt: skip
+            raise invalid(
+                m,
+                f"entity must be a LaunchPlan (LaunchPlan.get_or_create(wf, ...)), got {entity!r}",
+            )
+        for param, value in (
+            ("options", options),
+            ("serialization_settings", serialization_settings),
+        ):
             if value is not None:
-                raise invalid(m, f"{param} is a Union cloud option with no meaning on the "
-                              "flyte_nb backend; leave it out")  # fmt: skip
+                raise invalid(
+                    m,
+                    f"{param} is a Union cloud option with no meaning on the "
+                    "flyte_nb backend; leave it out",
+                )
         session = self._scoped(m, project, domain)
-        workflow = self._register(session, entity.workflow, entity.workflow.name,
-                                  arg(m, "version", version, "str"))  # fmt: skip
+        workflow = as_remote(self)._register(
+            session, entity.workflow, entity.workflow.name, arg(m, "version", version, "str")
+        )
         client = session.client
 
         def put(data: bytes) -> str:
@@ -147,12 +147,20 @@ class LaunchPlanMethods:
             "default_inputs": json.loads(encode_values(entity.default_inputs, put)),
             "fixed_inputs": json.loads(encode_values(entity.fixed_inputs, put)),
             "schedule": schedule.to_dict() if schedule is not None else None,
-            "labels": entity.labels, "annotations": entity.annotations,
-            "max_parallelism": entity.max_parallelism, "overwrite_cache": entity.overwrite_cache,
-        }  # fmt: skip
-        body = {"project": session.project, "domain": session.domain, "name": entity.name,
-                "version": workflow.version, "workflow_name": workflow.name,
-                "workflow_version": workflow.version, "spec": spec}  # fmt: skip
+            "labels": entity.labels,
+            "annotations": entity.annotations,
+            "max_parallelism": entity.max_parallelism,
+            "overwrite_cache": entity.overwrite_cache,
+        }
+        body = {
+            "project": session.project,
+            "domain": session.domain,
+            "name": entity.name,
+            "version": workflow.version,
+            "workflow_name": workflow.name,
+            "workflow_version": workflow.version,
+            "spec": spec,
+        }
         view = client.register_launch_plan(body)
         plan = self._plan_from_view(view, client)
         if entity.should_auto_activate and not plan.is_active:
@@ -160,9 +168,12 @@ class LaunchPlanMethods:
         return plan
 
     def fetch_launch_plan(
-        self, project: str | None = None, domain: str | None = None, name: str | None = None,
+        self,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
         version: str | None = None,
-    ) -> RegisteredLaunchPlan:  # fmt: skip
+    ) -> RegisteredLaunchPlan:
         """A registered launch plan: that ``version``, or the latest one registered."""
         m = "fetch_launch_plan"
         session = self._scoped(m, project, domain)
@@ -180,8 +191,12 @@ class LaunchPlanMethods:
             except RunNotFoundError:
                 found = []
         else:
-            params = {"project": session.project, "domain": session.domain, "name": name,
-                      "limit": 1}  # fmt: skip
+            params = {
+                "project": session.project,
+                "domain": session.domain,
+                "name": name,
+                "limit": 1,
+            }
             found = session.client.list_launch_plans(**params)
         if not found:
             which = f"version {version!r} of " if version else ""
@@ -199,8 +214,13 @@ class LaunchPlanMethods:
         m = "fetch_active_launchplan"
         session = self._scoped(m, project, domain)
         required(m, "name", name, "str", "fetch_active_launchplan(name='nightly')")
-        params = {"project": session.project, "domain": session.domain, "name": name,
-                  "active": "true", "limit": 1}  # fmt: skip
+        params = {
+            "project": session.project,
+            "domain": session.domain,
+            "name": name,
+            "active": "true",
+            "limit": 1,
+        }
         items = session.client.list_launch_plans(**params)
         return self._plan_from_view(items[0], session.client) if items else None
 
@@ -231,30 +251,33 @@ class LaunchPlanMethods:
     def _plan_from_view(view: dict[str, Any], client: BackendClient) -> RegisteredLaunchPlan:
         import json
 
-        from ..types import decode_values
-        from ..union._schedule import schedule_from_dict
+        from ...types import decode_values
+        from .._schedule import schedule_from_dict
 
         spec = view["spec"]
         return RegisteredLaunchPlan(
             id=LaunchPlanId(view["project"], view["domain"], view["name"], view["version"]),
-            workflow_id=TaskId(view["project"], view["domain"], view["workflow_name"],
-                               view["workflow_version"]),
+            workflow_id=TaskId(
+                view["project"], view["domain"], view["workflow_name"], view["workflow_version"]
+            ),
             default_inputs=decode_values(json.dumps(spec["default_inputs"]), client.get_blob),
             fixed_inputs=decode_values(json.dumps(spec["fixed_inputs"]), client.get_blob),
             schedule=schedule_from_dict(spec.get("schedule")),
-            labels=dict(spec.get("labels") or {}), annotations=dict(spec.get("annotations") or {}),
+            labels=dict(spec.get("labels") or {}),
+            annotations=dict(spec.get("annotations") or {}),
             max_parallelism=spec.get("max_parallelism"),
             overwrite_cache=spec.get("overwrite_cache"),
-            is_active=bool(view["active"]), created_at=view["created_at"],
-        )  # fmt: skip
+            is_active=bool(view["active"]),
+            created_at=view["created_at"],
+        )
 
     def _launch_target(
         self, method: str, entity: Any, inputs: Any
     ) -> tuple[Any, Mapping[str, Any] | None, dict[str, Any]]:
         """For a launch plan: (its workflow, merged inputs, run options); else unchanged.
         A lazy fetch (``fetch_*_lazy``) is resolved here, so ``execute`` takes it too."""
-        from ..union import LaunchPlan
-        from ._union_fetch import LazyEntity
+        from .. import LaunchPlan
+        from ._fetch import LazyEntity
 
         if isinstance(entity, LazyEntity):
             entity = entity.entity
@@ -262,8 +285,10 @@ class LaunchPlanMethods:
         if not isinstance(entity, LaunchPlan | RegisteredLaunchPlan):
             return entity, inputs, {}
         given = dict(arg(method, "inputs", inputs, "inputs", {}))
-        options = {"overwrite_cache": entity.overwrite_cache,
-                   "max_action_concurrency": entity.max_parallelism}  # fmt: skip
+        options = {
+            "overwrite_cache": entity.overwrite_cache,
+            "max_action_concurrency": entity.max_parallelism,
+        }
         if isinstance(entity, LaunchPlan):
             try:
                 merged = entity.merge_inputs(given, f"UnionRemote.{method}")
@@ -271,12 +296,12 @@ class LaunchPlanMethods:
                 raise invalid(method, str(exc).removeprefix(f"UnionRemote.{method}: ")) from None
             return entity.workflow, merged, options
         wf = entity.workflow_id
-        workflow = self.fetch_task(wf.project, wf.domain, wf.name, wf.version)
+        workflow = as_remote(self).fetch_task(wf.project, wf.domain, wf.name, wf.version)
         return workflow, entity.merge_inputs(given, method), options
 
 
 def _workflow_arg(method: str, entity: Any) -> WorkflowTemplate:
-    from ..union import WorkflowTemplate
+    from .. import WorkflowTemplate
 
     if not isinstance(entity, WorkflowTemplate):
         raise invalid(method, f"entity must be a @workflow, got {entity!r}")
@@ -288,5 +313,8 @@ def _ident(method: str, ident: Any) -> LaunchPlanId:
         return ident.id
     if isinstance(ident, LaunchPlanId):
         return ident
-    raise invalid(method, "ident must be a LaunchPlanId or what fetch_launch_plan()/"
-                  f"register_launch_plan() returned, got {ident!r}")  # fmt: skip
+    raise invalid(
+        method,
+        "ident must be a LaunchPlanId or what fetch_launch_plan()/"
+        f"register_launch_plan() returned, got {ident!r}",
+    )

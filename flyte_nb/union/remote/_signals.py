@@ -1,5 +1,5 @@
 """``UnionRemote``'s gate methods: ``list_signals``, ``set_signal``, ``set_input``,
-``approve``, ``reject``, as a mixin kept out of ``_union.py``.
+``approve``, ``reject``.
 
 Decisions:
 
@@ -21,10 +21,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._union_models import arg, invalid, required
+from ._args import arg, invalid, required
+from ._base import RemoteBase
 
 if TYPE_CHECKING:
-    from ..client import BackendClient, Session
+    pass
 
 __all__ = ["Signal", "SignalMethods"]
 
@@ -48,27 +49,30 @@ class Signal:
     def from_view(cls, view: dict[str, Any]) -> Signal:
         raw = view.get("value")
         return cls(
-            id=view["name"], execution_name=view["run_name"], action_name=view["action_name"],
-            kind=view["kind"], type=view["type"], state=view["state"],
-            value=json.loads(raw) if raw is not None else None, created_at=view["created_at"],
-            set_at=view.get("set_at"), set_by=view.get("set_by"),
-        )  # fmt: skip
+            id=view["name"],
+            execution_name=view["run_name"],
+            action_name=view["action_name"],
+            kind=view["kind"],
+            type=view["type"],
+            state=view["state"],
+            value=json.loads(raw) if raw is not None else None,
+            created_at=view["created_at"],
+            set_at=view.get("set_at"),
+            set_by=view.get("set_by"),
+        )
 
 
-class SignalMethods:
-    """Mixed into ``UnionRemote``; relies on its session."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def client(self) -> BackendClient: ...
-
-        def _scoped(self, method: str, project: Any, domain: Any, home: Any = None) -> Session: ...
+class SignalMethods(RemoteBase):
+    """Part of ``UnionRemote`` (``_remote.py``)."""
 
     def list_signals(
-        self, execution_name: str, project: str | None = None, domain: str | None = None,
-        limit: int = 100, filters: Any = None,
-    ) -> list[Signal]:  # fmt: skip
+        self,
+        execution_name: str,
+        project: str | None = None,
+        domain: str | None = None,
+        limit: int = 100,
+        filters: Any = None,
+    ) -> list[Signal]:
         """The gate signals of run ``execution_name``, oldest first."""
         m = "list_signals"
         required(m, "execution_name", execution_name, "run", "list_signals('r3k0f...')")
@@ -83,35 +87,64 @@ class SignalMethods:
         return [Signal.from_view(v) for v in items]
 
     def approve(
-        self, signal_id: str, execution_name: str, project: str | None = None,
+        self,
+        signal_id: str,
+        execution_name: str,
+        project: str | None = None,
         domain: str | None = None,
-    ) -> Signal:  # fmt: skip
+    ) -> Signal:
         """Approve the approval gate ``signal_id``: the workflow goes on."""
-        return self._answer("approve", signal_id, execution_name, project, domain,
-                            {"approved": True})  # fmt: skip
+        return self._answer(
+            "approve", signal_id, execution_name, project, domain, {"approved": True}
+        )
 
     def reject(
-        self, signal_id: str, execution_name: str, project: str | None = None,
+        self,
+        signal_id: str,
+        execution_name: str,
+        project: str | None = None,
         domain: str | None = None,
-    ) -> Signal:  # fmt: skip
+    ) -> Signal:
         """Reject the approval gate ``signal_id``: that node fails with
         ``FlyteDisapprovedException``."""
-        return self._answer("reject", signal_id, execution_name, project, domain,
-                            {"approved": False})  # fmt: skip
+        return self._answer(
+            "reject", signal_id, execution_name, project, domain, {"approved": False}
+        )
 
     def set_input(
-        self, signal_id: str, execution_name: str, value: Any, project: str | None = None,
-        domain: str | None = None, python_type: type | None = None, literal_type: Any = None,
-    ) -> Signal:  # fmt: skip
+        self,
+        signal_id: str,
+        execution_name: str,
+        value: Any,
+        project: str | None = None,
+        domain: str | None = None,
+        python_type: type | None = None,
+        literal_type: Any = None,
+    ) -> Signal:
         """Give the ``wait_for_input`` gate ``signal_id`` its value."""
-        return self.set_signal(signal_id, execution_name, value, project, domain, python_type,
-                               literal_type, _method="set_input")  # fmt: skip
+        return self.set_signal(
+            signal_id,
+            execution_name,
+            value,
+            project,
+            domain,
+            python_type,
+            literal_type,
+            _method="set_input",
+        )
 
     def set_signal(
-        self, signal_id: str, execution_name: str, value: Any, project: str | None = None,
-        domain: str | None = None, python_type: type | None = None, literal_type: Any = None,
-        *, _method: str = "set_signal",
-    ) -> Signal:  # fmt: skip
+        self,
+        signal_id: str,
+        execution_name: str,
+        value: Any,
+        project: str | None = None,
+        domain: str | None = None,
+        python_type: type | None = None,
+        literal_type: Any = None,
+        *,
+        _method: str = "set_signal",
+    ) -> Signal:
         """Answer gate ``signal_id``: a value for an input gate, True/False for an approval."""
         m = _method
         if literal_type is not None:
@@ -121,18 +154,26 @@ class SignalMethods:
                 m, f"value {value!r} is not a {getattr(python_type, '__name__', python_type)}"
             )
         if not isinstance(value, bool | int | float | str):
-            raise invalid(m, "a gate's value is an int, float, str or bool (what a human types "
-                          f"in), got {type(value).__name__} {value!r}")  # fmt: skip
+            raise invalid(
+                m,
+                "a gate's value is an int, float, str or bool (what a human types "
+                f"in), got {type(value).__name__} {value!r}",
+            )
         body: dict[str, Any] = {"value": json.dumps(value)}
         if isinstance(value, bool):
             body["approved"] = value
         return self._answer(m, signal_id, execution_name, project, domain, body)
 
     def _answer(
-        self, m: str, signal_id: str, execution_name: str, project: Any, domain: Any,
+        self,
+        m: str,
+        signal_id: str,
+        execution_name: str,
+        project: Any,
+        domain: Any,
         body: dict[str, Any],
-    ) -> Signal:  # fmt: skip
-        from ..exceptions import FlyteNbException
+    ) -> Signal:
+        from ...exceptions import FlyteNbException
 
         required(m, "signal_id", signal_id, "str", f"{m}('approve-report', 'r3k0f...')")
         required(m, "execution_name", execution_name, "run", f"{m}('approve-report', 'r3k0f...')")

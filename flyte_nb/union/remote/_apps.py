@@ -1,4 +1,4 @@
-"""``UnionRemote.deploy_app`` / ``stop_app``, as a mixin kept out of ``_union.py``.
+"""``UnionRemote.deploy_app`` / ``stop_app``.
 
 Decisions:
 
@@ -17,21 +17,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._app import App
-from ._union_models import arg, invalid, required
+from ...remote._app import App
+from ._args import arg, invalid, required
+from ._base import RemoteBase
 
 if TYPE_CHECKING:
-    from ..client import Session
+    pass
 
 __all__ = ["AppMethods"]
 
 
-class AppMethods:
-    """Mixed into ``UnionRemote``; relies on its session scoping."""
-
-    if TYPE_CHECKING:
-
-        def _scoped(self, method: str, project: Any, domain: Any, home: Any = None) -> Session: ...
+class AppMethods(RemoteBase):
+    """Part of ``UnionRemote`` (``_remote.py``)."""
 
     def deploy_app(
         self,
@@ -45,7 +42,7 @@ class AppMethods:
     ) -> App:
         """Deploy ``app`` (an ``AppEnvironment``) to the backend, replacing a previous
         deployment of the same name; wait until it is ACTIVE unless ``wait=False``."""
-        from ..app import AppEnvironment
+        from ...app import AppEnvironment
 
         m = "deploy_app"
         if not isinstance(app, AppEnvironment):
@@ -54,8 +51,12 @@ class AppMethods:
         arg(m, "wait", wait, "bool")
         arg(m, "timeout", timeout, "seconds")
         session = self._scoped(m, project, domain)
-        body = {"project": session.project, "domain": session.domain, "version": version,
-                "spec": app.to_spec()}  # fmt: skip
+        body = {
+            "project": session.project,
+            "domain": session.domain,
+            "version": version,
+            "spec": app.to_spec(),
+        }
         deployed = App(session.client.deploy_app(body), session.client)
         return deployed.watch("activated", timeout=timeout) if wait else deployed
 

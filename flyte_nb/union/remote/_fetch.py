@@ -1,7 +1,7 @@
 """``UnionRemote``'s seed methods around fetching and running what is registered:
 ``get`` by ``flyte://`` URI, the ``execute_reference_*``/``execute_remote_*`` variants,
 ``fetch_*_lazy``, ``find_launch_plan``, ``sync_task_execution`` and
-``get_execution_metrics`` (packaging: ``_union_package.py``).
+``get_execution_metrics`` (packaging: ``_package.py``).
 
 Decisions:
 
@@ -27,22 +27,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import RunNotFoundError
-from ._union_models import (
+from ...exceptions import RunNotFoundError
+from ._args import arg, invalid, required
+from ._base import RemoteBase, as_remote
+from ._models import (
     LaunchPlanId,
     RegisteredLaunchPlan,
     RegisteredTask,
     RegisteredWorkflow,
     TaskId,
     UnionExecution,
-    arg,
-    invalid,
-    required,
 )
 
 if TYPE_CHECKING:
-    from ._run import Action
-    from ._union import UnionRemote
+    from ...remote._run import Action
 
 __all__ = ["ExecutionSpan", "FetchMethods", "LazyEntity"]
 
@@ -109,13 +107,8 @@ def _identity(method: str, entity: Any) -> tuple[str, str, str, str | None]:
     return parts[0], parts[1], parts[2], version  # type: ignore[return-value]
 
 
-def _r(mixin: object) -> UnionRemote:
-    """The ``UnionRemote`` this mixin is part of, typed as one."""
-    return mixin  # type: ignore[return-value]
-
-
-class FetchMethods:
-    """Mixed into ``UnionRemote`` (``_union.py``)."""
+class FetchMethods(RemoteBase):
+    """Part of ``UnionRemote`` (``_remote.py``)."""
 
     # -- values by URI ---------------------------------------------------------------------
     def get(self, uri: str | None = None) -> Any:
@@ -124,7 +117,7 @@ class FetchMethods:
         required(m, "uri", uri, "str", "get('flyte://v1/default/development/my-run/o')")
         assert uri is not None
         if uri.startswith("flyte://av"):
-            return _r(self).get_artifact(uri=uri)
+            return as_remote(self).get_artifact(uri=uri)
         found = _RUN_URI.match(uri)
         if not found:
             raise invalid(
@@ -133,7 +126,7 @@ class FetchMethods:
                 "'flyte://av0.1/<project>/<domain>/<artifact>[@<version>]' or "
                 "'flyte://v1/<project>/<domain>/<run>[/<action>]/i|o[/<name>]'",
             )
-        ex = _r(self).fetch_execution(found["project"], found["domain"], found["run"])
+        ex = as_remote(self).fetch_execution(found["project"], found["domain"], found["run"])
         kind = "inputs" if found["io"] == "i" else "outputs"
         if found["action"] is None:
             values = ex.inputs if kind == "inputs" else ex.outputs
@@ -167,13 +160,13 @@ class FetchMethods:
         else:
             p, d, name, version = _identity(m, entity)
             fetch = {
-                "task": _r(self).fetch_task,
-                "workflow": _r(self).fetch_workflow,
-                "launch_plan": _r(self).fetch_launch_plan,
+                "task": as_remote(self).fetch_task,
+                "workflow": as_remote(self).fetch_workflow,
+                "launch_plan": as_remote(self).fetch_launch_plan,
             }[kind]
             target = fetch(p, d, name, version)
         home = target.id
-        return _r(self).execute(
+        return as_remote(self).execute(
             target,
             inputs,
             project or home.project,
@@ -203,7 +196,7 @@ class FetchMethods:
         opts = dict(locals())
         for k in ("self", "entity", "inputs"):
             opts.pop(k)
-        return _r(self)._run_registered(
+        return as_remote(self)._run_registered(
             "execute_reference_task", "task", entity, inputs, None, None, opts
         )
 
@@ -227,7 +220,7 @@ class FetchMethods:
         opts = dict(locals())
         for k in ("self", "entity", "inputs"):
             opts.pop(k)
-        return _r(self)._run_registered(
+        return as_remote(self)._run_registered(
             "execute_reference_workflow", "workflow", entity, inputs, None, None, opts
         )
 
@@ -251,7 +244,7 @@ class FetchMethods:
         opts = dict(locals())
         for k in ("self", "entity", "inputs"):
             opts.pop(k)
-        return _r(self)._run_registered(
+        return as_remote(self)._run_registered(
             "execute_reference_launch_plan", "launch_plan", entity, inputs, None, None, opts
         )
 
@@ -288,7 +281,7 @@ class FetchMethods:
         opts = dict(locals())
         for k in ("self", "entity", "inputs", "project", "domain", "m"):
             opts.pop(k)
-        return _r(self)._run_registered(m, "task", entity, inputs, project, domain, opts)
+        return as_remote(self)._run_registered(m, "task", entity, inputs, project, domain, opts)
 
     def execute_remote_wf(
         self,
@@ -317,7 +310,7 @@ class FetchMethods:
         opts = dict(locals())
         for k in ("self", "entity", "inputs", "project", "domain", "m"):
             opts.pop(k)
-        return _r(self)._run_registered(m, "workflow", entity, inputs, project, domain, opts)
+        return as_remote(self)._run_registered(m, "workflow", entity, inputs, project, domain, opts)
 
     # -- lazy fetches and lookups ----------------------------------------------------------
     def fetch_task_lazy(
@@ -329,10 +322,10 @@ class FetchMethods:
     ) -> LazyEntity:
         """``fetch_task`` deferred to first use (arguments are checked now)."""
         required("fetch_task_lazy", "name", name, "str", "fetch_task_lazy(name='env.t')")
-        _r(self)._scoped("fetch_task_lazy", project, domain)
+        as_remote(self)._scoped("fetch_task_lazy", project, domain)
         arg("fetch_task_lazy", "version", version, "str")
         assert name is not None
-        return LazyEntity(name, lambda: _r(self).fetch_task(project, domain, name, version))
+        return LazyEntity(name, lambda: as_remote(self).fetch_task(project, domain, name, version))
 
     def fetch_workflow_lazy(
         self,
@@ -343,10 +336,12 @@ class FetchMethods:
     ) -> LazyEntity:
         """``fetch_workflow`` deferred to first use (arguments are checked now)."""
         required("fetch_workflow_lazy", "name", name, "str", "fetch_workflow_lazy(name='m.wf')")
-        _r(self)._scoped("fetch_workflow_lazy", project, domain)
+        as_remote(self)._scoped("fetch_workflow_lazy", project, domain)
         arg("fetch_workflow_lazy", "version", version, "str")
         assert name is not None
-        return LazyEntity(name, lambda: _r(self).fetch_workflow(project, domain, name, version))
+        return LazyEntity(
+            name, lambda: as_remote(self).fetch_workflow(project, domain, name, version)
+        )
 
     def find_launch_plan(
         self, lp_ref: Any, node_launch_plans: Mapping[Any, Any] | None = None
@@ -360,14 +355,14 @@ class FetchMethods:
             raise invalid(m, f"node_launch_plans must be a dict or None, got {node_launch_plans!r}")
         if node_launch_plans and lp_ref in node_launch_plans:
             return node_launch_plans[lp_ref]
-        return _r(self).fetch_launch_plan(
+        return as_remote(self).fetch_launch_plan(
             lp_ref.project, lp_ref.domain, lp_ref.name, lp_ref.version
         )
 
     def sync_task_execution(self, execution: Action, entity_interface: Any = None) -> Action:
         """A fresh copy of a task execution (an action: its attempts are the task
         executions); ``entity_interface`` is not needed, actions carry their values."""
-        from ._run import Action
+        from ...remote._run import Action
 
         if not isinstance(execution, Action):
             raise invalid(
@@ -375,7 +370,7 @@ class FetchMethods:
                 "execution must be an Action (from "
                 f"ex.node_executions or Run.actions()), got {execution!r}",
             )
-        return _r(self).sync_node_execution(execution)
+        return as_remote(self).sync_node_execution(execution)
 
     def get_execution_metrics(self, id: Any, depth: int = 10) -> ExecutionSpan:
         """The run's recorded action timings as a span tree ``depth`` levels deep; the root
@@ -386,7 +381,7 @@ class FetchMethods:
         else:
             run = getattr(id, "name", id)
             required(m, "id", run, "run", "get_execution_metrics(ex.id)")
-            ex = _r(self).fetch_execution(
+            ex = as_remote(self).fetch_execution(
                 getattr(id, "project", None), getattr(id, "domain", None), run
             )
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:

@@ -22,13 +22,14 @@ import pathlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._unavailable import not_available_here
-from ..exceptions import NotAvailableHereError
-from ._union_models import arg, invalid, required
+from ..._unavailable import not_available_here
+from ...exceptions import NotAvailableHereError
+from ._args import arg, invalid, required
+from ._base import RemoteBase, as_remote
 
 if TYPE_CHECKING:
-    from ..client import Session
-    from ._union import UnionRemote
+    from ...client import Session
+    from ._remote import UnionRemote
 
 __all__ = ["BlobAccess", "HostedMethods", "RemoteConfig"]
 
@@ -74,13 +75,8 @@ def _check_kwargs(method: str, kwargs: dict[str, Any], allowed: tuple[str, ...])
         )
 
 
-def _r(mixin: object) -> UnionRemote:
-    """The ``UnionRemote`` this mixin is part of, typed as one."""
-    return mixin  # type: ignore[return-value]
-
-
-class HostedMethods:
-    """Mixed into ``UnionRemote`` (``_union.py``)."""
+class HostedMethods(RemoteBase):
+    """Part of ``UnionRemote`` (``_remote.py``)."""
 
     # -- constructors ----------------------------------------------------------------------
     @classmethod
@@ -99,7 +95,7 @@ class HostedMethods:
         """A remote for the flyte_nb backend at ``endpoint`` (``http(s)://host:port``; a bare
         ``host:port`` gets ``http://`` when ``insecure`` else ``https://``). The token comes
         from ``token=`` or ``FLYTE_NB_TOKEN``."""
-        from ._union import UnionRemote
+        from ._remote import UnionRemote
 
         m = "for_endpoint"
         required(m, "endpoint", endpoint, "str", "for_endpoint('http://127.0.0.1:8765')")
@@ -134,10 +130,10 @@ class HostedMethods:
     ) -> UnionRemote:
         """A remote for this machine's backend: this home folder's, started if needed, even
         when ``FLYTE_NB_ENDPOINT`` names another one."""
-        from .. import _config
-        from ..client import connect, current
-        from ..client._daemon import ensure_server
-        from ._union import UnionRemote
+        from ... import _config
+        from ...client import connect, current
+        from ...client._daemon import ensure_server
+        from ._remote import UnionRemote
 
         _check_kwargs("for_sandbox", kwargs, ())
         info = ensure_server(_config.home())
@@ -160,7 +156,7 @@ class HostedMethods:
     ) -> UnionRemote:
         """The backend the environment names (``FLYTE_NB_ENDPOINT``/``FLYTE_NB_TOKEN``),
         else this machine's: what ``UnionRemote()`` does."""
-        from ._union import UnionRemote
+        from ._remote import UnionRemote
 
         if config_file is not None:
             raise invalid(
@@ -191,39 +187,30 @@ class HostedMethods:
     # -- what the remote uses --------------------------------------------------------------
     @property
     def config(self) -> RemoteConfig:
-        from .. import _config
+        from ... import _config
 
-        s = _r(self)._session()
+        s = as_remote(self)._session()
         return RemoteConfig(s.endpoint, s.project, s.domain, str(_config.home()))
 
     @property
     def context(self) -> Session:
         """The session (endpoint, project, domain, HTTP client) behind every call."""
-        return _r(self)._session()
-
-    @property
-    def interactive_mode_enabled(self) -> bool | None:
-        """Whether tasks travel by value (pickled) when registered; None: decided per task."""
-        return getattr(self, "_interactive_mode_enabled", None)
-
-    @interactive_mode_enabled.setter
-    def interactive_mode_enabled(self, value: bool | None) -> None:
-        self._interactive_mode_enabled = value
+        return as_remote(self)._session()
 
     @property
     def file_access(self) -> BlobAccess:
-        return BlobAccess(_r(self))
+        return BlobAccess(as_remote(self))
 
     def generate_console_http_domain(self) -> str:
         """The backend's address, which the JupyterLab panel (the console here) reads."""
-        return _r(self).endpoint
+        return as_remote(self).endpoint
 
     def get_extra_headers_for_protocol(self, native_url: str) -> dict[str, str]:
         """Headers a plain HTTP client needs to read ``native_url``: the token for this
         backend's own URLs, none for anything else (as flytekit gives none for s3/gs)."""
         required("get_extra_headers_for_protocol", "native_url", native_url, "str", "'http://..'")
-        if native_url.startswith(_r(self).endpoint):
-            return {"Authorization": _r(self).client._http.headers["Authorization"]}
+        if native_url.startswith(as_remote(self).endpoint):
+            return {"Authorization": as_remote(self).client._http.headers["Authorization"]}
         return {}
 
     # -- hosted only -----------------------------------------------------------------------

@@ -18,21 +18,18 @@ import tarfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._union_models import RegisteredTask, RegisteredWorkflow, arg, invalid, required
+from ._args import arg, invalid, required
+from ._base import RemoteBase, as_remote
+from ._models import RegisteredTask, RegisteredWorkflow
 
 if TYPE_CHECKING:
-    from ._union import UnionRemote
+    pass
 
 __all__ = ["PackageMethods"]
 
 
-def _r(mixin: object) -> UnionRemote:
-    """The ``UnionRemote`` this mixin is part of, typed as one."""
-    return mixin  # type: ignore[return-value]
-
-
-class PackageMethods:
-    """Mixed into ``UnionRemote`` (``_union.py``)."""
+class PackageMethods(RemoteBase):
+    """Part of ``UnionRemote`` (``_remote.py``)."""
 
     # -- packaging -------------------------------------------------------------------------
     def fast_package(
@@ -44,7 +41,7 @@ class PackageMethods:
     ) -> tuple[bytes, str]:
         """Pack folder ``root`` (without ``__pycache__``/``.git``) into a tar.gz in the
         blob store: ``(md5 digest bytes, uri)``; ``output`` also keeps a local copy."""
-        from ._union_models import upload_blob
+        from ._data import upload_blob
 
         m = "fast_package"
         folder = pathlib.Path(required(m, "root", root, "path", "fast_package('src')"))
@@ -75,7 +72,7 @@ class PackageMethods:
         with tempfile.TemporaryDirectory() as tmp:
             packed = pathlib.Path(tmp) / "code.tar.gz"
             packed.write_bytes(data)
-            _, uri = upload_blob(_r(self).client, packed)
+            _, uri = upload_blob(as_remote(self).client, packed)
         return hashlib.md5(data).digest(), uri
 
     def fast_register_workflow(
@@ -93,7 +90,7 @@ class PackageMethods:
                 "fast_register_workflow",
                 "fast_package_options are flytekit's; flyte_nb bundles code itself, leave them out",
             )
-        return _r(self).register_workflow(
+        return as_remote(self).register_workflow(
             entity, serialization_settings, version, default_launch_plan, options
         )
 
@@ -115,8 +112,8 @@ class PackageMethods:
         fast_package_options: Any = None,
     ) -> RegisteredTask:
         """Register a task or workflow defined in a script or notebook, with its code."""
-        from ..tasks import TaskTemplate
-        from ..union import WorkflowTemplate
+        from ...tasks import TaskTemplate
+        from .. import WorkflowTemplate
 
         m = "register_script"
         given = {
@@ -138,10 +135,12 @@ class PackageMethods:
             arg(m, param, value, "str")
         arg(m, "copy_all", copy_all, "bool")
         if isinstance(entity, WorkflowTemplate):
-            return _r(self).register_workflow(
+            return as_remote(self).register_workflow(
                 entity, None, version, default_launch_plan, project=project, domain=domain
             )
         if not isinstance(entity, TaskTemplate):
             raise invalid(m, f"entity must be a task or a @workflow, got {entity!r}")
-        session = _r(self)._scoped(m, project, domain)
-        return _r(self)._register(session, entity, entity.name, arg(m, "version", version, "str"))
+        session = as_remote(self)._scoped(m, project, domain)
+        return as_remote(self)._register(
+            session, entity, entity.name, arg(m, "version", version, "str")
+        )

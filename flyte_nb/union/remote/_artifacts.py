@@ -1,4 +1,4 @@
-"""``UnionRemote``'s artifact methods, as a mixin kept out of ``_union.py``.
+"""``UnionRemote``'s artifact methods.
 
 Decisions:
 - ``create_artifact`` stores the ``python_val`` of an ``Artifact`` (``Artifact.initialize``
@@ -23,35 +23,31 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._union_models import arg, invalid
+from ._args import arg, invalid
+from ._base import RemoteBase
 
 if TYPE_CHECKING:
-    from ..artifacts import Artifact, ArtifactQuery
-    from ..artifacts._source import RemoteArtifacts
-    from ..client import Session
+    from ...artifacts import Artifact, ArtifactQuery
+    from ...artifacts._source import RemoteArtifacts
 
 __all__ = ["ArtifactMethods"]
 
 
-class ArtifactMethods:
-    """Mixed into ``UnionRemote``; relies on its ``_scoped`` session."""
-
-    if TYPE_CHECKING:
-
-        def _scoped(self, method: str, project: Any, domain: Any, home: Any = None) -> Session: ...
+class ArtifactMethods(RemoteBase):
+    """Part of ``UnionRemote`` (``_remote.py``)."""
 
     def _artifacts(self, method: str, project: Any = None, domain: Any = None) -> RemoteArtifacts:
-        from ..artifacts._source import RemoteArtifacts
+        from ...artifacts._source import RemoteArtifacts
 
         session = self._scoped(method, project, domain)
         return RemoteArtifacts(session.client, session.project, session.domain)
 
     def create_artifact(self, artifact: Artifact) -> Artifact:
         """Store ``artifact``'s ``python_val`` as a new version; return that version."""
-        from ..artifacts import Artifact, InputBinding
-        from ..models import generate_random_name
-        from ..models._interface import type_name
-        from ..types import encode_value
+        from ...artifacts import Artifact, InputBinding
+        from ...models import generate_random_name
+        from ...models._interface import type_name
+        from ...types import encode_value
 
         m = "create_artifact"
         if not isinstance(artifact, Artifact) or artifact.uri is not None:
@@ -110,9 +106,9 @@ class ArtifactMethods:
     ) -> Artifact:
         """The version named by ``uri``, ``artifact_id``, ``artifact_key`` (its newest) or
         ``query`` (its newest match); give exactly one."""
-        from ..artifacts import Artifact, ArtifactQuery
-        from ..exceptions import ArtifactNotFoundError
-        from ..store._artifact_rows import parse_uri
+        from ...artifacts import Artifact, ArtifactQuery
+        from ...exceptions import ArtifactNotFoundError
+        from ...store._artifact_rows import parse_uri
 
         m = "get_artifact"
         arg(m, "get_details", get_details, "bool")
@@ -170,8 +166,8 @@ class ArtifactMethods:
     ) -> list[Artifact]:
         """Versions matching every filter, newest first; ``group_by_key`` keeps the newest
         of each artifact. A ``query`` or ``artifact_key`` gives the name (and partitions)."""
-        from ..artifacts import Artifact, ArtifactQuery
-        from ..artifacts._spec import partition_value, time_value
+        from ...artifacts import Artifact, ArtifactQuery
+        from ...artifacts._spec import partition_value, time_value
 
         m = "search_artifacts"
         arg(m, "group_by_key", group_by_key, "bool")
