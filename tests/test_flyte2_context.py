@@ -24,10 +24,10 @@ import pytest
 from _backend_util import running_server
 
 import flyte_nb as flyte
-from flyte_nb import _run, workflow
 from flyte_nb import task as fk_task
+from flyte_nb import workflow
 from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
-from flyte_nb.remote._run import ActionOutputs
+from flyte_nb.remote._run import ActionOutputs, outputs_style
 
 cc = flyte.TaskEnvironment("flyte2-ctx")
 
@@ -283,7 +283,7 @@ def test_outputs_are_the_value_in_a_notebook_and_a_tuple_for_flyte2_programs(
         assert wf_double(x=4) == 8  # flyte_nb's own runs (a workflow call) stay plain values
     finally:
         flyte.init(home=home, local=True)  # a plain init goes back to plain values
-    assert _run.outputs_style() == "value"
+    assert outputs_style() == "value"
     assert flyte.run(two).outputs() == (1, "a")
 
 
