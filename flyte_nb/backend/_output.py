@@ -197,13 +197,31 @@ class OutputCapture:
                 if out:
                     os.write(stream.saved, out)
                 return
-            masker = job.maskers[stream.name]
-            out = masker.feed(data) + (masker.flush() if final else b"")
-            text = job.partial[stream.name] + job.decoders[stream.name].decode(out, final=final)
-            cut = len(text) if final or len(text) > _PARTIAL_MAX else text.rfind("\n") + 1
-            job.partial[stream.name] = text[cut:]
-            if cut:
-                self._record(job, stream.name, text[:cut])
+            self._feed(job, stream.name, data, final=final)
+
+    def new_job(self, key: dict[str, Any], secrets: list[str]) -> _Job:
+        """An attempt whose output is fed by its own writer (``feed``): an action hosted in
+        this worker beside others (``_guests``), whose Python-level writes are routed to
+        it; its ``secrets`` are masked on every stream, as for the worker's own job."""
+        with self._lock:
+            self._known.update(secrets)
+            for stream in self._streams:
+                stream.idle.add(secrets)
+        return _Job(key, secrets, attempt_limit())
+
+    def feed(self, job: _Job, name: str, data: bytes, *, final: bool) -> None:
+        """``data`` written by ``job`` to stream ``name`` (``final``: its last)."""
+        with self._lock:
+            self._feed(job, name, data, final=final)
+
+    def _feed(self, job: _Job, name: str, data: bytes, *, final: bool) -> None:
+        masker = job.maskers[name]
+        out = masker.feed(data) + (masker.flush() if final else b"")
+        text = job.partial[name] + job.decoders[name].decode(out, final=final)
+        cut = len(text) if final or len(text) > _PARTIAL_MAX else text.rfind("\n") + 1
+        job.partial[name] = text[cut:]
+        if cut:
+            self._record(job, name, text[:cut])
 
     def _record(self, job: _Job, name: str, text: str) -> None:
         if job.truncated:

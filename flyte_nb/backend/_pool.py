@@ -34,6 +34,7 @@ from ._channel import Channel, Message
 class WorkerHandle:
     __slots__ = (
         "channel",
+        "guests",
         "idle_since",
         "job",
         "kill_reason",
@@ -42,6 +43,7 @@ class WorkerHandle:
         "proc",
         "queued",
         "ready",
+        "stopping",
     )
 
     def __init__(self, proc: subprocess.Popen[bytes], channel: Channel, pool: WorkerPool) -> None:
@@ -52,6 +54,8 @@ class WorkerHandle:
         self.ready = False
         self.job: Any = None  # the ActionRecord running here
         self.queued: deque[Any] = deque()  # sent ahead, to start when ``job`` is done
+        self.guests: dict[str, Any] = {}  # action name -> ActionRecord hosted in-process
+        self.stopping: set[int] = set()  # dispatch ids of guests told to stop, not yet gone
         self.kill_reason: str | None = None
         self.idle_since = time.monotonic()
 
@@ -122,10 +126,32 @@ class WorkerPool:
         return None
 
     def want_more(self, queued: int, rec: Any = None) -> None:
-        """Start workers so that ``queued`` waiting actions have somewhere to run."""
+        """Start workers so that ``queued`` waiting actions have somewhere to run, never
+        more than ``limit`` in all, unless every worker holds only waiting actions (then
+        one more, or nothing would move: see ``stalled``)."""
         room = self.size - self.executing - len(self.idle) - self.starting
+        room = min(room, self.limit - len(self.workers))
+        if room <= 0 and queued and self.stalled():
+            room = 1
         for _ in range(max(0, min(queued, room))):
             self.spawn()
+
+    @property
+    def limit(self) -> int:
+        """The processes this pool keeps to: ``size`` executing, and as many again for
+        parents that wait on children which cannot run in their process (``_hosting``)."""
+        return 2 * self.size
+
+    def stalled(self) -> bool:
+        """No action anywhere in the pool can move: every worker is busy, and each of its
+        actions (hosted ones included) waits on children."""
+        if self.executing > 0 or self.idle or self.starting:
+            return False
+        return not any(
+            guest.pending == 0
+            for worker in self.workers.values()
+            for guest in worker.guests.values()
+        )
 
     def release(self, worker: WorkerHandle) -> None:
         worker.job = None
@@ -188,7 +214,12 @@ class WorkerPool:
 
     def _messages(self, worker: WorkerHandle, messages: list[Message]) -> None:
         for m in messages:
-            if m["op"] == "ready":
+            op = m["op"]
+            if op == "stopped" or (op == "done" and "dispatch" in m):
+                worker.stopping.discard(m["dispatch"])  # a stopped guest is gone
+                if op == "stopped":
+                    continue
+            if op == "ready":
                 worker.ready = True
                 self.starting -= 1
                 self.idle.append(worker)

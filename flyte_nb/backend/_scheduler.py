@@ -24,10 +24,11 @@ import asyncio
 import itertools
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
 from ._actors import ActorLanes
+from ._hosting import STOP_GRACE, hostable
 from ._pool import WorkerHandle, WorkerPool
 from ._records import ActionRecord, RunRecord
 from ._secrets import job_secrets
@@ -64,10 +65,106 @@ class Scheduler:
         run = rec.run
         if run.name not in self.runs or rec.state.phase != ph.QUEUED:
             return
-        if self.actors.take(rec):
+        if self.actors.take(rec) or self.host(rec):
             return
         run.ready.append(rec)
         self.mark_ready(run)
+
+    # -- children hosted in their parent's process (``_hosting``, ``_guests``) -------------
+    def host(self, rec: ActionRecord) -> bool:
+        """Run ``rec`` in its parent's worker when it may (``_hosting.hostable``)."""
+        spec, parent_name = rec.spec, rec.state.parent
+        if parent_name is None or "async" not in spec:
+            return False
+        run = rec.run
+        parent = run.actions.get(parent_name)
+        if parent is None or parent.state.phase != ph.RUNNING:
+            return False
+        worker = parent.worker
+        if worker is None or worker.pool is not self.pool or worker.kill_reason is not None:
+            return False
+        guests = getattr(worker, "guests", None)  # a Ray worker hosts no guests
+        if guests is None or (worker.job is not parent and guests.get(parent.name) is not parent):
+            return False
+        if not run.has_room(rec) or not hostable(spec, parent.spec):
+            return False
+        if not spec["async"] and any(
+            g.state.parent == parent_name and not g.spec.get("async") for g in guests.values()
+        ):
+            return False  # a second sync child at once: in parallel, on a worker of its own
+        state = rec.state
+        rec.worker = worker
+        rec.pending = 0
+        rec.dispatch_id = next(self._dispatch_ids)
+        guests[rec.name] = rec
+        run.executing += 1
+        state.start_attempt()
+        self._arm_timeout(rec)
+        self.recorder.touch(state)
+        self.publish(rec)
+        job = self._job(rec, state.attempts)
+        job["guest"] = True
+        job["shared"] = bool(spec["async"])  # on its parent's loop, when the parent is async
+        worker.send(job)
+        return True
+
+    @staticmethod
+    def hosts(worker: WorkerHandle, rec: ActionRecord) -> bool:
+        """Whether ``rec`` runs in ``worker`` as a guest (beside the worker's own job)."""
+        return _guests(worker).get(rec.name) is rec
+
+    @staticmethod
+    def sender(worker: WorkerHandle, m: dict[str, Any]) -> ActionRecord | None:
+        """The running action a worker's message ``m`` comes from: the worker's job or one
+        of its guests (None: an attempt that was aborted meanwhile)."""
+        name = m.get("parent", m.get("action"))
+        rec: ActionRecord | None = worker.job
+        if rec is not None and rec.name == name:
+            return rec
+        return _guests(worker).get(name) if name is not None else None
+
+    def stop_guest(self, rec: ActionRecord, worker: WorkerHandle) -> None:
+        """Stop a hosted action whose end is recorded (abort, timeout): cancelled in its
+        worker, which is killed if it has not ended ``STOP_GRACE`` seconds later."""
+        dispatch = rec.dispatch_id
+        self.release_worker(rec, worker, reuse=False)
+        worker.stopping.add(dispatch)
+        worker.send({"op": "stop", "dispatch": dispatch})
+        if self._loop is not None:
+            self._loop.call_later(STOP_GRACE, self._stop_overdue, worker, dispatch)
+
+    def _stop_overdue(self, worker: WorkerHandle, dispatch: int) -> None:
+        if dispatch in worker.stopping and worker.kill_reason is None:
+            worker.pool.kill(worker, "stuck")
+
+    def evict_guests(self, worker: WorkerHandle) -> list[ActionRecord]:
+        """The hosted actions of a worker that died, released (their attempts failed)."""
+        guests = list(_guests(worker).values())
+        for rec in guests:
+            self.release_worker(rec, worker, reuse=False)
+        if guests:
+            worker.stopping.clear()
+        return guests
+
+    def _release_guest(self, rec: ActionRecord, worker: WorkerHandle) -> None:
+        if rec.timer is not None:
+            rec.timer.cancel()
+            rec.timer = None
+        if rec.pending == 0:
+            rec.run.executing -= 1
+        rec.pending = 0
+        rec.worker = None
+        del worker.guests[rec.name]
+        self.mark_ready(rec.run)
+
+    def answered(self, rec: ActionRecord, worker: WorkerHandle) -> None:
+        """A child of ``rec`` answered: when it was the last, ``rec`` executes again."""
+        rec.pending -= 1
+        if rec.pending == 0:
+            if worker.job is rec:
+                worker.pool.executing += 1
+            if rec.state.parent is not None:
+                rec.run.executing += 1
 
     def mark_ready(self, run: RunRecord) -> None:
         if run.ready and run.name not in self._ready_set:
@@ -128,7 +225,7 @@ class Scheduler:
         return started
 
     def dispatch(self, rec: ActionRecord, worker: WorkerHandle) -> None:
-        state, run, spec = rec.state, rec.run, rec.spec
+        state, run = rec.state, rec.run
         rec.worker = worker
         rec.pending = 0
         rec.dispatch_id = next(self._dispatch_ids)
@@ -139,13 +236,18 @@ class Scheduler:
             self.start(rec)
         else:
             worker.queued.append(rec)
+        worker.send(self._job(rec, state.attempts + (worker.job is not rec)))
+
+    def _job(self, rec: ActionRecord, attempt: int) -> dict[str, Any]:
+        """The ``run`` message of ``rec``'s attempt ``attempt``."""
+        state, run, spec = rec.state, rec.run, rec.spec
         job = {
             "op": "run",
             "dispatch": rec.dispatch_id,
             "run": run.name,
             "action": state.name,
             "parent": state.parent,
-            "attempt": state.attempts + (worker.job is not rec),
+            "attempt": attempt,
             "spec": spec,
             "inputs": state.inputs,
             "group": state.group_name,
@@ -155,18 +257,21 @@ class Scheduler:
         }
         if "secrets" in spec:  # values only in the job message, never in a record
             job["secrets"] = job_secrets(spec)
-        worker.send(job)
+        return job
 
     def start(self, rec: ActionRecord) -> None:
         """The worker starts ``rec`` now: a new attempt, with its timeout running."""
         state = rec.state
         state.start_attempt()
         self._pool_of(rec).executing += 1
-        timeout = rec.spec.get("timeout")
-        if timeout and self._loop is not None:
-            rec.timer = self._loop.call_later(timeout, self.on_timeout, rec, state.attempts)
+        self._arm_timeout(rec)
         self.recorder.touch(state)
         self.publish(rec)
+
+    def _arm_timeout(self, rec: ActionRecord) -> None:
+        timeout = rec.spec.get("timeout")
+        if timeout and self._loop is not None:
+            rec.timer = self._loop.call_later(timeout, self.on_timeout, rec, rec.state.attempts)
 
     def requeue_ahead(self, worker: WorkerHandle, *, cancel: bool) -> None:
         """Take back the jobs sent ahead to ``worker``; they never started."""
@@ -185,6 +290,9 @@ class Scheduler:
 
     def release_worker(self, rec: ActionRecord, worker: WorkerHandle, *, reuse: bool) -> None:
         """Give back what a running attempt held: its execution place, timer and worker."""
+        if _guests(worker).get(rec.name) is rec:
+            self._release_guest(rec, worker)
+            return
         if rec.timer is not None:
             rec.timer.cancel()
             rec.timer = None
@@ -205,7 +313,11 @@ class Scheduler:
 
     def lend(self, rec: ActionRecord) -> None:
         rec.pending += 1
-        if rec.pending == 1:
+        worker = rec.worker
+        if rec.pending == 1 and worker is not None and _guests(worker).get(rec.name) is rec:
+            rec.run.executing -= 1  # a hosted action: it holds no place in the pool
+            self.mark_ready(rec.run)
+        elif rec.pending == 1:
             if rec.worker is not None and rec.worker.queued:
                 self.requeue_ahead(rec.worker, cancel=True)
             self._pool_of(rec).executing -= 1
@@ -216,3 +328,11 @@ class Scheduler:
     def _pool_of(self, rec: ActionRecord) -> WorkerPool:
         """The pool whose capacity ``rec``'s worker counts against (plain or an actor's)."""
         return rec.worker.pool if rec.worker is not None else self.pool
+
+
+_NO_GUESTS: dict[str, ActionRecord] = {}
+
+
+def _guests(worker: Any) -> dict[str, ActionRecord]:
+    """The actions hosted in ``worker`` (none on an executor whose workers host none)."""
+    return getattr(worker, "guests", _NO_GUESTS)

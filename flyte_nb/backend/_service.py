@@ -5,7 +5,7 @@ drive it directly. The rules mirror the local engine (``engine/_controller.py``)
 behaves the same in both modes:
 
 - Names and cache keys are computed by the caller (kernel or worker) with the engine's
-  own functions (``engine/_submit.py``); the backend never unpickles user code.
+  own functions (``engine/_action_spec.py``); the backend never unpickles user code.
 - A child submitted under a name its run already has is the *same* action: a succeeded
   one answers at once (this is how a resumed or retried parent skips finished work), a
   running one is joined, a failed one runs again.
@@ -203,7 +203,9 @@ class Backend:
             return
         error = _error("ActionAbortedError", f"action {state.name}: {reason}")
         worker = rec.worker
-        if worker is not None and worker.job is not rec:  # sent ahead, not started
+        if worker is not None and self.scheduler.hosts(worker, rec):  # in its parent's process
+            self.scheduler.stop_guest(rec, worker)
+        elif worker is not None and worker.job is not rec:  # sent ahead, not started
             worker.queued.remove(rec)
             rec.worker = None
             if state.parent is not None:
@@ -328,12 +330,12 @@ class Backend:
     # -- worker messages -----------------------------------------------------------------
     def _on_message(self, worker: WorkerHandle, m: Message) -> None:
         op = m["op"]
-        rec: ActionRecord | None = worker.job
+        rec: ActionRecord | None = self.scheduler.sender(worker, m)
         if op == "log":
             self.recorder.log(m["row"])
             row = m["row"]
             self.events.publish(row["run_name"], {"kind": "log", **row})
-        elif rec is None or rec.name != m.get("parent", m.get("action")):
+        elif rec is None:
             return  # a message from an attempt that was aborted meanwhile
         elif op == "doc":
             try:
@@ -382,31 +384,40 @@ class Backend:
         worker.send(
             {"op": "result", "id": rid, "phase": s.phase, "outputs": s.outputs, "error": s.error}
         )
-        parent.pending -= 1
-        if parent.pending == 0:
-            worker.pool.executing += 1
-            if parent.state.parent is not None:
-                parent.run.executing += 1
+        self.scheduler.answered(parent, worker)
 
     def _on_exit(self, worker: WorkerHandle, code: int | None) -> None:
         rec: ActionRecord | None = worker.job
         self.scheduler.schedule()  # the pool may need a replacement
         self.scheduler.requeue_ahead(worker, cancel=False)
+        for guest in self.scheduler.evict_guests(worker):  # they ran in the dead process
+            message = f"{worker.describe_exit(code)}; it is retried if the task has retries left"
+            if worker.kill_reason == "stuck":
+                message = "its worker process was killed: an action there did not stop"
+            self._attempt_failed(guest, ph.FAILED, _error("WorkerDied", message))
         if rec is None:
             return
         self.scheduler.release_worker(rec, worker, reuse=False)
         if worker.kill_reason == "timeout":
-            timeout = rec.spec["timeout"]
-            message = timeout_message(rec.spec["task"], rec.name, timeout, rec.state.attempts)
-            self._attempt_failed(rec, ph.TIMED_OUT, _error("ActionTimeoutError", message))
+            self._timed_out(rec)
             return
         message = f"{worker.describe_exit(code)}; it is retried if the task has retries left"
         self._attempt_failed(rec, ph.FAILED, _error("WorkerDied", message))
 
     def _on_timeout(self, rec: ActionRecord, attempt: int) -> None:
         rec.timer = None
-        if rec.worker is not None and rec.state.attempts == attempt:
-            rec.worker.pool.kill(rec.worker, "timeout")
+        worker = rec.worker
+        if worker is not None and rec.state.attempts == attempt:
+            if self.scheduler.hosts(worker, rec):  # in its parent's process: cancelled there
+                self.scheduler.stop_guest(rec, worker)
+                self._timed_out(rec)
+            else:
+                worker.pool.kill(worker, "timeout")
+
+    def _timed_out(self, rec: ActionRecord) -> None:
+        timeout = rec.spec["timeout"]
+        message = timeout_message(rec.spec["task"], rec.name, timeout, rec.state.attempts)
+        self._attempt_failed(rec, ph.TIMED_OUT, _error("ActionTimeoutError", message))
 
     # -- outcomes ------------------------------------------------------------------------
     def _succeed(self, rec: ActionRecord, outputs: str) -> None:
@@ -472,7 +483,13 @@ class Backend:
     def _publish_run(self, state: RunState) -> None:
         self.events.publish(
             state.name,
-            {"kind": "run", "run": state.name, "phase": state.phase, "actions": state.action_count},
+            {
+                "kind": "run",
+                "run": state.name,
+                "phase": state.phase,
+                "actions": state.action_count,
+                "waiting": self.gates.waiting_on(state.name),
+            },
         )
 
     # -- recovery ------------------------------------------------------------------------

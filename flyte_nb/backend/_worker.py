@@ -46,13 +46,14 @@ from ..engine._context import (
 from ..engine._controller import RunController
 from ..engine._decks import ActionDocs, close_docs, start_docs
 from ..engine._errors import pack_error, rebuild_error
-from ..engine._runner import _environ
+from ..engine._execute_run import _environ
 from ..engine._state import ActionState
-from ..engine._submit import cache_identity, child_name, task_spec
+from ..engine._action_spec import cache_identity, child_name, task_spec
 from ..secrets._inject import received
 from ..store import BlobStore
 from ..types import check_output, decode_values, encode_values
 from ._channel import Channel, Message
+from ._guests import Guests
 from ._limits import enforced
 from ._output import OutputCapture
 
@@ -164,6 +165,9 @@ class Worker:
         self._body_loop = asyncio.new_event_loop()
         self._cancelled: set[int] = set()
         self._closing = False
+        # action name -> the loop its async body runs on: its hosted async children join it
+        self.loops: dict[str, asyncio.AbstractEventLoop] = {}
+        self.guests = Guests(self)
 
     # -- I/O thread ----------------------------------------------------------------------
     def _io(self, ready: threading.Event) -> None:
@@ -187,7 +191,12 @@ class Worker:
                 if future is not None:
                     future.set_result(m)
             elif op == "run":
-                self._jobs.put(m)
+                if m.get("guest"):
+                    self.guests.start(m)
+                else:
+                    self._jobs.put(m)
+            elif op == "stop":
+                self.guests.stop(m["dispatch"])
             elif op == "cancel":
                 self._cancelled.add(m["dispatch"])
             elif op == "exit":
@@ -246,6 +255,7 @@ class Worker:
         if data is not None and ref.digest is not None and not self.blobs.exists(ref.digest):
             self.blobs.put(data)
         spec = task_spec(task, ref.to_dict())
+        spec["async"] = task.is_async  # whether it may share its parent's loop (``_hosting``)
         self._specs[id(task)] = (task, spec)
         return spec
 
@@ -259,6 +269,7 @@ class Worker:
         # of ``engine._capture`` here, which would see only Python-level writes.
         output = OutputCapture(lambda row: self.send({"op": "log", "row": row}))
         output.install()
+        self.guests.install(output)
         self.send({"op": "ready", "pid": os.getpid()})
         try:
             while (job := self._jobs.get()) is not None:
@@ -277,8 +288,36 @@ class Worker:
             output.uninstall()
 
     def _execute(self, job: Message) -> Message:
+        act = self.prepare(job)
+        if not isinstance(act, Action):
+            return act
+        task, frame = act.task, act.frame
+        with _environ(job["env"]):
+            tokens = enter(frame)
+            if task.is_async:  # its in-process children share its loop (``_guests``)
+                self.loops[act.state.name] = self._body_loop
+            try:
+                start_docs(frame, task)
+                limits = enforced(job["spec"].get("resources"))
+                with limits, received(job.get("secrets"), task.name):
+                    if task.is_async:
+                        result = self._body_loop.run_until_complete(task.func(**act.values))
+                    else:
+                        result = task.func(**act.values)
+            except BaseException as exc:
+                return self.conclude(act, None, exc)
+            else:
+                return self.conclude(act, result, None)
+            finally:
+                self.loops.pop(act.state.name, None)
+                leave(tokens)
+
+    def prepare(self, job: Message) -> Action | Message:
+        """The action ``job`` runs, or its ``done`` message when its code or inputs cannot
+        be loaded."""
         done: Message = {"op": "done", "run": job["run"], "action": job["action"]}
         done["attempt"] = job["attempt"]
+        done["dispatch"] = job["dispatch"]
         for entry in job["sys_path"]:
             if entry not in sys.path:
                 sys.path.append(entry)
@@ -299,30 +338,47 @@ class Worker:
         state.transitions = [["RUNNING", time.time()]]  # for the Timeline deck
         controller = WorkerController(self, job["run"], job["raw_dir"])
         frame = ActionFrame(controller, state, task.is_async, task.cache_version())  # type: ignore[arg-type]
-        with _environ(job["env"]):
-            tokens = enter(frame)
+        return Action(task, values, state, frame, done)
+
+    def conclude(self, act: Action, result: Any, exc: BaseException | None) -> Message:
+        """The ``done`` message of a body that returned ``result`` or raised ``exc``; its
+        decks are closed here (call with the action's frame current)."""
+        task, done = act.task, act.done
+        if exc is None:
             try:
-                start_docs(frame, task)
-                limits = enforced(job["spec"].get("resources"))
-                with limits, received(job.get("secrets"), task.name):
-                    if task.is_async:
-                        result = self._body_loop.run_until_complete(task.func(**values))
-                    else:
-                        result = task.func(**values)
                 result = check_output(task.name, task.return_type, result)
                 outputs = encode_values(task.pack_outputs(result), self.blobs.put)
                 if task.output_artifacts:  # Annotated[T, MyArtifact]: sent with the result
-                    done["artifacts"] = artifacts.claims(task, state, outputs, self.blobs.get)
-            except BaseException as exc:
-                close_docs(frame, task, values, None, exc)
-                done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
-                return done
-            else:
-                close_docs(frame, task, values, result, None)
-            finally:
-                leave(tokens)
+                    done["artifacts"] = artifacts.claims(task, act.state, outputs, self.blobs.get)
+            except BaseException as error:
+                exc = error
+        if exc is not None:
+            close_docs(act.frame, task, act.values, None, exc)
+            done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
+            return done
+        close_docs(act.frame, task, act.values, result, None)
         done.update(phase="SUCCEEDED", outputs=outputs)
         return done
+
+
+class Action:
+    """One action ready to run in this worker: its task, inputs, state and frame."""
+
+    __slots__ = ("done", "frame", "state", "task", "values")
+
+    def __init__(
+        self,
+        task: TaskTemplate,
+        values: dict[str, Any],
+        state: ActionState,
+        frame: ActionFrame,
+        done: Message,
+    ) -> None:
+        self.task = task
+        self.values = values
+        self.state = state
+        self.frame = frame
+        self.done = done
 
 
 def _die_with_parent() -> None:
