@@ -264,3 +264,20 @@ def test_the_notebook_widget_says_waiting_for_you_while_a_gate_waits() -> None:
     assert 'title="waiting for an answer at ok"' in status_html(state("RUNNING", ("ok",)))
     assert "waiting for you" not in status_html(state("RUNNING", ()))
     assert "waiting for you" not in status_html(state("SUCCEEDED", ("ok",)))
+
+
+def test_a_description_is_kept_unless_it_stored_enum_members() -> None:
+    def plain(n: int, xs: list[str]) -> None: ...
+
+    calls: list[bytes] = []
+
+    def counting(data: bytes) -> str:
+        calls.append(data)
+        return put(data)
+
+    plain_interface = NativeInterface.from_callable(plain)
+    assert describe_inputs(plain_interface, counting) is describe_inputs(plain_interface, counting)
+    with_enum = NativeInterface.from_callable(sig)
+    describe_inputs(with_enum, counting)
+    describe_inputs(with_enum, counting)
+    assert len(calls) == 2 * len(Color)  # each backend gets the members' blobs
