@@ -27,7 +27,7 @@ import flyte_nb as flyte
 from flyte_nb import task as fk_task
 from flyte_nb import workflow
 from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
-from flyte_nb.remote._run import ActionOutputs, outputs_style
+from flyte_nb.remote._handles import ActionOutputs, outputs_style
 
 cc = flyte.TaskEnvironment("flyte2-ctx")
 

@@ -18,7 +18,7 @@ import pytest
 
 import flyte_nb as fl
 from flyte_nb.cli import main as cli
-from flyte_nb.engine._submit import task_spec
+from flyte_nb.engine._action_spec import task_spec
 from flyte_nb.exceptions import FlyteValidationException
 from flyte_nb.image import ImageSpec, PodTemplate
 

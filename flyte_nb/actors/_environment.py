@@ -182,7 +182,7 @@ class ActorEnvironment:
         return self._version
 
     def execution_settings(self) -> dict[str, Any]:
-        """What each of its tasks' specs carries to the backend (``engine/_submit.py``)."""
+        """What each of its tasks' specs carries to the backend (``engine/_action_spec.py``)."""
         return {
             "actor": {
                 "name": self.name,

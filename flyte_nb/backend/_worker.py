@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..action import artifact_hooks as artifacts
+from ..engine._action_spec import cache_identity, child_name, task_spec
 from ..engine._context import (
     ActionFrame,
     current_group,
@@ -48,7 +49,6 @@ from ..engine._decks import ActionDocs, close_docs, start_docs
 from ..engine._errors import pack_error, rebuild_error
 from ..engine._execute_run import _environ
 from ..engine._state import ActionState
-from ..engine._action_spec import cache_identity, child_name, task_spec
 from ..secrets._inject import received
 from ..store import BlobStore
 from ..types import check_output, decode_values, encode_values

@@ -2,7 +2,7 @@
 
 Inputs are encoded exactly as in local mode (``flyte_nb.types``); blobs and the task's
 code bundle go up by content digest, so re-running an unchanged cell uploads nothing.
-The action name, cache identity and task spec come from ``engine/_submit.py``, shared
+The action name, cache identity and task spec come from ``engine/_action_spec.py``, shared
 with the local engine and with workers.
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..action import artifact_hooks as artifacts
+from ..engine._action_spec import cache_identity, task_spec
 from ..engine._controller import RunController
-from ..engine._submit import cache_identity, task_spec
 from ..exceptions import FlyteValidationException
 from ..types import encode_value, encode_values
 from ..types._describe import describe_inputs

@@ -124,7 +124,7 @@ def recover(run: Any, *, name: str | None = None, env_vars: dict[str, str] | Non
     Returns the new ``Run``, linked to the old one.
     """
     from ..client import connect, current
-    from ..remote._run import Run
+    from ..remote._handles import Run
     from ..remote._sources import RemoteSource
 
     old = run if isinstance(run, str) else getattr(run, "name", None)

@@ -38,6 +38,7 @@ from ..tasks._template import bind_inputs
 from ..types import check_output, encode_values
 from ..types._values import decode_values
 from . import _state as ph
+from ._action_spec import cache_identity, child_name, local_spec, node_spec
 from ._context import (
     ActionFrame,
     current_group,
@@ -51,7 +52,6 @@ from ._decks import ActionDocs, close_docs, start_docs
 from ._depth import chain_to, max_depth, nesting_error
 from ._loop import block_on, sync_pool
 from ._state import ActionState, RunState, error_record
-from ._submit import cache_identity, child_name, local_spec, node_spec
 from ._traceback import user_traceback_text
 
 if TYPE_CHECKING:

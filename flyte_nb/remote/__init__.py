@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_getattr
-from ._run import Action, ActionTree, Run
+from ._handles import Action, ActionTree, Run
 
 if TYPE_CHECKING:
     from ._app import App

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._run import Run
+from ._handles import Run
 from ._sources import LocalSource
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import FlyteValidationException
 
 if TYPE_CHECKING:
-    from ._run import Run
+    from ._handles import Run
 
 __all__ = ["rerun"]
 
@@ -28,7 +28,7 @@ def rerun(
 ) -> Run:
     """Start ``run`` again on its backend; ``inputs`` replaces some of its inputs."""
     from ..client import connect, current
-    from ._run import Run
+    from ._handles import Run
     from ._sources import RemoteSource
 
     if run.mode != "backend":

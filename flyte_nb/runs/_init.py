@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import _config
 from ..exceptions import FlyteValidationException
-from ..remote._run import OUTPUTS_STYLES, set_outputs_style
+from ..remote._handles import OUTPUTS_STYLES, set_outputs_style
 
 
 def init(

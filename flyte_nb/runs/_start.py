@@ -20,7 +20,7 @@ from typing import Any
 
 from ..exceptions import FlyteValidationException
 from ..remote import Run
-from ..remote._run import outputs_style
+from ..remote._handles import outputs_style
 from ._init import _apply_log_level, _check_flyte2_init
 
 _RUN_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")

@@ -19,8 +19,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from ..engine._action_spec import given_hashes
 from ..engine._context import node_scope, reset_node
-from ..engine._submit import given_hashes
 from ..exceptions import FlyteNbException, FlyteValidationException
 from ._condition import ConditionalSection, case_values
 from ._metadata import output_hashers

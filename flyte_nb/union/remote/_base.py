@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ...remote._run import Run
+from ...remote._handles import Run
 from ._args import arg, invalid
 from ._models import UnionExecution
 

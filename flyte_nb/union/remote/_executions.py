@@ -28,13 +28,13 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import RunNotFoundError
-from ...remote._run import Run
+from ...remote._handles import Run
 from ._args import arg, invalid, no_filters, required
 from ._base import RemoteBase, as_remote
 from ._models import RegisteredTask, UnionExecution
 
 if TYPE_CHECKING:
-    from ...remote._run import Action
+    from ...remote._handles import Action
 
 __all__ = ["ExecutionMethods"]
 
@@ -298,7 +298,7 @@ class ExecutionMethods(RemoteBase):
 
     def sync_node_execution(self, execution: Action, node_mapping: Any = None) -> Action:
         """A fresh copy of node execution (action) ``execution``: phase, attempts, error."""
-        from ...remote._run import Action, Run
+        from ...remote._handles import Action, Run
 
         if not isinstance(execution, Action):
             raise invalid(

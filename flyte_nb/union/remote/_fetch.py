@@ -40,7 +40,7 @@ from ._models import (
 )
 
 if TYPE_CHECKING:
-    from ...remote._run import Action
+    from ...remote._handles import Action
 
 __all__ = ["ExecutionSpan", "FetchMethods", "LazyEntity"]
 
@@ -362,7 +362,7 @@ class FetchMethods(RemoteBase):
     def sync_task_execution(self, execution: Action, entity_interface: Any = None) -> Action:
         """A fresh copy of a task execution (an action: its attempts are the task
         executions); ``entity_interface`` is not needed, actions carry their values."""
-        from ...remote._run import Action
+        from ...remote._handles import Action
 
         if not isinstance(execution, Action):
             raise invalid(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ._args import invalid
 
 if TYPE_CHECKING:
-    from ...remote._run import Action, Run
+    from ...remote._handles import Action, Run
     from ...remote._sources import RemoteSource
     from ...wire import TaskView
 

@@ -132,7 +132,7 @@ def registration(
     """The POST /tasks body for ``task``, its code bundle (if any) uploaded first. The
     default version is the task's cache version: a digest of its source."""
     from ...bundle import pack_task
-    from ...engine._submit import task_spec
+    from ...engine._action_spec import task_spec
 
     if version is None:
         try:
