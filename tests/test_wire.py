@@ -19,7 +19,10 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 
 from flyte_nb import wire
+from flyte_nb.durable import _routes as recover
+from flyte_nb.server import _apps_routes as apps
 from flyte_nb.server import _schemas as s
+from flyte_nb.server import _signal_routes as signals
 from flyte_nb.server._wire_schemas import for_pydantic
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +38,16 @@ PAIRS: list[tuple[Any, type[BaseModel]]] = [
     (wire.TaskView, s.TaskModel),
     (wire.HealthView, s.Health),
     (wire.ProjectsView, s.Projects),
+    (wire.RegisterLaunchPlanBody, s.RegisterLaunchPlan),
+    (wire.LaunchPlanView, s.LaunchPlanModel),
+    (wire.DeployAppBody, apps.DeployApp),
+    (wire.AppView, apps.AppModel),
+    (wire.AppLogLine, apps.AppLogLine),
+    (wire.ResolveRunOutputBody, apps.ResolveRunOutput),
+    (wire.ResolvedRunOutputView, apps.ResolvedRunOutput),
+    (wire.AnswerSignalBody, signals.AnswerSignal),
+    (wire.SignalView, signals.SignalModel),
+    (wire.RecoverBody, recover.RecoverBody),
 ]
 
 

@@ -34,6 +34,8 @@ from ._run_output import VERSION_ENV, RunOutput
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from ..wire import ResolveRunOutputBody
+
 DEFAULT_PROJECT = "default"
 DEFAULT_DOMAIN = "development"
 _SCAN_LIMIT = 1000  # runs of a task examined for a version match, newest first
@@ -233,7 +235,7 @@ def resolve_here(ro: RunOutput) -> Resolved:
     if session is not None:
         from ..types import decode_value
 
-        body = {
+        body: ResolveRunOutputBody = {
             "run_output": ro.model_dump(),
             "project": session.project,
             "domain": session.domain,

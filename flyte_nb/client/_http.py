@@ -27,7 +27,22 @@ from ..exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ..wire import HealthView, ProjectsView, RegisterTaskBody, TaskView
+    from ..wire import (
+        AnswerSignalBody,
+        AppLogLine,
+        AppView,
+        DeployAppBody,
+        HealthView,
+        LaunchPlanView,
+        ProjectsView,
+        RecoverBody,
+        RegisterLaunchPlanBody,
+        RegisterTaskBody,
+        ResolvedRunOutputView,
+        ResolveRunOutputBody,
+        SignalView,
+        TaskView,
+    )
 
 _CHUNK = 1 << 20  # bytes per piece of a streamed blob
 API_PREFIX = "/api/v1"  # every backend route lives below it
@@ -239,7 +254,7 @@ class BackendClient:
         """The live events of run ``run`` (phase changes, log lines) until it ends."""
         return self.events("/events", run=run)
 
-    def recover_run(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    def recover_run(self, name: str, body: RecoverBody) -> dict[str, Any]:
         """Start a new run from failed run ``name``, reusing what succeeded."""
         return self.json("POST", _path("runs", name) + "/recover", json=body)
 
@@ -248,54 +263,54 @@ class BackendClient:
         return self.json("POST", _path("runs", name) + "/rerun", json=body)
 
     # -- launch plans --------------------------------------------------------------------
-    def register_launch_plan(self, body: dict[str, Any]) -> dict[str, Any]:
+    def register_launch_plan(self, body: RegisterLaunchPlanBody) -> LaunchPlanView:
         return self.json("POST", "/launch-plans", json=body)
 
-    def list_launch_plans(self, **params: Any) -> list[dict[str, Any]]:
+    def list_launch_plans(self, **params: Any) -> list[LaunchPlanView]:
         clean = {k: v for k, v in params.items() if v is not None}
         return self.json("GET", "/launch-plans", params=clean)["items"]
 
-    def launch_plan(self, project: str, domain: str, name: str, version: str) -> dict[str, Any]:
+    def launch_plan(self, project: str, domain: str, name: str, version: str) -> LaunchPlanView:
         return self.json("GET", _path("launch-plans", project, domain, name, version))
 
     def set_launch_plan_active(
         self, project: str, domain: str, name: str, version: str, active: bool
-    ) -> dict[str, Any]:
+    ) -> LaunchPlanView:
         """Activate this version (the others of its name are deactivated) or deactivate it."""
         path = _path("launch-plans", project, domain, name, version)
         return self.json("POST", f"{path}/{'activate' if active else 'deactivate'}")
 
     # -- apps ----------------------------------------------------------------------------
-    def deploy_app(self, body: dict[str, Any]) -> dict[str, Any]:
+    def deploy_app(self, body: DeployAppBody) -> AppView:
         return self.json("POST", "/apps", json=body)
 
-    def get_app(self, project: str, domain: str, name: str) -> dict[str, Any]:
+    def get_app(self, project: str, domain: str, name: str) -> AppView:
         return self.json("GET", _path("apps", project, domain, name))
 
-    def list_apps(self, **params: Any) -> list[dict[str, Any]]:
+    def list_apps(self, **params: Any) -> list[AppView]:
         clean = {k: v for k, v in params.items() if v is not None}
         return self.json("GET", "/apps", params=clean)["items"]
 
-    def redeploy_app(self, project: str, domain: str, name: str) -> dict[str, Any]:
+    def redeploy_app(self, project: str, domain: str, name: str) -> AppView:
         return self.json("POST", _path("apps", project, domain, name) + "/deploy")
 
-    def stop_app(self, project: str, domain: str, name: str) -> dict[str, Any]:
+    def stop_app(self, project: str, domain: str, name: str) -> AppView:
         return self.json("POST", _path("apps", project, domain, name) + "/stop")
 
-    def app_logs(self, project: str, domain: str, name: str, **params: Any) -> list[dict[str, Any]]:
+    def app_logs(self, project: str, domain: str, name: str, **params: Any) -> list[AppLogLine]:
         clean = {k: v for k, v in params.items() if v is not None}
         path = _path("apps", project, domain, name) + "/logs"
         return self.json("GET", path, params=clean)["items"]
 
-    def resolve_run_output(self, body: dict[str, Any]) -> dict[str, Any]:
+    def resolve_run_output(self, body: ResolveRunOutputBody) -> ResolvedRunOutputView:
         """A ``RunOutput`` app parameter resolved by the backend: run, task and output."""
         return self.json("POST", "/run-outputs/resolve", json=body)
 
     # -- signals -------------------------------------------------------------------------
-    def list_signals(self, run: str, limit: int) -> list[dict[str, Any]]:
+    def list_signals(self, run: str, limit: int) -> list[SignalView]:
         return self.json("GET", _path("runs", run, "signals"), params={"limit": limit})["items"]
 
-    def answer_signal(self, run: str, signal_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def answer_signal(self, run: str, signal_id: str, body: AnswerSignalBody) -> SignalView:
         """Approve, reject or give a value to gate ``signal_id`` of run ``run``."""
         return self.json("POST", _path("runs", run, "signals", signal_id), json=body)
 

@@ -8,10 +8,13 @@ lists them and ``set_trigger_active`` turns one on or off (``flyte-nb triggers``
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FlyteValidationException
 from ._trigger import LABEL, TASK_LABEL, plan_body, task_triggers
+
+if TYPE_CHECKING:
+    from ..wire import RegisterLaunchPlanBody
 
 
 def _tasks_of(targets: tuple[Any, ...]) -> list[Any]:
@@ -58,7 +61,7 @@ def deploy(*envs: Any, version: str | None = None, **_flyte2: Any) -> list[str]:
     for task, trigger in pairs:
         name, spec = plan_body(task, trigger, put)  # checks before anything is registered
         registered = remote._register(session, task, task.name, version)
-        body = {
+        body: RegisterLaunchPlanBody = {
             "project": session.project,
             "domain": session.domain,
             "name": name,

@@ -27,6 +27,7 @@ from ..exceptions import AppFailedError, FlyteValidationException
 
 if TYPE_CHECKING:
     from ..client import BackendClient, Session
+    from ..wire import AppView
 
 STATES = ("PENDING", "DEPLOYING", "ACTIVE", "FAILED", "STOPPED")
 _WAIT_FOR = {"activated": "ACTIVE", "deactivated": "STOPPED"}
@@ -49,11 +50,11 @@ def _text(method: str, what: str, value: object) -> str:
 class App:
     """A deployed app: its state, endpoint, parameters and logs."""
 
-    def __init__(self, view: dict[str, Any], client: BackendClient) -> None:
+    def __init__(self, view: AppView, client: BackendClient) -> None:
         self._client = client
         self._load(view)
 
-    def _load(self, view: dict[str, Any]) -> None:
+    def _load(self, view: AppView) -> None:
         self._view = view
         self.name: str = view["name"]
         self.project: str = view["project"]

@@ -1,6 +1,7 @@
 """The messages flyte_nb's processes send each other, as ``TypedDict`` shapes.
 
-Four wires: the kernel's HTTP requests to the backend and its answers (``_http``), the
+Four wires: the kernel's HTTP requests to the backend and its answers (``_http`` for runs
+and tasks, ``_resources`` for launch plans, apps and gates), the
 backend's server-sent events to watchers (``_events``: the kernel's ``Run.watch`` and the
 panel), and the channel between the backend and its worker processes (``_channel``). Each
 message is built and read as a plain dict, as before; these types say which keys it has, so
@@ -60,14 +61,30 @@ from ._http import (
     RunView,
     TaskView,
 )
+from ._resources import (
+    AnswerSignalBody,
+    AppLogLine,
+    AppView,
+    DeployAppBody,
+    LaunchPlanView,
+    RecoverBody,
+    RegisterLaunchPlanBody,
+    ResolvedRunOutputView,
+    ResolveRunOutputBody,
+    SignalView,
+)
 
 __all__ = [
     "ActionEvent",
     "ActionView",
+    "AnswerSignalBody",
     "AppEvent",
+    "AppLogLine",
+    "AppView",
     "ArtifactEvent",
     "CancelMessage",
     "CreateRunBody",
+    "DeployAppBody",
     "DocEvent",
     "DocMessage",
     "DoneMessage",
@@ -76,17 +93,23 @@ __all__ = [
     "FromWorker",
     "HealthView",
     "JobMessage",
+    "LaunchPlanView",
     "LogEvent",
     "LogLine",
     "LogMessage",
     "OverflowEvent",
     "ProjectsView",
     "ReadyMessage",
+    "RecoverBody",
+    "RegisterLaunchPlanBody",
     "RegisterTaskBody",
+    "ResolveRunOutputBody",
+    "ResolvedRunOutputView",
     "ResultMessage",
     "RunEvent",
     "RunOptionsBody",
     "RunView",
+    "SignalView",
     "StopMessage",
     "StoppedMessage",
     "SubmitMessage",

@@ -22,7 +22,7 @@ from ._args import arg, invalid, required
 from ._base import RemoteBase
 
 if TYPE_CHECKING:
-    pass
+    from ...wire import DeployAppBody
 
 __all__ = ["AppMethods"]
 
@@ -51,7 +51,7 @@ class AppMethods(RemoteBase):
         arg(m, "wait", wait, "bool")
         arg(m, "timeout", timeout, "seconds")
         session = self._scoped(m, project, domain)
-        body = {
+        body: DeployAppBody = {
             "project": session.project,
             "domain": session.domain,
             "version": version,

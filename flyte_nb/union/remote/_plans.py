@@ -32,6 +32,7 @@ from ._models import LaunchPlanId, RegisteredLaunchPlan, RegisteredWorkflow, Tas
 
 if TYPE_CHECKING:
     from ...client import BackendClient
+    from ...wire import LaunchPlanView, RegisterLaunchPlanBody
     from .. import LaunchPlan, WorkflowTemplate
 
 __all__ = ["LaunchPlanMethods"]
@@ -152,7 +153,7 @@ class LaunchPlanMethods(RemoteBase):
             "max_parallelism": entity.max_parallelism,
             "overwrite_cache": entity.overwrite_cache,
         }
-        body = {
+        body: RegisterLaunchPlanBody = {
             "project": session.project,
             "domain": session.domain,
             "name": entity.name,
@@ -248,7 +249,7 @@ class LaunchPlanMethods(RemoteBase):
         return self._plan_from_view(view, self.client)
 
     @staticmethod
-    def _plan_from_view(view: dict[str, Any], client: BackendClient) -> RegisteredLaunchPlan:
+    def _plan_from_view(view: LaunchPlanView, client: BackendClient) -> RegisteredLaunchPlan:
         import json
 
         from ...types import decode_values

@@ -25,7 +25,7 @@ from ._args import arg, invalid, required
 from ._base import RemoteBase
 
 if TYPE_CHECKING:
-    pass
+    from ...wire import AnswerSignalBody, SignalView
 
 __all__ = ["Signal", "SignalMethods"]
 
@@ -46,7 +46,7 @@ class Signal:
     set_by: str | None
 
     @classmethod
-    def from_view(cls, view: dict[str, Any]) -> Signal:
+    def from_view(cls, view: SignalView) -> Signal:
         raw = view.get("value")
         return cls(
             id=view["name"],
@@ -159,7 +159,7 @@ class SignalMethods(RemoteBase):
                 "a gate's value is an int, float, str or bool (what a human types "
                 f"in), got {type(value).__name__} {value!r}",
             )
-        body: dict[str, Any] = {"value": json.dumps(value)}
+        body: AnswerSignalBody = {"value": json.dumps(value)}
         if isinstance(value, bool):
             body["approved"] = value
         return self._answer(m, signal_id, execution_name, project, domain, body)
@@ -171,7 +171,7 @@ class SignalMethods(RemoteBase):
         execution_name: str,
         project: Any,
         domain: Any,
-        body: dict[str, Any],
+        body: AnswerSignalBody,
     ) -> Signal:
         from ...exceptions import FlyteNbException
 
