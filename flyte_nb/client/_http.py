@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         AnswerSignalBody,
         AppLogLine,
         AppView,
+        CreateRunBody,
         DeployAppBody,
         HealthView,
         LaunchPlanView,
@@ -110,7 +111,7 @@ class BackendClient:
         return self.request(method, path, **kwargs).json()
 
     # -- runs ----------------------------------------------------------------------------
-    def create_run(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create_run(self, body: CreateRunBody) -> dict[str, Any]:
         return self.json("POST", "/runs", json=body)
 
     def get_run(self, name: str) -> dict[str, Any]:

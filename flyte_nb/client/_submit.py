@@ -23,6 +23,7 @@ from ..types._describe import describe_inputs
 
 if TYPE_CHECKING:
     from ..tasks._template import TaskTemplate
+    from ..wire import CreateRunBody
     from ._session import Session
 
 
@@ -97,7 +98,7 @@ def submit_run(
     spec = _with_custom_context(task_spec(task, ref.to_dict()), custom_context)
     # The root's inputs as data, for re-runs with edited inputs (backend/_rerun.py).
     spec["interface"] = describe_inputs(task.interface, put)
-    body = {
+    body: CreateRunBody = {
         "name": name,
         "project": session.project,
         "domain": session.domain,
