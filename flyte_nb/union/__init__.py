@@ -20,34 +20,81 @@ is ``flyte_nb.artifacts``' (re-exported here, as ``union.Artifact`` is in the Un
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._lazy import lazy_getattr
-from ..artifacts import Artifact
-from ..io import FlyteDirectory, FlyteFile, StructuredDataset
-from ._condition import ConditionalSection, conditional
-from ._dynamic import DynamicTask, dynamic
-from ._eager import EagerTask, eager
-from ._echo import Echo
-from ._execute import ConditionFailedError
-from ._gates import FlyteDisapprovedException, GateNotAnsweredError, approve, sleep, wait_for_input
-from ._launch_plan import LaunchPlan, LaunchPlanConflictError, LaunchPlanParameter
-from ._map import MapTask, MapTaskError, map, map_task
-from ._metadata import HashMethod, TaskMetadata
-from ._node import NodeHandle, create_node
-from ._promise import Expression, Promise, PromiseTuple
-from ._schedule import CronSchedule, FixedRate
-from ._task import UnionTask, task
-from ._workflow import CompiledWorkflow, WorkflowFailurePolicy, WorkflowTemplate, workflow
 
-# flytekit's name for what ``map_task`` returns.
-ArrayNodeMapTask = MapTask
+if TYPE_CHECKING:
+    from ..artifacts import Artifact
+    from ..io import FlyteDirectory, FlyteFile, StructuredDataset
+    from ._condition import ConditionalSection, conditional
+    from ._dynamic import DynamicTask, dynamic
+    from ._eager import EagerTask, eager
+    from ._echo import Echo
+    from ._execute import ConditionFailedError
+    from ._gates import (
+        FlyteDisapprovedException,
+        GateNotAnsweredError,
+        approve,
+        sleep,
+        wait_for_input,
+    )
+    from ._launch_plan import LaunchPlan, LaunchPlanConflictError, LaunchPlanParameter
+    from ._map import ArrayNodeMapTask, MapTask, MapTaskError, map, map_task
+    from ._metadata import HashMethod, TaskMetadata
+    from ._node import NodeHandle, create_node
+    from ._promise import Expression, Promise, PromiseTuple
+    from ._schedule import CronSchedule, FixedRate
+    from ._task import UnionTask, task
+    from ._workflow import CompiledWorkflow, WorkflowFailurePolicy, WorkflowTemplate, workflow
 
-# More of the Union SDK's names, defined in their own packages and imported on first use
-# (``flyte_nb.container`` builds on this package, so an eager import would be circular).
+# Every name resolves on first use: ``flyte_nb.union.remote`` (UnionRemote) and a script that
+# uses one decorator do not pay for conditionals, map tasks, files and artifacts, and
+# ``flyte_nb.container``, which builds on this package, can import it without a cycle.
 __getattr__ = lazy_getattr(
     __name__,
     {
+        "Artifact": "..artifacts",
+        "FlyteDirectory": "..io",
+        "FlyteFile": "..io",
+        "StructuredDataset": "..io",
+        "ConditionalSection": "._condition",
+        "conditional": "._condition",
+        "DynamicTask": "._dynamic",
+        "dynamic": "._dynamic",
+        "EagerTask": "._eager",
+        "eager": "._eager",
+        "Echo": "._echo",
+        "ConditionFailedError": "._execute",
+        "FlyteDisapprovedException": "._gates",
+        "GateNotAnsweredError": "._gates",
+        "approve": "._gates",
+        "sleep": "._gates",
+        "wait_for_input": "._gates",
+        "LaunchPlan": "._launch_plan",
+        "LaunchPlanConflictError": "._launch_plan",
+        "LaunchPlanParameter": "._launch_plan",
+        "ArrayNodeMapTask": "._map",
+        "MapTask": "._map",
+        "MapTaskError": "._map",
+        "map": "._map",
+        "map_task": "._map",
+        "HashMethod": "._metadata",
+        "TaskMetadata": "._metadata",
+        "NodeHandle": "._node",
+        "create_node": "._node",
+        "Expression": "._promise",
+        "Promise": "._promise",
+        "PromiseTuple": "._promise",
+        "CronSchedule": "._schedule",
+        "FixedRate": "._schedule",
+        "UnionTask": "._task",
+        "task": "._task",
+        "CompiledWorkflow": "._workflow",
+        "WorkflowFailurePolicy": "._workflow",
+        "WorkflowTemplate": "._workflow",
+        "workflow": "._workflow",
+        # more of the Union SDK's names, defined in their own packages
         "ActorEnvironment": "..actors",
         "actor_cache": "..actors",
         "ContainerTask": "..container",
@@ -55,7 +102,6 @@ __getattr__ = lazy_getattr(
         "PodTemplate": "..image",
         "Resources": "..tasks",
         "Secret": "..tasks",
-        # the seed's ``union.current_context()``: one context for Flyte 2 and flytekit names
         "current_context": "..engine",
     },
 )

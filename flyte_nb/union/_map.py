@@ -33,7 +33,7 @@ from ..exceptions import FlyteNbException, FlyteTypeException, FlyteValidationEx
 from ..tasks import TaskTemplate
 from ._promise import contains_promise, current_compiler
 
-__all__ = ["MapTask", "MapTaskError", "map", "map_task"]
+__all__ = ["ArrayNodeMapTask", "MapTask", "MapTaskError", "map", "map_task"]
 
 
 class MapTaskError(FlyteNbException, RuntimeError):
@@ -330,6 +330,9 @@ class MapTask:
     def __repr__(self) -> str:
         return f"<map_task {self.task.name}>"
 
+
+# flytekit's name for what ``map_task`` returns.
+ArrayNodeMapTask = MapTask
 
 _MAP_KWARGS = ("bound_inputs", "bound_inputs_values", "metadata", "run_all_sub_nodes")
 
