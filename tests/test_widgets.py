@@ -21,7 +21,7 @@ from flyte_nb.deck._html import PLOTLY_BEGIN
 from flyte_nb.exceptions import FlyteValidationException
 from flyte_nb.remote import ActionTree
 from flyte_nb.widgets import RunView, _display, run_html
-from flyte_nb.widgets._docs import SNAPSHOT_MAX_BYTES
+from flyte_nb.widgets._decks import SNAPSHOT_MAX_BYTES
 from flyte_nb.widgets._render import format_duration
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"

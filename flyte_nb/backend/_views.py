@@ -2,7 +2,7 @@
 
 A live run's newest state is in memory (the recorder writes it in batches), so reads of a
 live run come from there and reads of anything else from the store; both are shaped by
-``store/_views.py``. Logs and docs exist only in the store, so reading them flushes the
+``store/_shapes.py``. Logs and docs exist only in the store, so reading them flushes the
 recorder first: the rows of the last 0.2 s are still in its batch.
 """
 
@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..engine._state import ActionState
-from ..store._views import action_view, run_view
+from ..store._shapes import action_view, run_view
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -72,7 +72,7 @@ class ActionFrame:
         self.call_seq: dict[tuple[str, str, str | None], int] = {}
         self.pending = 0
         self.slot: asyncio.Semaphore | None = None  # held while running, lent while waiting
-        self.docs: Any = None  # ActionDocs, created on first use (engine/_docs.py)
+        self.docs: Any = None  # ActionDocs, created on first use (action/_decks.py)
         self._action_id: ActionID | None = None
         # What this action inherited; the engine sets it from the caller at submission.
         self.custom_context: dict[str, str] = state.custom_context or {}

@@ -20,12 +20,12 @@ from ._handles import Action, ActionTree, Run
 
 if TYPE_CHECKING:
     from ._app import App
-    from ._docs import DeckView
+    from ._decks import DeckView
 
 _UNION_REMOTE = "flyte_nb.union.remote"
 _LAZY = {
     "App": "._app",
-    "DeckView": "._docs",
+    "DeckView": "._decks",
     "UnionRemote": _UNION_REMOTE,
     "ExecutionSpan": _UNION_REMOTE,
     "LazyEntity": _UNION_REMOTE,

@@ -19,7 +19,7 @@ from ._sources import Source, default_source
 
 if TYPE_CHECKING:
     from ..engine import RunOutcome
-    from ._docs import DeckView
+    from ._decks import DeckView
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"})
 PHASES = TERMINAL | {"QUEUED", "RUNNING"}
@@ -91,7 +91,7 @@ def _check_attempt(what: str, attempt: object) -> int | None:
 
 
 def _doc_views(source: Source, views: list[dict[str, Any]], kind: str) -> list[DeckView]:
-    from ._docs import DeckView
+    from ._decks import DeckView
 
     return [DeckView(v, source) for v in views if v["kind"] == kind]
 

@@ -32,7 +32,7 @@ def run_in_kernel(
     ``fl.with_runcontext``'s, already checked; the defaults are a plain ``fl.run``'s."""
     __tracebackhide__ = True  # IPython and pytest hide this frame from user tracebacks
     from ..engine import execute_run
-    from ..store._views import run_view
+    from ..store._shapes import run_view
 
     outcome = execute_run(
         task,

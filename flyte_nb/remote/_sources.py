@@ -1,6 +1,6 @@
 """Where a ``Run`` handle reads its records: this machine's database, or a backend.
 
-Both sources return the same shapes (``store/_views.py``), so ``Run`` and ``Action`` are
+Both sources return the same shapes (``store/_shapes.py``), so ``Run`` and ``Action`` are
 written once. Without ``fl.init()`` the handles read the local database directly (fast,
 no server needed); after it they ask the backend, which also sees the kernel's local runs
 when it shares the home folder.
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import _config
 from ..store import flush_all
 from ..store._blobs import BlobStore
-from ..store._views import action_view, doc_view, run_view, tree_view
+from ..store._shapes import action_view, doc_view, run_view, tree_view
 from ..types import decode_values
 from ..types._values import decode_value
 

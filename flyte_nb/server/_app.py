@@ -3,7 +3,7 @@
 Handlers that read or change live runs are ``async``: they run on the backend's event
 loop, the only thread that touches its state. Handlers that only read the store or the
 blob folder are plain functions, which FastAPI runs in its thread pool. Runs and actions
-are routed in ``_run_routes.py``, decks and reports in ``_docs_routes.py``; this module
+are routed in ``_run_routes.py``, decks and reports in ``_deck_routes.py``; this module
 builds the app and holds the small routes (health, projects, blobs, tasks); launch plans
 are routed in ``_plan_routes.py``.
 
@@ -37,7 +37,7 @@ from . import _schemas as s
 from ._apps_routes import add_app_routes
 from ._artifact_routes import add_artifact_routes
 from ._common import ERRORS, not_found, streamed
-from ._docs_routes import add_doc_routes
+from ._deck_routes import add_doc_routes
 from ._graph_routes import add_graph_routes
 from ._plan_routes import add_plan_routes
 from ._run_routes import add_run_routes

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import StreamingResponse
 
 from ..backend import Backend, BackendError, Views
-from ..store._views import SORT_KEYS, run_view
+from ..store._shapes import SORT_KEYS, run_view
 from . import _schemas as s
 from ._common import (
     ERRORS,
@@ -124,7 +124,7 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     async def list_actions(name: str, summary: bool = False) -> dict[str, Any]:
         """``summary=true`` leaves out each action's transitions and attempt log."""
         from ..backend import action_view
-        from ..store._views import action_summary_view
+        from ..store._shapes import action_summary_view
 
         run_or_404(views, name)
         shape = action_summary_view if summary else action_view
@@ -135,7 +135,7 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         name: str, max_children: Annotated[int, Query(ge=1, le=10_000)] = 200
     ) -> dict[str, Any]:
         """The action tree cut for display: what a live view redraws from."""
-        from ..store._views import tree_view
+        from ..store._shapes import tree_view
 
         run_or_404(views, name)
         return tree_view(views.action_rows(name), max_children)

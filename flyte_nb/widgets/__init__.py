@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 from ._snapshot import run_html
 
 if TYPE_CHECKING:
-    from ._view import RunView
+    from ._run_widget import RunView
 
 __all__ = ["RunView", "run_html"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "RunView":
-        from ._view import RunView
+        from ._run_widget import RunView
 
         return RunView
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

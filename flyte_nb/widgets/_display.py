@@ -24,7 +24,7 @@ from ._snapshot import run_html
 
 if TYPE_CHECKING:
     from ..remote import Run
-    from ._view import RunView
+    from ._run_widget import RunView
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -97,7 +97,7 @@ def _bundle(
         bundle["text/html"] = safe_run_html(run)
     if wanted(WIDGET_MIME) and kernel_available():
         try:
-            from ._view import RunView as View
+            from ._run_widget import RunView as View
 
             widget = View(run)
             view = widget._repr_mimebundle_()

@@ -5,7 +5,7 @@ tree, error, decks and report) but needs no kernel and no JavaScript, so it surv
 nbconvert, GitHub's notebook viewer and a notebook opened without its kernel: a
 ``<progress>`` element instead of a progress widget, one ``<details>`` block per document
 instead of tabs. Documents are shown in sandboxed iframes, within the size limits
-explained in ``_docs.py``. It is read once, at display time: a running run shows the
+explained in ``_decks.py``. It is read once, at display time: a running run shows the
 state it had then (the live widget is what follows it).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._docs import SNAPSHOT_MAX_BYTES, SNAPSHOT_TOTAL_BYTES, snapshot_docs
+from ._decks import SNAPSHOT_MAX_BYTES, SNAPSHOT_TOTAL_BYTES, snapshot_docs
 from ._render import (
     MAX_CHILDREN,
     capture,

@@ -23,7 +23,7 @@ from fastapi import FastAPI, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from ..backend import Backend, Views
-from ..store._views import doc_view
+from ..store._shapes import doc_view
 from . import _schemas as s
 from ._common import ERRORS, action_or_404, not_found, run_or_404
 

@@ -30,7 +30,7 @@ from urllib.parse import quote
 import ipywidgets as widgets
 
 from ..exceptions import FlyteValidationException
-from ._docs import MAX_TABS, WIDGET_MAX_BYTES, DocKey, DocRef, framed, list_docs, too_large
+from ._decks import MAX_TABS, WIDGET_MAX_BYTES, DocKey, DocRef, framed, list_docs, too_large
 from ._follow import Follower
 from ._render import (
     MAX_CHILDREN,
