@@ -105,7 +105,12 @@ def panel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def lab(panel_home: Path) -> Iterator[Any]:
-    with jupyter_lab(panel_home, overrides={PLUGIN: {"refreshInterval": 3600}}) as lab:
+    overrides = {
+        PLUGIN: {"refreshInterval": 3600},
+        # the notebook's kernel starts without asking which (its kernelspec names it)
+        "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+    }
+    with jupyter_lab(panel_home, overrides=overrides) as lab:
         yield lab
 
 
@@ -276,17 +281,13 @@ def test_go_to_cell_opens_the_notebook_at_the_cell_that_defined_the_task(
 ) -> None:
     _notebook(lab.root)
     page.goto(lab.page_url("lab/tree/where.ipynb"))
-    notebook = page.locator(".jp-NotebookPanel")
-    expect(notebook.locator(".jp-Notebook-ExecutionIndicator, .jp-Toolbar")).not_to_have_count(0)
     expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
-    # a kernel ready, then Run → Run All Cells, as a user does
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
-        1, timeout=60_000
-    )
+    # the preferred kernel starts (no dialog), then Run → Run All Cells, as a user does
+    expect(page.locator(".jp-StatusBar-Widget", has_text="Idle")).to_have_count(1, timeout=60_000)
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
     output = page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-OutputArea-output")
-    expect(output).to_contain_text("RUN ", timeout=120_000)
+    expect(output).to_contain_text("RUN ", timeout=90_000)
     name = output.inner_text().split("RUN ", 1)[1].split()[0]
     # the notebook scrolled back to its top, then the panel and the run's view
     page.locator(".jp-Notebook .jp-Cell").first.click()
@@ -416,15 +417,16 @@ def test_a_queued_run_says_why_it_waits(lab: Any, page: Any, backend: Path, tmp_
     second = fl.run(held, str(gate))  # one worker, busy: this one waits
     try:
         view = _open_run(page, lab, second.name)
-        badge = view.locator(".fnb-RunHeader .fnb-Phase")
+        # the run has started (RUNNING) but its root action waits for the busy worker
+        badge = view.locator('.fnb-ActionRow[data-action="a0"] .fnb-Phase')
         expect(badge).to_have_text("QUEUED")
-        expect(badge).to_have_attribute("title", re.compile("waiting for a free worker"))
+        expect(badge).to_have_attribute("title", re.compile("^QUEUED: waiting for a free worker"))
         expect(badge).to_have_attribute("aria-label", re.compile("waiting for a free worker"))
         expect(view.locator(".fnb-RunHeader .fnb-Phase-why")).to_contain_text(
-            "waiting for a free worker"
+            "queued: waiting for a free worker"
         )
-        row_badge = _row(page, second.name).locator(".fnb-Phase")
-        expect(row_badge).to_have_attribute("title", re.compile("^QUEUED: waiting"))
+        running = view.locator(".fnb-RunHeader .fnb-Phase")
+        expect(running).to_have_attribute("title", re.compile("^RUNNING: "))
         for theme in ("JupyterLab Light", "JupyterLab Dark"):
             set_theme(page, theme)
             why = view.locator(".fnb-RunHeader .fnb-Phase-why")

@@ -22,13 +22,13 @@ export function phaseTitle(phase: string): string {
   return why ? `${phase}: ${why}` : phase;
 }
 
-/** The reason a live phase waits, as visible text (null for other phases). */
+/** The reason a queued run waits, as visible text (null for other phases). */
 export function phaseWhy(phase: string): HTMLElement | null {
   if (phase !== 'QUEUED') {
     return null;
   }
   const el = document.createElement('span'); // not dom.ts's h(): dom.ts imports this module
   el.className = 'fnb-Phase-why';
-  el.textContent = PHASE_WHY.QUEUED;
+  el.textContent = `queued: ${PHASE_WHY.QUEUED}`;
   return el;
 }

@@ -286,6 +286,11 @@ export class RunView extends Widget {
     }
   }
 
+  /** The root action's phase, as last read (a run is RUNNING while its root is queued). */
+  private rootPhase(): string | undefined {
+    return this.tree?.items.find(a => a.parent === null)?.phase;
+  }
+
   private renderHeader(): void {
     const run = this.run;
     if (!run) {
@@ -320,7 +325,7 @@ export class RunView extends Widget {
         { class: 'fnb-RunHeader-title' },
         h('h2', {}, run.name),
         phaseBadge(run.phase),
-        phaseWhy(run.phase) ?? '',
+        phaseWhy(this.rootPhase() ?? run.phase) ?? '', // a queued root says why
         actions
       ),
       metaList(meta),
