@@ -16,6 +16,7 @@ import { Widget } from '@lumino/widgets';
 import { AppsSection, AppView } from './apps';
 import { ArtifactsSection, ArtifactView } from './artifacts';
 import { PanelClient } from './client';
+import { CompareView } from './compare';
 import { setCellOpener } from './gotocell';
 import { setPreviewClient } from './preview';
 import { flyteIcon } from './icon';
@@ -26,12 +27,18 @@ import { Key } from './types';
 
 const PLUGIN_ID = 'flyte-nb-panel:plugin';
 
-namespace CommandIDs {
-  export const openRun = 'flyte-nb:open-run';
-  export const openArtifact = 'flyte-nb:open-artifact';
-  export const openApp = 'flyte-nb:open-app';
-  export const showPanel = 'flyte-nb:show-panel';
-  export const open = 'flyte-nb:open';
+const CommandIDs = {
+  openRun: 'flyte-nb:open-run',
+  openArtifact: 'flyte-nb:open-artifact',
+  openApp: 'flyte-nb:open-app',
+  showPanel: 'flyte-nb:show-panel',
+  open: 'flyte-nb:open',
+  openCompare: 'flyte-nb:open-compare'
+} as const;
+
+/** A command argument or setting as text: a JSON object or list is no name ('' instead). */
+function text(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }
 
 interface Refreshable extends Widget {
@@ -100,16 +107,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       make: (args: any) => T | null
     ) => {
       const tracker = new WidgetTracker<MainAreaWidget<T>>({ namespace });
-      trackers.push(tracker as unknown as WidgetTracker<MainAreaWidget<Refreshable>>);
+      trackers.push(tracker);
       app.commands.addCommand(command, {
-        label: args => `Open flyte_nb ${namespace.replace('flyte-nb-', '')} ${args.name ?? ''}`,
+        label: args => `Open flyte_nb ${namespace.replace('flyte-nb-', '')} ${text(args.name)}`,
         execute: args => {
           const id = idOf(args);
           const open = tracker.find(w => w.id === id);
           if (open) {
             app.shell.activateById(open.id);
             if (args.action && open.content instanceof RunView) {
-              void open.content.showAction(String(args.action)); // a link to an action
+              void open.content.showAction(text(args.action)); // a link to an action
             }
             return;
           }
@@ -166,6 +173,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       keyArgs,
       args => (args.name ? new ArtifactView(client, keyOf(args), openRun, refreshInterval) : null)
     );
+    addView<CompareView>(
+      CommandIDs.openCompare,
+      'flyte-nb-compare',
+      args => `flyte-nb-compare-${text(args.names).replace(/,/g, '-')}`,
+      content => ({ names: content.names.join(',') }),
+      args => (text(args.names) ? new CompareView(client, text(args.names).split(',')) : null)
+    );
     let appsChanged = () => undefined as void;
     addView<AppView>(CommandIDs.openApp, 'flyte-nb-app', keyId('flyte-nb-app'), keyArgs, args =>
       args.name
@@ -207,13 +221,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
         });
         return;
       }
+      if (target.kind === 'compare') {
+        void app.commands.execute(CommandIDs.openCompare, { names: target.names.join(',') });
+        return;
+      }
       const command = target.kind === 'app' ? CommandIDs.openApp : CommandIDs.openArtifact;
       void app.commands.execute(command, { ...target.key });
     };
     app.commands.addCommand(CommandIDs.open, {
       label: 'Open a flyte_nb link',
       execute: args => {
-        const raw = String(args.target ?? targetOfSearch(String(args.search ?? '')) ?? '');
+        const raw = text(args.target) || (targetOfSearch(text(args.search)) ?? '');
         // A link opened with the page: the restored layout would replace the main area,
         // so the view opens once the workspace is back (at once afterwards). Not awaited:
         // the router waits for its commands, and restoring waits for the router.
@@ -241,7 +259,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         settings => {
           const apply = () => {
             refreshInterval = Number(settings.get('refreshInterval').composite) || 10;
-            const endpoint = String(settings.get('backendEndpoint').composite ?? '').trim();
+            const endpoint = text(settings.get('backendEndpoint').composite).trim();
             panel.runs.refreshInterval = refreshInterval;
             artifacts.refreshInterval = refreshInterval;
             apps.refreshInterval = refreshInterval;

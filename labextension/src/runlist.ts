@@ -17,6 +17,7 @@
  */
 import { ApiError, PanelClient } from './client';
 import { elapsed, formatAgo, formatDuration, formatTime, h, phaseBadge } from './dom';
+import { waitingChip } from './runactions';
 import { isLive, Run, RunList as RunPage, RunQuery } from './types';
 
 export const ROW_HEIGHT = 46;
@@ -36,6 +37,9 @@ export class RunListView {
   onOpen: (name: string) => void = () => undefined;
   /** Called after each successful page load, and with the error of a failed one. */
   onLoad: (error?: ApiError) => void = () => undefined;
+  /** Runs ticked for comparing (their names), and the call when that changes. */
+  readonly picked = new Set<string>();
+  onPick: () => void = () => undefined;
 
   constructor(private client: PanelClient) {
     this.node = h('div', { class: 'fnb-RunList', role: 'list', tabindex: 0 });
@@ -132,6 +136,15 @@ export class RunListView {
     this.rows.get(next)?.focus();
   }
 
+  private pickBox(name: string): HTMLInputElement {
+    return pickBox(name, this.picked.has(name), () => {
+      if (!this.picked.delete(name)) {
+        this.picked.add(name);
+      }
+      this.onPick();
+    });
+  }
+
   private runAt(index: number): Run | undefined {
     return this.pages.get(Math.floor(index / PAGE))?.[index % PAGE];
   }
@@ -157,7 +170,7 @@ export class RunListView {
         ...this.query,
         offset: page * PAGE,
         limit: PAGE
-      } as Record<string, any>);
+      });
     } catch (err) {
       if (generation === this.generation) {
         this.inflight.delete(page);
@@ -193,13 +206,16 @@ export class RunListView {
         this.load(Math.floor(index / PAGE)).catch(() => undefined); // reported via onLoad
       }
       let row = this.rows.get(index);
-      const key = run ? `${run.name}|${run.phase}|${run.action_count}|${run.ended_at}` : '';
+      const key = run
+        ? `${run.name}|${run.phase}|${run.action_count}|${run.ended_at}|${run.waiting}|${this.picked.has(run.name)}`
+        : '';
       if (row && !force && row.dataset.key === key && !(run && isLive(run.phase))) {
         continue;
       }
       const fresh = renderRow(run, index, now);
       fresh.dataset.key = key;
       if (run) {
+        fresh.firstElementChild?.prepend(this.pickBox(run.name));
         fresh.addEventListener('click', () => this.onOpen(run.name));
         fresh.addEventListener('keydown', event => {
           if (event.key === 'Enter') {
@@ -216,6 +232,21 @@ export class RunListView {
       this.rows.set(index, row);
     }
   }
+}
+
+/** The tick that picks a run for comparing (a click on it does not open the run). */
+function pickBox(name: string, picked: boolean, toggle: () => void): HTMLInputElement {
+  const box = h('input', {
+    type: 'checkbox',
+    class: 'fnb-RunRow-pick',
+    'aria-label': `Pick ${name} to compare`,
+    title: 'Pick to compare',
+    checked: picked
+  });
+  box.addEventListener('click', event => event.stopPropagation());
+  box.addEventListener('keydown', event => event.stopPropagation());
+  box.addEventListener('change', toggle);
+  return box;
 }
 
 function renderRow(run: Run | undefined, index: number, now: number): HTMLElement {
@@ -244,6 +275,7 @@ function renderRow(run: Run | undefined, index: number, now: number): HTMLElemen
     h(
       'div',
       { class: 'fnb-RunRow-line fnb-RunRow-meta' },
+      waitingChip(run.waiting),
       h('span', { class: 'fnb-RunRow-task' }, run.task_name),
       h('span', { class: 'fnb-RunRow-start' }, formatAgo(run.started_at ?? run.created_at, now)),
       h('span', { class: 'fnb-RunRow-duration' }, formatDuration(duration)),
