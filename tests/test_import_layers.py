@@ -60,7 +60,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("decks", ("deck",)),
     ("running action", ("action",)),
     ("models", ("models",)),
-    ("records and specs", ("store", "cache", "image", "attempts", "wire")),
+    ("records and specs", ("store", "cache", "image", "attempts", "schedules", "wire")),
     ("foundation", (FOUNDATION,)),
     ("errors", ("errors",)),
 )
@@ -75,7 +75,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("flyte_nb/backend/_app_params.py", "flyte_nb.app._run_output"),
         ("flyte_nb/backend/_app_process.py", "flyte_nb.app._run_output"),
         ("flyte_nb/backend/_rerun.py", "flyte_nb.durable._checkpoint"),
-        ("flyte_nb/backend/_schedules.py", "flyte_nb.union._schedule"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._backend"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._recover"),
         ("flyte_nb/engine/_context.py", "flyte_nb.durable._checkpoint"),
@@ -87,7 +86,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("flyte_nb/server/_app.py", "flyte_nb.durable._routes"),
         ("flyte_nb/server/_apps_routes.py", "flyte_nb.app"),
         ("flyte_nb/server/_apps_routes.py", "flyte_nb.app._resolve"),
-        ("flyte_nb/server/_plan_routes.py", "flyte_nb.union._schedule"),
         ("flyte_nb/types/_check.py", "flyte_nb.io._adapt"),
     }
 )

@@ -87,7 +87,7 @@ class ScheduleRunner:
         return fired
 
     def _fire_plan(self, plan: dict[str, Any], spec: dict[str, Any], now: float) -> str | None:
-        from ..union._schedule import schedule_from_dict
+        from ..schedules import schedule_from_dict
 
         engine = self.backend.engine
         key = (plan["project"], plan["domain"], plan["name"])

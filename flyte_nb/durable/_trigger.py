@@ -1,7 +1,7 @@
 """Flyte 2's triggers: ``env.task(triggers=fl.Trigger(name, fl.Cron(...), inputs=...))``.
 
 A trigger is registered by ``fl.deploy(env)`` as a scheduled launch plan of its task
-(``union/_schedule.py`` for the schedule, ``backend/_schedules.py`` for the firing), so it
+(``schedules/`` for the schedule, ``backend/_schedules.py`` for the firing), so it
 fires exactly once per slot, never replays past slots on activation, and collapses the
 slots missed during downtime into one, as launch-plan schedules do.
 
@@ -45,7 +45,7 @@ class Cron:
     """A cron schedule: ``Cron("0 * * * *")`` fires at the top of every hour (UTC)."""
 
     def __init__(self, expression: str, timezone: str = "UTC") -> None:
-        from ..union._schedule import CronSchedule
+        from ..schedules import CronSchedule
 
         CronSchedule(expression)  # validates the expression (five fields or an alias)
         if timezone not in ("UTC", "Etc/UTC", "utc"):

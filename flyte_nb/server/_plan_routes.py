@@ -122,7 +122,7 @@ def _check_schedule(schedule: dict[str, Any] | None) -> None:
     if schedule is None:
         return
     from ..exceptions import FlyteValidationException
-    from ..union._schedule import schedule_from_dict
+    from ..schedules import schedule_from_dict
 
     try:
         schedule_from_dict(schedule)

@@ -27,6 +27,7 @@ from .._lazy import lazy_getattr
 if TYPE_CHECKING:
     from ..artifacts import Artifact
     from ..io import FlyteDirectory, FlyteFile, StructuredDataset
+    from ..schedules import CronSchedule, FixedRate
     from ._condition import ConditionalSection, conditional
     from ._dynamic import DynamicTask, dynamic
     from ._eager import EagerTask, eager
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from ._metadata import HashMethod, TaskMetadata
     from ._node import NodeHandle, create_node
     from ._promise import Expression, Promise, PromiseTuple
-    from ._schedule import CronSchedule, FixedRate
     from ._task import UnionTask, task
     from ._workflow import CompiledWorkflow, WorkflowFailurePolicy, WorkflowTemplate, workflow
 
@@ -86,8 +86,8 @@ __getattr__ = lazy_getattr(
         "Expression": "._promise",
         "Promise": "._promise",
         "PromiseTuple": "._promise",
-        "CronSchedule": "._schedule",
-        "FixedRate": "._schedule",
+        "CronSchedule": "..schedules",
+        "FixedRate": "..schedules",
         "UnionTask": "._task",
         "task": "._task",
         "CompiledWorkflow": "._workflow",

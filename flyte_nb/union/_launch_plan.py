@@ -14,7 +14,7 @@ Decisions:
   ``LaunchPlanConflictError`` (an ``AssertionError`` too, flytekit's type for it).
   Workflows compare by name, not identity: re-running a notebook cell redefines the
   workflow, and the launch plan then follows the newest definition instead of refusing.
-* Schedules (``_schedule.py``) are validated and stored with a registered launch plan;
+* Schedules (``flyte_nb/schedules``) are validated and stored with a registered launch plan;
   the backend fires the active version's schedule (``backend/_schedules.py``).
 * Settings that only a Union cloud gives meaning to (notifications, security contexts,
   auth roles, triggers, raw output locations) are accepted when empty and refused
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..exceptions import FlyteValidationException
+from ..schedules import Schedule
 from ._launch_plan_checks import check_inputs, check_schedule, check_settings, str_map
 from ._launch_plan_seed import LaunchPlanSeedMethods, defaults_from_parameters
-from ._schedule import Schedule
 from ._workflow import WorkflowTemplate
 
 __all__ = ["LaunchPlan", "LaunchPlanConflictError", "LaunchPlanParameter"]

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import FlyteValidationException
-from ._schedule import CronSchedule, FixedRate, Schedule
+from ..schedules import CronSchedule, FixedRate, Schedule
 from ._workflow import WorkflowTemplate
 
 if TYPE_CHECKING:

@@ -252,8 +252,8 @@ class LaunchPlanMethods(RemoteBase):
     def _plan_from_view(view: LaunchPlanView, client: BackendClient) -> RegisteredLaunchPlan:
         import json
 
+        from ...schedules import schedule_from_dict
         from ...types import decode_values
-        from .._schedule import schedule_from_dict
 
         spec = view["spec"]
         return RegisteredLaunchPlan(
