@@ -44,11 +44,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sdk", ("runs", "widgets", "durable")),
     ("task kinds", ("actors", "container")),
     ("flytekit layer", ("union",)),
-    ("apps", ("app",)),
     ("run handles", ("remote",)),
     ("http api", ("server",)),
     ("backend", ("backend",)),
-    ("artifacts", ("artifacts",)),
+    ("artifacts and apps", ("artifacts", "app")),
     ("client", ("client",)),
     ("code bundles", ("bundle",)),
     ("engine", ("engine",)),
@@ -71,9 +70,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         # To move (docs/architecture.md, "Still to move").
-        ("flyte_nb/backend/_app_params.py", "flyte_nb.app._resolve"),
-        ("flyte_nb/backend/_app_params.py", "flyte_nb.app._run_output"),
-        ("flyte_nb/backend/_app_process.py", "flyte_nb.app._run_output"),
         ("flyte_nb/backend/_rerun.py", "flyte_nb.durable._checkpoint"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._backend"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._recover"),
@@ -84,8 +80,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("flyte_nb/remote/_handles.py", "flyte_nb.durable._recover"),
         ("flyte_nb/remote/_handles.py", "flyte_nb.widgets._display"),
         ("flyte_nb/server/_app.py", "flyte_nb.durable._routes"),
-        ("flyte_nb/server/_apps_routes.py", "flyte_nb.app"),
-        ("flyte_nb/server/_apps_routes.py", "flyte_nb.app._resolve"),
         ("flyte_nb/types/_check.py", "flyte_nb.io._adapt"),
     }
 )
