@@ -23,6 +23,7 @@ import { Widget } from '@lumino/widgets';
 
 import type { components } from './api';
 import { PanelClient } from './client';
+import { relativeToRoot, sameSource } from './consoleutil';
 import { button, clear, h } from './dom';
 
 export type SourceLocation = components['schemas']['SourceLocation'];
@@ -34,24 +35,6 @@ export type CellFound = 'same' | 'changed' | 'missing';
 type CellOpener = (path: string, where: SourceLocation) => Promise<CellFound>;
 
 let opener: CellOpener | null = null;
-
-/** `abs` as a path under the server's root (`root`), or null when it is outside. */
-export function relativeToRoot(abs: string, root: string): string | null {
-  const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
-  const base = norm(root);
-  const path = norm(abs);
-  if (!base || base === '/') {
-    return path.replace(/^\/+/, '');
-  }
-  if (path.startsWith(`${base}/`)) {
-    return path.slice(base.length + 1);
-  }
-  return null;
-}
-
-function sameSource(a: string, b: string | null | undefined): boolean {
-  return b !== null && b !== undefined && a.replace(/\s+$/, '') === b.replace(/\s+$/, '');
-}
 
 /** Install the opener that uses this JupyterLab's document manager (index.ts, once). */
 export function setCellOpener(app: JupyterFrontEnd): void {

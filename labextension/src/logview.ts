@@ -17,6 +17,7 @@
  * the logs of a 10,000-action run cost one extra request, not 10,000.
  */
 import { PanelClient } from './client';
+import { clock } from './consoleutil';
 import { button, clear, h } from './dom';
 import { asApiError } from './states';
 import type { Action, LogLine, LogList } from './types';
@@ -31,16 +32,6 @@ interface AttemptEnd {
   attempt: number;
   at: number;
   error: ErrorInfo;
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-/** Wall-clock time of a log line, to the millisecond ("14:03:07.125"). */
-export function clock(epoch: number): string {
-  const d = new Date(epoch * 1000);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
 export class LogsPane {
@@ -234,7 +225,7 @@ export class LogsPane {
           action: a.name,
           attempt: a.attempts || 1,
           at: a.ended_at ?? 0,
-          error: a.error as ErrorInfo
+          error: a.error
         });
       }
     }
