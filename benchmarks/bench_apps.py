@@ -69,10 +69,12 @@ def main() -> None:
         remote = fl.UnionRemote()
         fl.run(train).wait(timeout=60)
         port = _free_port()
-        model = Parameter("label", RunOutput(type="string", task_name="bench_apps.train"),
-                          env_var="LABEL")  # fmt: skip
-        app = AppEnvironment("bench-app", command=[sys.executable, str(script)], port=port,
-                             parameters=[model])  # fmt: skip
+        model = Parameter(
+            "label", RunOutput(type="string", task_name="bench_apps.train"), env_var="LABEL"
+        )
+        app = AppEnvironment(
+            "bench-app", command=[sys.executable, str(script)], port=port, parameters=[model]
+        )
 
         def deploy() -> None:
             deployed = remote.deploy_app(app)

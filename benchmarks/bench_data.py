@@ -201,14 +201,15 @@ def file_figures(home: Path, size: int, reps: int) -> list[Row]:
     assert run.outputs() is False, "the receiver downloaded a file it never opened"
     gib = f"{size / (1 << 30):g} GiB"
     return [
-        *rows_for(f"{gib} file made by the task, task -> task", made_s, base_a, 1.3,
-                  "shutil.copyfile"),
-        *rows_for(f"{gib} existing file, task -> task", existing_s, base_b, 1.3,
-                  "shutil.copyfile"),
-        Row("  to a task that never opens it: blob store grew by", (after - before) / size,
-            "x file"),
+        *rows_for(
+            f"{gib} file made by the task, task -> task", made_s, base_a, 1.3, "shutil.copyfile"
+        ),
+        *rows_for(f"{gib} existing file, task -> task", existing_s, base_b, 1.3, "shutil.copyfile"),
+        Row(
+            "  to a task that never opens it: blob store grew by", (after - before) / size, "x file"
+        ),
         Row("    bytes the receiver materialised", received, "B"),
-    ]  # fmt: skip
+    ]
 
 
 def frame_figures(home: Path, rows: int, reps: int) -> list[Row]:
@@ -233,8 +234,9 @@ def frame_figures(home: Path, rows: int, reps: int) -> list[Row]:
     through_parent(0)
     label = f"{rows / 1e6:g}M-row DataFrame"
     ref = "pyarrow parquet write+read"
-    out = rows_for(f"{label}, task -> parent -> task", *paired(through_parent, by_hand, reps),
-                   1.5, ref)  # fmt: skip
+    out = rows_for(
+        f"{label}, task -> parent -> task", *paired(through_parent, by_hand, reps), 1.5, ref
+    )
     out += rows_for(f"{label}, parent -> task", *paired(from_parent, by_hand, reps), 1.5, ref)
     return out
 

@@ -76,13 +76,25 @@ def figures(n: int, reps: int) -> list[Row]:
     per = {name: min(t) / n * 1000 for name, t in times.items()}
     med = {name: statistics.median(t) / n * 1000 for name, t in times.items()}
     return [
-        Row(f"fan-out of {n} on Ray (SQLite), per action", per["sqlite"], "ms", 1.5,
-            per["ray"], "Ray's own dispatch"),
+        Row(
+            f"fan-out of {n} on Ray (SQLite), per action",
+            per["sqlite"],
+            "ms",
+            1.5,
+            per["ray"],
+            "Ray's own dispatch",
+        ),
         Row("  median of runs", med["sqlite"], "ms", None, med["ray"], "Ray median"),
-        Row("the same on PostgreSQL, per action", per["postgres"], "ms", 1.2 * per["sqlite"],
-            per["sqlite"], "SQLite"),
+        Row(
+            "the same on PostgreSQL, per action",
+            per["postgres"],
+            "ms",
+            1.2 * per["sqlite"],
+            per["sqlite"],
+            "SQLite",
+        ),
         Row("  median of runs", med["postgres"], "ms", None, med["sqlite"], "SQLite median"),
-    ]  # fmt: skip
+    ]
 
 
 def main() -> None:

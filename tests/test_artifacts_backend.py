@@ -274,8 +274,10 @@ def test_the_api_lists_artifacts_versions_and_partitions(
     listed = _get(api, "/artifacts", q="b-pri")
     (entry,) = listed["items"]
     assert (entry["name"], entry["partition_keys"], entry["time_partitioned"]) == (
-        "b-prices", ["region"], False,
-    )  # fmt: skip
+        "b-prices",
+        ["region"],
+        False,
+    )
     assert entry["versions"] >= 2
     assert entry["latest"]["partitions"] == {"region": "us"}
     versions = _get(api, "/artifacts/default/development/b-prices/versions", partition="region=eu")
@@ -286,8 +288,13 @@ def test_the_api_lists_artifacts_versions_and_partitions(
     assert searched["items"][0]["preview"] == "4"
     spec = api.get("/openapi.json").json()
     version = "/api/v1/artifacts/{project}/{domain}/{name}/versions/{version}"
-    for path in ("/api/v1/artifacts", "/api/v1/artifacts/search", version, version + "/lineage",
-                 "/api/v1/runs/{name}/artifacts"):  # fmt: skip
+    for path in (
+        "/api/v1/artifacts",
+        "/api/v1/artifacts/search",
+        version,
+        version + "/lineage",
+        "/api/v1/runs/{name}/artifacts",
+    ):
         assert path in spec["paths"]
 
 
@@ -302,14 +309,29 @@ def test_the_api_lists_artifacts_versions_and_partitions(
         ("GET", "/runs/r-none/artifacts", None, 404, "no run named 'r-none'"),
         ("POST", "/artifacts", {"name": "a b", "value": 1, "type": "int"}, 400, "name"),
         ("POST", "/artifacts", {"name": "x", "value": 1}, 400, "type"),
-        ("POST", "/artifacts", {"name": "x", "value": {"$blob": "0" * 64}, "type": "set"}, 400,
-         "no blob"),
-        ("POST", "/artifacts", {"name": "x", "value": 1, "type": "int", "time_partition": 5.0},
-         400, "together"),
-        ("POST", "/artifacts", {"name": "x", "value": 1, "type": "int", "partitions": {"k": ""}},
-         400, "partition 'k'"),
+        (
+            "POST",
+            "/artifacts",
+            {"name": "x", "value": {"$blob": "0" * 64}, "type": "set"},
+            400,
+            "no blob",
+        ),
+        (
+            "POST",
+            "/artifacts",
+            {"name": "x", "value": 1, "type": "int", "time_partition": 5.0},
+            400,
+            "together",
+        ),
+        (
+            "POST",
+            "/artifacts",
+            {"name": "x", "value": 1, "type": "int", "partitions": {"k": ""}},
+            400,
+            "partition 'k'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_api_refuses_bad_requests_with_one_error_shape(
     api: httpx.Client, method: str, path: str, body: Any, status: int, message: str
 ) -> None:

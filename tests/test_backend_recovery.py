@@ -185,11 +185,15 @@ def test_200_concurrent_runs_from_4_clients(server_home: Path, tmp_path: Path) -
     assert info is not None
     with http(info) as client:
         wait_for(
-            lambda: client.get("/api/v1/runs", params={"phase": "SUCCEEDED", "task": "load.one",
-                                                       "limit": 1}).json()["total"] == 200,
+            lambda: (
+                client.get(
+                    "/api/v1/runs", params={"phase": "SUCCEEDED", "task": "load.one", "limit": 1}
+                ).json()["total"]
+                == 200
+            ),
             60,
             "all 200 runs to succeed",
-        )  # fmt: skip
+        )
         listed = client.get("/api/v1/runs", params={"task": "load.one", "limit": 1000}).json()[
             "items"
         ]

@@ -236,8 +236,11 @@ def test_crawl_and_listdir_of_a_local_folder(tmp_path: Path) -> None:
     assert detail["a.txt"]["size"] == 5
     entries = FlyteDirectory.listdir(d)
     assert [type(e).__name__ for e in entries] == [
-        "FlyteFile", "FlyteFile", "FlyteDirectory", "FlyteDirectory",
-    ]  # fmt: skip
+        "FlyteFile",
+        "FlyteFile",
+        "FlyteDirectory",
+        "FlyteDirectory",
+    ]
     with pytest.raises(ValueError, match="maxdepth"):
         next(d.crawl(maxdepth=0))
 

@@ -300,11 +300,23 @@ def test_copy_to_notebook_and_the_layout_survives_a_reload(
     lab: Any, page: Any, backend: Path
 ) -> None:
     run = fl.run(tally, 5).wait(timeout=60)
-    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1",
-                           "metadata": {}, "outputs": [], "source": "x = 1"}],
-                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                            "language": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "c1",
+                "metadata": {},
+                "outputs": [],
+                "source": "x = 1",
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (lab.root / "panel.ipynb").write_text(json.dumps(notebook))
     open_panel(page, lab, "lab/tree/panel.ipynb")
     expect(page.locator(".jp-NotebookPanel .jp-Cell")).to_have_count(1)

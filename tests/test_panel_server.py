@@ -194,9 +194,15 @@ def test_event_streams_are_relayed_and_filtered(fetch: Any, served: tuple[Path, 
     assert "event: end" in text
     chunks.clear()
     fetch(
-        "api", "v1", "runs", run.name, "logs", "follow",
-        params={"kinds": "end"}, streaming_callback=chunks.append,
-    )  # fmt: skip
+        "api",
+        "v1",
+        "runs",
+        run.name,
+        "logs",
+        "follow",
+        params={"kinds": "end"},
+        streaming_callback=chunks.append,
+    )
     text = b"".join(chunks).decode()
     assert "event: end" in text
     assert "event: log" not in text
@@ -213,8 +219,9 @@ def test_endpoint_setting_is_checked_and_never_gets_the_home_token_elsewhere(
     _json(fetch("api", "v1", "runs", headers={header: served[1].url}))
     # Any other URL needs FLYTE_NB_TOKEN in the Jupyter server's environment.
     other = {header: "http://127.0.0.1:9"}
-    assert "FLYTE_NB_TOKEN" in _error(fetch("api", "v1", "runs", headers=other), 503,
-                                      "backend_unavailable")  # fmt: skip
+    assert "FLYTE_NB_TOKEN" in _error(
+        fetch("api", "v1", "runs", headers=other), 503, "backend_unavailable"
+    )
 
 
 def test_a_wrong_token_is_reported_not_relayed(
@@ -319,11 +326,16 @@ def test_an_open_event_stream_ends_when_the_backend_stops(
         opened = asyncio.Event()
         stream = asyncio.ensure_future(
             jp_fetch(
-                "flyte-nb", "api", "v1", "events",
+                "flyte-nb",
+                "api",
+                "v1",
+                "events",
                 header_callback=lambda line: line.startswith("HTTP/") and opened.set(),
-                streaming_callback=chunks.append, request_timeout=60, raise_error=False,
+                streaming_callback=chunks.append,
+                request_timeout=60,
+                raise_error=False,
             )
-        )  # fmt: skip
+        )
         await asyncio.wait_for(opened.wait(), 30)  # the relay sent its headers: it is open
         await asyncio.to_thread(_daemon.stop, home)
         return await stream

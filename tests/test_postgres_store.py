@@ -108,10 +108,26 @@ def test_sql_recorder_round_trip(db_url: str, engine: sa.Engine, tmp_path: Path)
         child = _action("r-one", "a1", 1)
         rec.touch(root)
         rec.touch(child)
-        rec.log({"run_name": "r-one", "action_name": "a1", "attempt": 1, "stream": "stdout",
-                 "ts": time.time(), "text": "hello\x00world\n"})  # fmt: skip
-        rec.log({"run_name": "r-one", "action_name": "a1", "attempt": 1, "stream": "stderr",
-                 "ts": time.time(), "text": "second\n"})  # fmt: skip
+        rec.log(
+            {
+                "run_name": "r-one",
+                "action_name": "a1",
+                "attempt": 1,
+                "stream": "stdout",
+                "ts": time.time(),
+                "text": "hello\x00world\n",
+            }
+        )
+        rec.log(
+            {
+                "run_name": "r-one",
+                "action_name": "a1",
+                "attempt": 1,
+                "stream": "stderr",
+                "ts": time.time(),
+                "text": "second\n",
+            }
+        )
         rec.cache_put("pg.square", "v1", "key-1", '{"o0":1}', "r-one", "a1")
         assert rec.cache_get("pg.square", "v1", "key-1") == '{"o0":1}'  # the memory mirror
 
@@ -160,8 +176,13 @@ def test_sql_recorder_round_trip(db_url: str, engine: sa.Engine, tmp_path: Path)
         True,
     )
     assert [p for p, _ in json.loads(a1["transitions"])] == [
-        "QUEUED", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED",
-    ]  # fmt: skip
+        "QUEUED",
+        "RUNNING",
+        "RUNNING",
+        "RUNNING",
+        "RUNNING",
+        "SUCCEEDED",
+    ]
     logs = _queries.list_logs(engine, "r-one", "a1")
     assert [(r["stream"], r["text"]) for r in logs] == [
         (

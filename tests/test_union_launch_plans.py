@@ -71,9 +71,15 @@ def test_create_always_makes_a_new_one_and_refuses_a_taken_name() -> None:
 def test_properties_and_parameters() -> None:
     sched = CronSchedule("0 * * * *")
     lp = LaunchPlan.get_or_create(
-        adder, name="lp-props", default_inputs={"a": 3}, schedule=sched, labels={"team": "ml"},
-        annotations={"note": "x"}, max_parallelism=4, overwrite_cache=True,
-    )  # fmt: skip
+        adder,
+        name="lp-props",
+        default_inputs={"a": 3},
+        schedule=sched,
+        labels={"team": "ml"},
+        annotations={"note": "x"},
+        max_parallelism=4,
+        overwrite_cache=True,
+    )
     assert (lp.name, lp.workflow, lp.schedule, lp.is_scheduled) == ("lp-props", adder, sched, True)
     assert (lp.labels, lp.annotations) == ({"team": "ml"}, {"note": "x"})
     assert (lp.max_parallelism, lp.overwrite_cache) == (4, True)
@@ -143,13 +149,17 @@ def test_launch_plan_arguments_are_validated() -> None:
         )
     with pytest.raises(FlyteValidationException, match="is not an input"):
         LaunchPlan.get_or_create(
-            stamped, name="lp-bad8", default_inputs={"n": 1},
+            stamped,
+            name="lp-bad8",
+            default_inputs={"n": 1},
             schedule=CronSchedule("@daily", kickoff_time_input_arg="nope"),
-        )  # fmt: skip
+        )
     lp = LaunchPlan.get_or_create(
-        stamped, name="lp-kick", default_inputs={"n": 1},
+        stamped,
+        name="lp-kick",
+        default_inputs={"n": 1},
         schedule=CronSchedule("@daily", kickoff_time_input_arg="kickoff"),
-    )  # fmt: skip
+    )
     assert lp.is_scheduled
 
 
@@ -199,9 +209,14 @@ def remote(server: tuple[Path, _daemon.ServerInfo], home: Path) -> UnionRemote:
 
 def test_register_fetch_activate_execute(remote: UnionRemote) -> None:
     lp = LaunchPlan.get_or_create(
-        adder, name="nightly", default_inputs={"a": 1}, fixed_inputs={"b": 40},
-        schedule=CronSchedule("0 3 * * *"), labels={"team": "ml"}, max_parallelism=2,
-    )  # fmt: skip
+        adder,
+        name="nightly",
+        default_inputs={"a": 1},
+        fixed_inputs={"b": 40},
+        schedule=CronSchedule("0 3 * * *"),
+        labels={"team": "ml"},
+        max_parallelism=2,
+    )
     v1 = remote.register_launch_plan(lp, version="v1")
     assert isinstance(v1, RegisteredLaunchPlan)
     assert (v1.name, v1.version, v1.is_active) == ("nightly", "v1", False)
@@ -272,8 +287,13 @@ def test_a_version_with_another_spec_is_a_conflict(
 ) -> None:
     remote.register_launch_plan(LaunchPlan.create("conflict", adder, default_inputs={"a": 1}), "c1")
     changed = LaunchPlan.create("conflict-2", adder, default_inputs={"a": 2})
-    body = {"name": "conflict", "version": "c1", "workflow_name": adder.name,
-            "workflow_version": "c1", "spec": {"default_inputs": {"a": 2}}}  # fmt: skip
+    body = {
+        "name": "conflict",
+        "version": "c1",
+        "workflow_name": adder.name,
+        "workflow_version": "c1",
+        "spec": {"default_inputs": {"a": 2}},
+    }
     with http(server[1]) as client:
         response = client.post("/api/v1/launch-plans", json=body)
         assert response.status_code == 409, response.text

@@ -194,8 +194,9 @@ def test_console_url(remote: UnionRemote, server: tuple[Path, _daemon.ServerInfo
     assert remote.generate_console_url(ex) == f"{server[1].url}/api/v1/runs/{ex.id.name}"
     assert remote.generate_console_url(ex.run) == remote.generate_console_url(ex)
     task_url = remote.generate_console_url(remote.register_task(add, version="url-v"))
-    assert task_url.endswith("/api/v1/tasks?project=default&domain=development&name=ur.add"
-                             "&version=url-v")  # fmt: skip
+    assert task_url.endswith(
+        "/api/v1/tasks?project=default&domain=development&name=ur.add&version=url-v"
+    )
 
 
 def test_zero_setup_connects_to_the_homes_backend(

@@ -69,9 +69,12 @@ def test_the_backend_fires_an_active_fixed_rate_plan_and_stops_when_deactivated(
     remote: UnionRemote, server: tuple[Path, _daemon.ServerInfo]
 ) -> None:
     lp = LaunchPlan.get_or_create(
-        ticker, name="every-second", fixed_inputs={"tag": "rate"}, auto_activate=True,
+        ticker,
+        name="every-second",
+        fixed_inputs={"tag": "rate"},
+        auto_activate=True,
         schedule=FixedRate(datetime.timedelta(seconds=1), kickoff_time_input_arg="kickoff"),
-    )  # fmt: skip
+    )
     plan = remote.register_launch_plan(lp, version="v1")
     assert plan.is_active
     wait_for(lambda: len(_kickoffs("rate")) >= 2, 60, "two scheduled runs")
@@ -134,17 +137,35 @@ def maker(tmp_path: Path) -> _RunMaker:
     with made.engine.begin() as conn:
         from flyte_nb.store._schema import tasks
 
-        conn.execute(tasks.insert().values(
-            project="default", domain="development", name="wf", version="v1",
-            ref=json.dumps({"kind": "module"}), spec=json.dumps({"task": "wf", "short": "wf"}),
-            interface=None, created_at=0.0,
-        ))  # fmt: skip
-    spec = {"default_inputs": {"n": 1}, "fixed_inputs": {},
-            "schedule": CronSchedule("0 * * * *", "kickoff").to_dict()}  # fmt: skip
-    _queries.register_launch_plan(made.engine, {
-        "project": "default", "domain": "development", "name": "hourly", "version": "v1",
-        "workflow_name": "wf", "workflow_version": "v1", "spec": json.dumps(spec),
-    })  # fmt: skip
+        conn.execute(
+            tasks.insert().values(
+                project="default",
+                domain="development",
+                name="wf",
+                version="v1",
+                ref=json.dumps({"kind": "module"}),
+                spec=json.dumps({"task": "wf", "short": "wf"}),
+                interface=None,
+                created_at=0.0,
+            )
+        )
+    spec = {
+        "default_inputs": {"n": 1},
+        "fixed_inputs": {},
+        "schedule": CronSchedule("0 * * * *", "kickoff").to_dict(),
+    }
+    _queries.register_launch_plan(
+        made.engine,
+        {
+            "project": "default",
+            "domain": "development",
+            "name": "hourly",
+            "version": "v1",
+            "workflow_name": "wf",
+            "workflow_version": "v1",
+            "spec": json.dumps(spec),
+        },
+    )
     _queries.set_launch_plan_active(made.engine, "default", "development", "hourly", "v1", True)
     return made
 
@@ -195,14 +216,21 @@ def test_activation_resets_where_a_schedule_stood(maker: _RunMaker) -> None:
 # -- backfill ---------------------------------------------------------------------------------
 def test_launch_backfill_dry_run_register_and_execute(remote: UnionRemote) -> None:
     lp = LaunchPlan.get_or_create(
-        ticker, name="hourly-backfill", fixed_inputs={"tag": "bf"},
+        ticker,
+        name="hourly-backfill",
+        fixed_inputs={"tag": "bf"},
         schedule=CronSchedule("0 * * * *", kickoff_time_input_arg="kickoff"),
-    )  # fmt: skip
+    )
     remote.register_launch_plan(lp, version="v1")
     start = datetime.datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     end = datetime.datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
-    kw: dict[str, Any] = {"project": "default", "domain": "development", "from_date": start,
-                          "to_date": end, "launchplan": "hourly-backfill"}  # fmt: skip
+    kw: dict[str, Any] = {
+        "project": "default",
+        "domain": "development",
+        "from_date": start,
+        "to_date": end,
+        "launchplan": "hourly-backfill",
+    }
     wf = remote.launch_backfill(**kw, dry_run=True)
     assert isinstance(wf, WorkflowTemplate)
     assert len(wf.compile().nodes) == 3  # 01:00, 02:00, 03:00: from exclusive, to inclusive

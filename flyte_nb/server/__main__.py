@@ -99,10 +99,17 @@ def serve(config: ServerConfig, *, ready_fd: int | None = None) -> None:
             now = datetime.now(UTC).isoformat(timespec="seconds")
             _write_record(
                 config.home,
-                {"pid": pid, "host": config.host, "port": port, "url": url,
-                 "version": __version__, "started_at": now, "proc_start": proc_start,
-                 "node": node},
-            )  # fmt: skip
+                {
+                    "pid": pid,
+                    "host": config.host,
+                    "port": port,
+                    "url": url,
+                    "version": __version__,
+                    "started_at": now,
+                    "proc_start": proc_start,
+                    "node": node,
+                },
+            )
             print(f"{now} flyte_nb server {__version__} pid {pid} on {url}", file=sys.stderr)
             if ready_fd is not None:
                 with contextlib.suppress(OSError):
