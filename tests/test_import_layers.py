@@ -70,13 +70,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         # To move (docs/architecture.md, "Still to move").
-        ("flyte_nb/backend/_rerun.py", "flyte_nb.durable._checkpoint"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._backend"),
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._recover"),
-        ("flyte_nb/engine/_context.py", "flyte_nb.durable._checkpoint"),
         ("flyte_nb/models/_context.py", "flyte_nb.deck"),
         ("flyte_nb/models/_context.py", "flyte_nb.deck._deck"),
-        ("flyte_nb/models/_context.py", "flyte_nb.durable._checkpoint"),
         ("flyte_nb/remote/_handles.py", "flyte_nb.durable._recover"),
         ("flyte_nb/remote/_handles.py", "flyte_nb.widgets._display"),
         ("flyte_nb/server/_app.py", "flyte_nb.durable._routes"),

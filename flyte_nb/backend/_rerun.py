@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..durable._checkpoint import RECOVERED_FROM_ENV
+from ..models._checkpoint import RECOVERED_FROM_ENV
 from ._rerun_form import InputError, edited_inputs, form
 
 if TYPE_CHECKING:

@@ -3,12 +3,13 @@ across attempts, and recovery of a failed run.
 
 ``_trace`` and ``_log`` record and replay ``@flyte.trace`` calls (in the kernel and on
 backend workers, ``_backend`` is the backend's side); ``_checkpoint`` is
-``flyte.Checkpoint`` and ``TaskContext.checkpoints``; ``_recover`` starts a run that reuses
-what an earlier run finished; ``_condition`` pauses a task for an answer; ``_trigger`` and
-``_deploy`` put tasks on schedules.
+``latest_checkpoint`` (``Checkpoint`` itself is ``models/_checkpoint.py``, below the
+engine); ``_recover`` starts a run that reuses what an earlier run finished; ``_condition``
+pauses a task for an answer; ``_trigger`` and ``_deploy`` put tasks on schedules.
 """
 
-from ._checkpoint import Checkpoint, latest_checkpoint
+from ..models._checkpoint import Checkpoint
+from ._checkpoint import latest_checkpoint
 from ._condition import Condition, ConditionWebhook, new_condition
 from ._deploy import deploy
 from ._recover import recover

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
 from ..exceptions import FlyteValidationException
-from ._checkpoint import RECOVERED_FROM_ENV
+from ..models._checkpoint import RECOVERED_FROM_ENV
 
 if TYPE_CHECKING:
     from ..backend import Backend

@@ -210,7 +210,7 @@ def current_context() -> TaskContext:
             "current_context() is only available inside a running task; call it from the "
             "body of an @env.task function that was started with fl.run(...)"
         )
-    from ..durable._checkpoint import checkpoint_paths
+    from ..models._checkpoint import checkpoint_paths
 
     state = frame.state
     group = _group.get()

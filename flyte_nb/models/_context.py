@@ -272,7 +272,7 @@ class TaskContext:
     @property
     def checkpoint(self) -> Any:
         """Flyte 2's ``Checkpoint`` and flytekit's ``SyncCheckpoint`` in one object."""
-        from flyte_nb.durable._checkpoint import for_context
+        from flyte_nb.models._checkpoint import for_context
 
         return for_context(self)
 
