@@ -29,7 +29,6 @@ OPENAPI = json.loads((REPO / "labextension" / "openapi.json").read_text())
 ROUTE_OWNERS = (
     "server/",
     "backend/",
-    "durable/_routes.py",
     "client/_http.py",
     "client/_daemon.py",
 )

@@ -71,12 +71,9 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         # To move (docs/architecture.md, "Still to move").
         ("flyte_nb/backend/_service.py", "flyte_nb.durable._backend"),
-        ("flyte_nb/backend/_service.py", "flyte_nb.durable._recover"),
         ("flyte_nb/models/_context.py", "flyte_nb.deck"),
         ("flyte_nb/models/_context.py", "flyte_nb.deck._deck"),
-        ("flyte_nb/remote/_handles.py", "flyte_nb.durable._recover"),
         ("flyte_nb/remote/_handles.py", "flyte_nb.widgets._display"),
-        ("flyte_nb/server/_app.py", "flyte_nb.durable._routes"),
         ("flyte_nb/types/_check.py", "flyte_nb.io._adapt"),
     }
 )

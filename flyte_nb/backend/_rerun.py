@@ -8,7 +8,7 @@ domain, environment, concurrency) and its inputs, as stored. What differs:
 - a *re-run* may edit inputs (checked and encoded by ``_rerun_form``) and is a plain new
   run: a link to a run it recovered is dropped, so nothing is reused but the cache;
 - a *recovery* keeps the inputs and links the new run to the old one
-  (``durable/_recover.py``), which then serves every action that succeeded.
+  (``backend/_recovery.py``), which then serves every action that succeeded.
 
 Decisions:
 

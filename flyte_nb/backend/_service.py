@@ -39,7 +39,6 @@ from ..attempts import (
     timeout_message,
     writer_key,
 )
-from ..durable._recover import serve_recovered
 from ..engine import _state as ph
 from ..engine._depth import max_depth
 from ..engine._state import ActionState, RunState
@@ -54,6 +53,7 @@ from ._executor import ExecutorSettings, create_executor
 from ._gates import Gates
 from ._pool import WorkerHandle
 from ._records import ActionRecord, Reply, RunRecord
+from ._recovery import serve_recovered
 from ._restart import resume_unfinished
 from ._scheduler import Scheduler
 from ._schedules import ScheduleRunner

@@ -4,15 +4,17 @@ across attempts, and recovery of a failed run.
 ``_trace`` and ``_log`` record and replay ``@flyte.trace`` calls (in the kernel and on
 backend workers, ``_backend`` is the backend's side); ``_checkpoint`` is
 ``latest_checkpoint`` (``Checkpoint`` itself is ``models/_checkpoint.py``, below the
-engine); ``_recover`` starts a run that reuses what an earlier run finished; ``_condition``
-pauses a task for an answer; ``_trigger`` and ``_deploy`` put tasks on schedules.
+engine); ``recover`` starts a run that reuses what an earlier run finished (asked by the run
+handles, ``remote/_recover.py``, done by the backend, ``backend/_recovery.py``);
+``_condition`` pauses a task for an answer; ``_trigger`` and ``_deploy`` put tasks on
+schedules.
 """
 
 from ..models._checkpoint import Checkpoint
+from ..remote._recover import recover
 from ._checkpoint import latest_checkpoint
 from ._condition import Condition, ConditionWebhook, new_condition
 from ._deploy import deploy
-from ._recover import recover
 from ._trace import trace
 from ._trigger import Cron, FixedRate, Trigger, TriggerTime
 

@@ -6,7 +6,7 @@ recorded as a child action of the sender) and ``trace_replay`` (a recorded trace
 again, noted on its record). The records are ordinary actions with a ``{"trace": true}``
 spec, so they are written by the batched recorder, survive a server restart with the run
 (a restarted backend never schedules them: they are already terminal), and appear in the
-tree. A recovered run's finished traces come from the run it recovers (``_recover``).
+tree. A recovered run's finished traces come from the run it recovers (``backend/_recovery.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..backend._recovery import recovered_traces, source_of
 from ..engine import _state as ph
 from ..engine._state import ActionState
 from ._log import TRACE_SPEC, TRACE_SPEC_JSON, replay_entry
-from ._recover import recovered_traces, source_of
 
 if TYPE_CHECKING:
     from ..backend._records import ActionRecord

@@ -299,7 +299,7 @@ class Run:
     def recover(self, *, name: str | None = None, env_vars: dict[str, str] | None = None) -> Run:
         """A new run that reuses what this finished backend run finished and runs the rest
         (Flyte 2's recover; see ``flyte_nb.recover``)."""
-        from ..durable._recover import recover
+        from ._recover import recover
 
         return recover(self, name=name, env_vars=env_vars)
 

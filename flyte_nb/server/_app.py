@@ -156,8 +156,8 @@ class _BodyTooLarge(Exception):
 
 def create_app(config: ServerConfig) -> FastAPI:
     from .. import _config
-    from ..durable._routes import add_recover_routes
     from ..store import open_recorder
+    from ._recover_routes import add_recover_routes
 
     _config.set_home(config.home)  # this process serves that home: its secrets store too
 

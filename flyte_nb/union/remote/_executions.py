@@ -17,7 +17,7 @@ Decisions:
 * ``recover`` is flytekit's ``FlyteRemote.recover`` on the durable-runs machinery: a new
   run that reuses every action of the old one that succeeded (by its deterministic name and
   inputs, traces included) and runs only what failed or never ran
-  (``flyte_nb/durable/_recover.py`` says how), on this remote's own backend.
+  (``flyte_nb/backend/_recovery.py`` says how), on this remote's own backend.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ Decisions:
   (``_FLYTE_NB_RECOVERED_FROM``), the way Flyte 2's custom context does here: it needs no
   new field in the backend's protocol, is stored with the run, and so survives a restart
   of the server, which then rebuilds the reuse table from the old run's records.
-- The route that starts a recovery is left out of the OpenAPI document (the panel's
-  generated types do not need it); the client and ``flyte-nb`` call it.
+- The backend's half lives here (which actions a new run reuses, and starting one);
+  ``fl.recover`` / ``Run.recover``, which ask a backend for it, are the run handles'
+  (``remote/_recover.py``), and the route is ``server/_recover_routes.py``.
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
-from ..exceptions import FlyteValidationException
 from ..models._checkpoint import RECOVERED_FROM_ENV
 
 if TYPE_CHECKING:
-    from ..backend import Backend
-    from ..backend._records import ActionRecord, RunRecord
+    from ._records import ActionRecord, RunRecord
+    from ._service import Backend
 
 _ATTR = "_flyte_nb_recovered"
 
@@ -110,43 +110,6 @@ def recover_run(backend: Backend, old: str, name: str | None, env_vars: dict[str
     """Start the recovery of the finished run ``old``; return the new run's name.
 
     The same start as the panel's Re-run (``backend/_rerun.py``), linked to ``old``."""
-    from ..backend._rerun import relaunch
+    from ._rerun import relaunch
 
     return relaunch(backend, old, name=name, env_vars=env_vars, recover=True)
-
-
-def recover(run: Any, *, name: str | None = None, env_vars: dict[str, str] | None = None) -> Any:
-    """Start a new run that reuses everything ``run`` finished and runs only the rest.
-
-    ``run`` is a finished backend run (a ``Run`` or its name). Succeeded task calls and
-    traces are reused by their deterministic name and inputs; failed or never-run ones
-    execute. ``env_vars`` are added to the old run's (e.g. the fix a flaky step needed).
-    Returns the new ``Run``, linked to the old one.
-    """
-    from ..client import connect, current
-    from ..remote._handles import Run
-    from ..remote._sources import RemoteSource
-
-    old = run if isinstance(run, str) else getattr(run, "name", None)
-    if not isinstance(old, str) or not old:
-        raise FlyteValidationException(
-            f"recover() takes a Run or a run name, got {run!r}; e.g. fl.recover(run)"
-        )
-    if getattr(run, "mode", "backend") != "backend":
-        raise FlyteValidationException(
-            f"run {old!r} ran in this kernel; only backend runs can be recovered (as in "
-            "Flyte 2). Run it again with fl.run(...), or on a backend after fl.init()"
-        )
-    if name is not None and not isinstance(name, str):
-        raise FlyteValidationException(f"recover(name=...) takes a run name, got {name!r}")
-    if env_vars is not None and (
-        not isinstance(env_vars, dict)
-        or not all(isinstance(k, str) and isinstance(v, str) for k, v in env_vars.items())
-    ):
-        raise FlyteValidationException(
-            f"recover(env_vars=...) takes a dict of strings, got {env_vars!r}; "
-            "e.g. env_vars={'FLAKY_OK': '1'}"
-        )
-    session = current() or connect()
-    view = session.client.recover_run(old, {"name": name, "env_vars": env_vars or {}})
-    return Run(view, source=RemoteSource(session.client))

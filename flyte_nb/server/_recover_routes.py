@@ -1,4 +1,4 @@
-"""The backend route that starts a recovery (``flyte_nb.recover``); see ``_recover``.
+"""The backend route that starts a recovery (``flyte_nb.recover``); see ``backend/_recovery.py``.
 
 Its own module so that pydantic and FastAPI load only in the server, never with
 ``@flyte.trace``. In the OpenAPI document: the panel's Recover button calls it.
@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..backend import Backend, Views
-from ..server._common import ERRORS, run_or_404
-from ..server._schemas import RunModel
-from ._recover import recover_run
+from ..backend._recovery import recover_run
+from ._common import ERRORS, run_or_404
+from ._schemas import RunModel
 
 
 class RecoverBody(BaseModel):
