@@ -6,7 +6,7 @@ Design decisions:
   decks call on arbitrary user values, so a value it does not know becomes an escaped,
   ``reprlib``-shortened repr (a million-element list shows its first twenty items; the
   full repr is never built for containers), and a renderer that raises falls back to that.
-* Output keys come from ``models._interface._outputs_from_annotation``, the function that
+* Output keys come from ``_annotations.outputs_from_annotation``, the function that
   names a task's outputs (``o0``, ``o1``, NamedTuple fields), so a renderer attached with
   ``Annotated[T, renderer]`` lands on exactly the output the engine records under that name.
 * A renderer *class* in ``Annotated`` (``Annotated[df, TopFrameRenderer]``) is a mistake
@@ -87,10 +87,10 @@ def render(value: Any) -> str:
 
 def output_renderers(return_annotation: Any) -> dict[str, Renderable]:
     """Output name -> the renderer given with ``Annotated[T, renderer]`` for that output."""
-    from ..models._interface import _outputs_from_annotation
+    from .._annotations import outputs_from_annotation
 
     found: dict[str, Renderable] = {}
-    for name, tp in _outputs_from_annotation(return_annotation).items():
+    for name, tp in outputs_from_annotation(return_annotation).items():
         if typing.get_origin(tp) is not Annotated:
             continue
         for meta in typing.get_args(tp)[1:]:

@@ -83,7 +83,7 @@ def _input_deck(task: Any, inputs: Mapping[str, Any]) -> str:
     if not inputs:
         return note("this task takes no inputs")
     declared = getattr(getattr(task, "interface", None), "inputs", None) or {}
-    from ..models._interface import type_name
+    from .._annotations import type_name
 
     rows = []
     for name, value in inputs.items():

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flyte_nb._annotations import is_namedtuple, type_name
+from flyte_nb._annotations import outputs_from_annotation as _outputs_from_annotation
 from flyte_nb.exceptions import FlyteTypeException, FlyteValidationException
 
 __all__ = ["NativeInterface", "is_namedtuple", "type_name"]
@@ -39,37 +41,7 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
-# Bare ``typing.Tuple`` has origin ``tuple`` like ``tuple[int, str]`` but says nothing of arity.
-_BARE_TUPLE: Any = typing.Tuple  # noqa: UP006
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-
-
-def type_name(tp: object) -> str:
-    """Short, user-facing spelling of an annotation (``int``, ``list[str]``, ``None``)."""
-    if tp is type(None) or tp is None:
-        return "None"
-    if typing.get_origin(tp) is None and isinstance(tp, type):
-        return tp.__qualname__
-    return repr(tp).replace("typing.", "")
-
-
-def is_namedtuple(tp: object) -> bool:
-    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
-
-
-def _outputs_from_annotation(annotation: Any) -> dict[str, type]:
-    if annotation is _EMPTY or annotation is None or annotation is type(None):
-        return {}
-    if is_namedtuple(annotation):
-        hints = typing.get_type_hints(annotation, include_extras=True)
-        return {f: hints.get(f, Any) for f in annotation._fields}
-    if typing.get_origin(annotation) is tuple and annotation is not _BARE_TUPLE:
-        args = typing.get_args(annotation)
-        if not args or args == ((),):
-            return {}  # ``tuple[()]``: explicitly returns nothing
-        if args[-1] is not Ellipsis:
-            return {f"o{i}": arg for i, arg in enumerate(args)}
-    return {"o0": annotation}
 
 
 @dataclass(repr=False)
