@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ from ..engine import _state as ph
 from ..engine._depth import max_depth
 from ..engine._state import ActionState, RunState
 from ..store import process_identity
-from . import _artifacts
+from . import _artifacts, _decks
 from ._apps import AppSupervisor
 from ._channel import Message
 from ._depth import fail_if_too_deep
@@ -238,9 +237,15 @@ class Backend:
             return
         cache = cache_identity(cache, spec.get("cache"))  # kept only for a cached task
         state = ActionState(
-            run.name, name, parent.name if parent else None, run.state.action_count,
-            spec["task"], spec["short"], group, inputs,
-        )  # fmt: skip
+            run.name,
+            name,
+            parent.name if parent else None,
+            run.state.action_count,
+            spec["task"],
+            spec["short"],
+            group,
+            inputs,
+        )
         state.spec = self._spec_json(spec, cache)
         run.state.action_count += 1
         rec = ActionRecord(run, state, spec, cache)
@@ -338,19 +343,7 @@ class Backend:
         elif rec is None:
             return  # a message from an attempt that was aborted meanwhile
         elif op == "doc":
-            try:
-                self.recorder.doc_index(
-                    m["run"], m["action"], m["attempt"], m["kind"], m["name"],
-                    m["digest"], m["size"],
-                )  # fmt: skip
-            except ValueError as exc:  # a deck name the index refuses; the action goes on
-                print(f"flyte_nb backend: deck of {m['action']} not kept: {exc}", file=sys.stderr)
-                return
-            self.events.publish(
-                m["run"],
-                {"kind": "doc", "run": m["run"], "action": m["action"], "attempt": m["attempt"],
-                 "doc_kind": m["kind"], "name": m["name"]},
-            )  # fmt: skip
+            _decks.record_doc(self.recorder, self.events, m)
         elif op in ("trace", "trace_get", "trace_replay"):  # @flyte.trace records
             from ..durable import _backend as traces
 
@@ -359,9 +352,15 @@ class Backend:
             self.scheduler.lend(rec)
             attempt, rid = rec.state.attempts, m["id"]
             self._submit(
-                rec.run, rec, m["name"], m["spec"], m["inputs"], m["group"], m["cache"],
+                rec.run,
+                rec,
+                m["name"],
+                m["spec"],
+                m["inputs"],
+                m["group"],
+                m["cache"],
                 lambda child: self._reply(worker, rid, rec, attempt, child),
-            )  # fmt: skip
+            )
         elif op == "done" and m["attempt"] == rec.state.attempts:
             self.scheduler.release_worker(rec, worker, reuse=True)
             if m["phase"] == ph.SUCCEEDED:

@@ -330,9 +330,15 @@ class Worker:
             done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
             return done
         state = ActionState(
-            job["run"], job["action"], job["parent"], 0, task.name, task.short_name,
-            job["group"], job["inputs"],
-        )  # fmt: skip
+            job["run"],
+            job["action"],
+            job["parent"],
+            0,
+            task.name,
+            task.short_name,
+            job["group"],
+            job["inputs"],
+        )
         state.attempts = job["attempt"]
         state.custom_context = custom_context_from_env(job["env"])
         state.transitions = [["RUNNING", time.time()]]  # for the Timeline deck
