@@ -74,9 +74,18 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         if sort.lstrip("-") not in SORT_KEYS:
             raise BackendError(400, "bad_request", f"cannot sort by {sort!r}; use {SORT_KEYS}")
         rows, total = _queries.list_runs(
-            views.engine, project=project, domain=domain, phases=phase, task_name=task,
-            text=q, since=since, until=until, sort=sort, limit=limit, offset=offset,
-        )  # fmt: skip
+            views.engine,
+            project=project,
+            domain=domain,
+            phases=phase,
+            task_name=task,
+            text=q,
+            since=since,
+            until=until,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
         live = backend.runs  # a live run's newest state is in memory; the rest: the row read
         items = [run_view(live[r["name"]].state.row() if r["name"] in live else r) for r in rows]
         for item in items:
@@ -140,23 +149,24 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         run_or_404(views, name)
         return tree_view(views.action_rows(name), max_children)
 
-    @app.get("/api/v1/runs/{name}/actions/{action}", response_model=s.ActionModel,
-             responses=ERRORS)  # fmt: skip
+    @app.get("/api/v1/runs/{name}/actions/{action}", response_model=s.ActionModel, responses=ERRORS)
     async def get_action(name: str, action: str) -> dict[str, Any]:
         from ..backend import action_view
 
         return action_view(action_or_404(views, name, action))
 
-    @app.get("/api/v1/runs/{name}/actions/{action}/{which}", response_model=s.Values,
-             responses=ERRORS)  # fmt: skip
+    @app.get(
+        "/api/v1/runs/{name}/actions/{action}/{which}", response_model=s.Values, responses=ERRORS
+    )
     async def action_values(name: str, action: str, which: str) -> dict[str, Any]:
         if which not in ("inputs", "outputs"):
             raise not_found(f"actions have inputs, outputs and logs, not {which!r}")
         row = action_or_404(views, name, action)
         return {"values": json.loads(row[which] or "{}")}
 
-    @app.post("/api/v1/runs/{name}/actions/{action}/abort", response_model=s.ActionModel,
-              responses=ERRORS)  # fmt: skip
+    @app.post(
+        "/api/v1/runs/{name}/actions/{action}/abort", response_model=s.ActionModel, responses=ERRORS
+    )
     async def abort_action(name: str, action: str) -> dict[str, Any]:
         from ..backend import action_view
 
