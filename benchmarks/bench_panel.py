@@ -10,7 +10,9 @@ measured in the same run.
   the same browser page;
 - scrolling the virtualized list through 10,000 runs: DOM rows minus rows that intersect
   the viewport, the worst over many scroll positions (target 0: nothing invisible is
-  built).
+  built);
+- a 1,000-node workflow graph drawn after its data arrives (target <= 500 ms) and a
+  10,000-action run's tree searched (target <= 100 ms): ``_panel_graph.py``.
 
 ``--quick`` (CI smoke) measures only the API figures: the browser figures need JupyterLab
 and Chromium to start (~15 s).
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import _panel_graph
 import httpx
 from _common import REPO, Row, parse_args, print_table, temp_home
 
@@ -244,6 +247,7 @@ def main() -> None:
     info = _daemon.ensure_server(home, workers=1)
     try:
         populate(home)
+        _panel_graph.populate(home)
         rows = api_figures(info, home, options.reps(200, 30))
         notes = [f"{N_RUNS:,} runs in SQLite; pages of {PAGE}, as the panel asks"]
         if options.quick:
@@ -252,6 +256,7 @@ def main() -> None:
             with lab_and_browser(home) as (lab, browser):
                 rows += proxy_figures(lab, options.reps(100, 10))
                 rows += browser_figures(lab, browser, options.reps(5, 1))
+                rows += _panel_graph.graph_figures(lab, browser, options.reps(5, 1))
         print_table("JupyterLab panel (10,000 runs)", rows, notes)
     finally:
         _daemon.stop(home)

@@ -19,6 +19,7 @@ import {
   keyPath,
   Lineage
 } from './types';
+import { lineageGraph } from './lineagegraph';
 
 const PAGE = 100;
 
@@ -302,6 +303,8 @@ export class ArtifactView extends PolledView {
       renderValues({ [v.output ?? 'value']: v.value }, 'no value', blob =>
         this.client.frameHead(blob)
       ),
+      h('h4', {}, 'Lineage'),
+      lineageGraph(v, lineage, this.openRun),
       h('h4', {}, 'Produced by'),
       producer
         ? h(

@@ -37,15 +37,17 @@ import { WrittenIn } from './gotocell';
 import { LogsPane } from './logview';
 import { phaseWhy } from './phases';
 import { DocsPane } from './runpanes';
+import { GraphPane } from './rungraph';
 import { runArtifacts, runValues } from './runtabs';
 import { Gates } from './rungates';
 import { failureHidden, firstFailed, TreeControls } from './runtree';
 import { asApiError, errorNotice, loadingNotice } from './states';
 import { Action, ActionTree, isLive, Key, Run, Values } from './types';
 
-type Tab = 'actions' | 'timeline' | 'values' | 'logs' | 'docs' | 'artifacts';
+type Tab = 'actions' | 'graph' | 'timeline' | 'values' | 'logs' | 'docs' | 'artifacts';
 const TABS: [Tab, string][] = [
   ['actions', 'Actions'],
+  ['graph', 'Graph'],
   ['timeline', 'Timeline'],
   ['values', 'Inputs & outputs'],
   ['logs', 'Logs'],
@@ -93,6 +95,7 @@ export class RunView extends Widget {
   private frames = (blob: string) => this.client.frameHead(blob);
   private gates: Gates;
   private controls: TreeControls; // the Actions tab's own state, kept across updates
+  private graph: GraphPane; // the Graph tab (rungraph.ts), kept across updates
 
   constructor(options: RunViewOptions) {
     super();
@@ -110,6 +113,11 @@ export class RunView extends Widget {
     this.node.append(this.header, this.tabs, this.body);
     this.logs = new LogsPane(this.client, this.runName);
     this.docs = new DocsPane(this.client, this.runName);
+    this.graph = new GraphPane({
+      client: this.client,
+      runName: this.runName,
+      renderDetail: (action, box) => this.renderAction(action, box)
+    });
     this.written = new WrittenIn(this.client, this.runName);
     this.feed = new EventFeed(
       this.client,
@@ -262,7 +270,7 @@ export class RunView extends Widget {
       this.dirty.add('actions').add('timeline');
       // A gate starting or ending is an action event: re-read what waits for an answer.
       this.later('signals', 500, () => void this.gates.read().then(() => this.renderHeader()));
-      if (this.tab === 'actions' || this.tab === 'timeline') {
+      if (this.tab === 'actions' || this.tab === 'timeline' || this.tab === 'graph') {
         this.later('tree', 500, () => void this.renderBody(false));
       }
     } else if (kind === 'doc') {
@@ -367,6 +375,12 @@ export class RunView extends Widget {
         } else {
           await this.drawActions(this.tree, switched);
         }
+      } else if (tab === 'graph') {
+        if (!this.body.contains(this.graph.node)) {
+          clear(this.body);
+          this.body.appendChild(this.graph.node);
+        }
+        await this.graph.load();
       } else if (tab === 'values') {
         await this.renderValues(run);
       } else if (tab === 'artifacts') {
