@@ -19,8 +19,8 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 
 from flyte_nb import wire
-from flyte_nb.durable import _routes as recover
 from flyte_nb.server import _apps_routes as apps
+from flyte_nb.server import _recover_routes as recover
 from flyte_nb.server import _schemas as s
 from flyte_nb.server import _signal_routes as signals
 from flyte_nb.server._wire_schemas import for_pydantic
