@@ -54,10 +54,22 @@ def populate(home: Path) -> None:
         phase = rng.choice(PHASES)
         ended = None if phase in ("RUNNING", "QUEUED") else started + rng.uniform(0.01, 600)
         rows.append(
-            (f"r{i:05d}{rng.randrange(16**8):08x}", f"bench.task_{i % 20}", phase, "local",
-             created, started, ended, '{"x": 1}', None, None, rng.randint(1, 200),
-             "default", "development")
-        )  # fmt: skip
+            (
+                f"r{i:05d}{rng.randrange(16**8):08x}",
+                f"bench.task_{i % 20}",
+                phase,
+                "local",
+                created,
+                started,
+                ended,
+                '{"x": 1}',
+                None,
+                None,
+                rng.randint(1, 200),
+                "default",
+                "development",
+            )
+        )
     db = sqlite3.connect(home / "flyte_nb.db")
     with db:
         db.executemany(
@@ -143,9 +155,15 @@ def api_figures(info: Any, home: Path, reps: int) -> list[Row]:
             assert api()["total"] > 0, label
             measured, floor = timed_ms([api, bare_page(db, params)], reps)
             rows.append(
-                Row(f"runs API p95, {label}", p95(measured), "ms", target=30.0,
-                    ref=p95(floor), ref_label="bare SQLite p95")
-            )  # fmt: skip
+                Row(
+                    f"runs API p95, {label}",
+                    p95(measured),
+                    "ms",
+                    target=30.0,
+                    ref=p95(floor),
+                    ref_label="bare SQLite p95",
+                )
+            )
     db.close()
     return rows
 
@@ -232,13 +250,24 @@ def browser_figures(lab: Any, browser: Any, reps: int) -> list[Row]:
         positions += 1
     page.close()
     return [
-        Row("panel first paint, p50", statistics.median(paints), "ms", target=1000.0,
-            ref=statistics.median(fetches), ref_label="one fetch of the page, p50"),
+        Row(
+            "panel first paint, p50",
+            statistics.median(paints),
+            "ms",
+            target=1000.0,
+            ref=statistics.median(fetches),
+            ref_label="one fetch of the page, p50",
+        ),
         Row("panel first paint, worst", max(paints), "ms", target=1000.0),
-        Row(f"DOM rows beyond the visible, worst of {positions} scroll positions",
-            float(worst_extra), "rows", target=0.0, ref=float(most_rows),
-            ref_label=f"rows drawn at most (list scrolled to {total:.0f} px)"),
-    ]  # fmt: skip
+        Row(
+            f"DOM rows beyond the visible, worst of {positions} scroll positions",
+            float(worst_extra),
+            "rows",
+            target=0.0,
+            ref=float(most_rows),
+            ref_label=f"rows drawn at most (list scrolled to {total:.0f} px)",
+        ),
+    ]
 
 
 def main() -> None:
