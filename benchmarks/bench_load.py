@@ -12,8 +12,13 @@ trivial children (10; 5), then wait for them all. Figures:
 
 Baseline in the same run: the same load again on the same server, its worker pool now warm.
 With ``--peers``: Flyte 2's local mode running the same CLIENTS x RUNS runs concurrently in one
-process, in its own venv (``peers.py``). Every run is capped (the clients get a deadline and
-are killed past it) and the server's process group is stopped at the end, whatever happened.
+process, in its own venv (``peers.py``).
+
+Targets (issue 17): 0 lost; peak processes of the server's tree <= workers + 3; peak RSS
+<= 1 GiB; cold throughput >= 0.8x the warm pool's and >= 2x Flyte 2 local's, written as
+time per action (cold <= 1.25x warm, <= 0.5x the peer's) so each target is a same-run bound.
+Every run is capped (the clients get a deadline and are killed past it) and the server's
+process group is stopped at the end, whatever happened.
 """
 
 from __future__ import annotations
@@ -216,6 +221,8 @@ def main() -> None:
     peer_lost = pick(peer, lambda f: load.total_runs - f["ok_runs"])
     peer_rss = pick(peer, lambda f: f["rss_kib"] / 1024)
     rate = {name: load.actions / r.wall for name, r in (("cold", cold), ("warm", warm))}
+    per = {name: 1000 / r for name, r in rate.items()}  # ms per action
+    peer_per = pick(peer, lambda f: 1000 * f["wall"] / load.actions)
     print_table(
         f"load: {load.clients} clients x {load.runs} concurrent runs x fan-out {load.fanout} "
         f"({load.actions} actions per load), one backend, --workers {WORKERS}",
@@ -231,18 +238,36 @@ def main() -> None:
             ),
             peer_row("throughput, cold server", rate["cold"], "actions/s", None, label, peer_rate),
             Row(
+                "time per action, cold (<= 1.25x warm)",
+                per["cold"],
+                "ms",
+                1.25 * per["warm"],
+                per["warm"],
+                "warm pool",
+            ),
+            peer_row(
+                "time per action, cold (<= 0.5x peer)",
+                per["cold"],
+                "ms",
+                None if isinstance(peer_per, str) else 0.5 * peer_per,
+                label,
+                peer_per,
+            ),
+            Row(
                 "peak processes, server tree, cold",
                 cold.peak_procs,
                 "procs",
-                ref=warm.peak_procs,
-                ref_label="warm pool",
+                WORKERS + 3,
+                warm.peak_procs,
+                "warm pool",
             ),
             Row(
                 "peak RSS, server tree, cold",
                 cold.peak_rss,
                 "MiB",
-                ref=warm.peak_rss,
-                ref_label="warm pool",
+                1024,
+                warm.peak_rss,
+                "warm pool",
             ),
             peer_row("peak RSS, server tree, cold", cold.peak_rss, "MiB", None, label, peer_rss),
             Row("wall of the load, cold", cold.wall, "s", ref=warm.wall, ref_label="warm pool"),

@@ -58,20 +58,26 @@ _writer: contextvars.ContextVar[_Writer | None] = contextvars.ContextVar(
 
 
 class _Writer:
-    """A guest's attempt output: fed from the routed ``sys.stdout``/``sys.stderr``."""
+    """A guest's attempt output: fed from the routed ``sys.stdout``/``sys.stderr``. Its
+    masking and line state are made on the first write: most actions print nothing."""
 
-    __slots__ = ("capture", "job")
+    __slots__ = ("capture", "job", "key", "secrets")
 
-    def __init__(self, capture: OutputCapture, job: _Job) -> None:
+    def __init__(self, capture: OutputCapture, key: dict[str, Any], secrets: list[str]) -> None:
         self.capture = capture
-        self.job = job
+        self.key = key
+        self.secrets = secrets
+        self.job: _Job | None = None
 
     def write(self, name: str, text: str) -> None:
+        if self.job is None:
+            self.job = self.capture.new_job(self.key, self.secrets)
         self.capture.feed(self.job, name, text.encode("utf-8", "replace"), final=False)
 
     def close(self) -> None:
-        for name in ("stdout", "stderr"):
-            self.capture.feed(self.job, name, b"", final=True)
+        if self.job is not None:
+            for name in ("stdout", "stderr"):
+                self.capture.feed(self.job, name, b"", final=True)
 
 
 class _Routed:
@@ -254,7 +260,7 @@ class Guests:
             return None
         key = {"run_name": job["run"], "action_name": job["action"], "attempt": job["attempt"]}
         secrets = [value for _, value in job.get("secrets") or () if value]
-        return _Writer(self.capture, self.capture.new_job(key, secrets))
+        return _Writer(self.capture, key, secrets)
 
     def _ended(self, job: Message, guest: _Guest, done: Message | None) -> None:
         with self._lock:

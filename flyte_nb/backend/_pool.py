@@ -4,10 +4,13 @@ A busy worker may hold one job *ahead* (``queued``) when actions wait for a plac
 starts that job the moment its current one ends, without a round trip to the backend,
 which is where most of a trivial action's time went.
 
-``size`` bounds how many workers *execute* at once. A worker whose action is waiting on
+``size`` bounds how many workers *execute* at once. A worker whose job is waiting on
 children does not count (it lends its place, as a local-mode parent lends its concurrency
-slot), so nested fan-out can never deadlock the pool: if every worker holds a waiting
-parent, another worker is started. Extra workers retire after ``idle_ttl`` seconds.
+slot). Most children never need another worker: they run in their parent's process
+(``_hosting``, ``_guests``). For those that do, the pool grows to at most ``limit``
+(``2 * size``) processes; past it, a worker starts only when every worker holds actions
+that all wait (``stalled``), so nested fan-out can never deadlock the pool. Extra workers
+retire after ``idle_ttl`` seconds.
 
 Workers are spawned with a socketpair and ``start_new_session`` (each leads its own
 process group), so ``kill`` takes the action's whole process tree down, and a death is

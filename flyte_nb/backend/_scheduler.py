@@ -9,13 +9,17 @@ children; it is taken back if that action starts waiting. Actions of an actor en
 skip the run queues: ``_actors`` queues them for the actor's own replicas (pumped from
 here), and each worker counts against the capacity of the pool it belongs to.
 
-At most ``size`` runs are in progress at once (their root holds a worker; more runs queue):
-a waiting parent lends its execution place, so without this a flood of runs started every
-root before any child, each waiting root pinning one more process (400 runs grew the pool
-to 403 processes). With it, ``size`` waiting roots plus ``size`` executing actions bound a
-one-level fan-out to ``2 * size`` workers, and the children of runs in progress go before
-new runs. Deeper nesting adds at most one waiting worker per level, which
-``FLYTE_NB_MAX_DEPTH`` bounds.
+A child that may share its parent's process is not queued at all: ``host`` sends it to
+its parent's worker, where it runs beside its parent (``_hosting`` says which children
+may, ``_guests`` runs them), so a parent waiting on such children costs no process, and
+neither does a fan-out of waiting parents nor a task that calls itself. Only children that
+need a process of their own (another environment, an actor, a second concurrent sync
+child) take a worker; the pool keeps to ``2 * size`` processes (``_pool.WorkerPool.limit``).
+
+At most ``size`` runs are in progress at once (their root holds a worker; more runs wait
+in ``_new_runs``, apart from the ready runs, so a flood of them costs each pump nothing):
+without this a flood of runs started every root before any child (400 runs grew the pool
+to 403 processes), and the children of runs in progress go before new runs.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ class Scheduler:
         self.publish = publish
         self.on_timeout = on_timeout
         self._ready: deque[RunRecord] = deque()
-        self._ready_set: set[str] = set()
+        self._ready_set: set[str] = set()  # runs in ``_ready`` or ``_new_runs``
+        self._new_runs: deque[RunRecord] = deque()  # runs whose root waits to start
         self._pump_scheduled = False
         self._dispatch_ids = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -183,7 +188,6 @@ class Scheduler:
         pool = self.pool
         ready = self._ready
         held: list[RunRecord] = []  # runs whose next action found no worker of its kind
-        roots = self._roots_started()
         while ready:
             run = ready.popleft()
             self._ready_set.discard(run.name)
@@ -192,27 +196,57 @@ class Scheduler:
             if not run.ready or not run.has_room(run.ready[0]):
                 continue  # _release_worker marks it ready again when room frees up
             rec = run.ready[0]
-            if rec.state.parent is None and roots >= pool.size:
-                # A new run waits while ``size`` runs' roots hold workers: their children
-                # come first, and waiting parents cannot grow the pool without bound.
+            if rec.state.parent is None:  # a new run: after the children of runs in progress
                 self._ready_set.add(run.name)
-                held.append(run)
+                self._new_runs.append(run)
                 continue
-            worker = pool.take_idle(rec) if pool.can_execute() else None
-            if worker is None and not rec.spec.get("timeout"):
-                worker = pool.take_prefetch(rec)
+            worker = self._place(rec, len(run.ready))
             if worker is None:
                 self._ready_set.add(run.name)
                 held.append(run)
-                if pool.can_execute():
-                    pool.want_more(len(run.ready) + sum(len(r.ready) for r in ready), rec)
                 if not pool.shaped:
                     break  # one kind of worker: none for this action means none for any
                 continue  # (Ray: a GPU action waiting for a GPU holds up no CPU action)
-            roots += rec.state.parent is None
             self.dispatch(run.ready.popleft(), worker)
             self.mark_ready(run)
         ready.extendleft(reversed(held))  # they keep their turn
+        self._start_runs()
+
+    def _start_runs(self) -> None:
+        """Start new runs, in order, while fewer than ``size`` runs' roots hold a worker:
+        their children come first, and waiting roots cannot grow the pool without bound.
+        Waiting runs sit apart from ``_ready``, so a flood of them costs ``pump`` nothing."""
+        new, roots = self._new_runs, self._roots_started()
+        skipped: list[RunRecord] = []
+        while new and roots < self.pool.size:
+            run = new.popleft()
+            while run.ready and run.ready[0].state.phase != ph.QUEUED:
+                run.ready.popleft()  # aborted while it waited
+            if not run.ready:
+                self._ready_set.discard(run.name)
+                continue
+            worker = self._place(run.ready[0], len(new) + 1)
+            if worker is None:
+                skipped.append(run)
+                if not self.pool.shaped:
+                    break
+                continue
+            self._ready_set.discard(run.name)
+            roots += 1
+            self.dispatch(run.ready.popleft(), worker)
+            self.mark_ready(run)
+        new.extendleft(reversed(skipped))
+
+    def _place(self, rec: ActionRecord, queued: int) -> WorkerHandle | None:
+        """A worker for ``rec`` now (idle, or one to take it ahead), else None after asking
+        the pool for more (``queued``: how many wait behind it)."""
+        pool = self.pool
+        worker = pool.take_idle(rec) if pool.can_execute() else None
+        if worker is None and not rec.spec.get("timeout"):
+            worker = pool.take_prefetch(rec)
+        if worker is None and pool.can_execute():
+            pool.want_more(queued, rec)
+        return worker
 
     def _roots_started(self) -> int:
         """Runs whose root action holds a worker (running, waiting on children, or sent
