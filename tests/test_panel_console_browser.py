@@ -21,7 +21,7 @@ import pytest
 from _backend_util import wait_for
 from _panel_lab import PANEL_ID, PLUGIN, chromium, jupyter_lab, open_panel, screenshot
 from playwright.sync_api import expect
-from test_panel_fixes import contrast, set_theme
+from test_panel_fixes import _COLOURS_JS, _CONTRAST_JS, contrast, set_theme
 
 import flyte_nb as fl
 from flyte_nb.artifacts import Artifact, Inputs
@@ -30,6 +30,16 @@ from flyte_nb.exceptions import ArtifactNotFoundError
 from flyte_nb.io import FlyteFile
 
 expect.set_options(timeout=30_000)
+
+DOC_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+"""Screenshots docs/panel.md shows (the rest go to test-output/panel/)."""
+
+
+def doc_shot(target: Any, name: str) -> None:
+    """A screenshot of ``target`` (a page or an element) for the docs."""
+    DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+    target.screenshot(path=str(DOC_IMAGES / f"panel-{name}.png"))
+
 
 console_env = fl.TaskEnvironment("panel_console")
 Daily = Artifact(name="console-daily", partition_keys=["region", "kind"])
@@ -77,10 +87,14 @@ def notes() -> FlyteFile:
 def picture() -> FlyteFile:
     import tempfile
 
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
     path = Path(tempfile.mkdtemp()) / "plot.png"
-    Image.new("RGB", (60, 30), (200, 40, 40)).save(path)
+    image = Image.new("RGB", (240, 120), (255, 255, 255))
+    draw = ImageDraw.Draw(image)  # a small bar chart
+    for i, height in enumerate((40, 75, 55, 100, 30, 85)):
+        draw.rectangle((12 + i * 38, 115 - height, 40 + i * 38, 115), fill=(31, 119, 180))
+    image.save(path)
     return FlyteFile(str(path))
 
 
@@ -183,6 +197,7 @@ def test_logs_have_times_streams_actions_attempts_and_the_traceback_in_place(
     expect(box.locator(".fnb-LogError-tb")).to_contain_text("in flaky")  # the user's frames
     expect(box.locator(".fnb-LogError-tb")).to_contain_text("ValueError")
     screenshot(page, "console-01-logs")
+    doc_shot(view, "logs")
 
     # search keeps the matching lines and counts them
     view.locator(".fnb-LogSearch").fill("NEEDLE")
@@ -231,6 +246,13 @@ def test_logs_have_times_streams_actions_attempts_and_the_traceback_in_place(
             assert ratio >= 4.5, (theme, selector, ratio)
         screenshot(page, f"console-03-logs-{theme.split()[-1].lower()}")
     set_theme(page, "JupyterLab Light")
+
+
+def _live_contrast(page: Any, selector: str) -> float:
+    """``contrast`` of an element a live header redraws every second: found and measured in
+    one step, so the element measured is the one on the page, not a detached copy."""
+    colours = page.evaluate(f"sel => ({_COLOURS_JS})(document.querySelector(sel))", selector)
+    return float(page.evaluate(_CONTRAST_JS, colours))
 
 
 def _notebook(root: Path) -> Path:
@@ -293,7 +315,9 @@ def test_go_to_cell_opens_the_notebook_at_the_cell_that_defined_the_task(
     page.locator(".jp-Notebook .jp-Cell").first.click()
     page.keyboard.press("Escape")
     page.keyboard.press("Home")
-    page.locator(f'.jp-SideBar.jp-mod-left [data-id="{PANEL_ID}"]').click()
+    tab = page.locator(f'.jp-SideBar.jp-mod-left [data-id="{PANEL_ID}"]')
+    if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+        tab.click()  # a click on the shown panel's tab would hide it
     _row(page, name).click()
     view = page.locator(f"#flyte-nb-run-{name}")
     written = view.locator(".fnb-WrittenIn")
@@ -301,12 +325,14 @@ def test_go_to_cell_opens_the_notebook_at_the_cell_that_defined_the_task(
     expect(written).to_contain_text("In [10]")
     expect(written).to_contain_text("where_task")
     screenshot(page, "console-04-written-in")
+    doc_shot(view.locator(".fnb-RunHeader"), "written-in")
     written.locator(".fnb-GoToCell").click()
     active = page.locator(".jp-NotebookPanel:visible .jp-Cell.jp-mod-active")
     expect(active).to_contain_text("def where_task")
     expect(active).to_be_in_viewport()
     expect(page.locator(".jp-Dialog")).to_have_count(0)  # the cell is as it ran
     screenshot(page, "console-05-go-to-cell")
+    doc_shot(page, "go-to-cell")
 
     # edit the cell, then go to it again: it is shown, and a dialog says it changed
     active.locator(".cm-content").click()
@@ -323,6 +349,7 @@ def test_go_to_cell_opens_the_notebook_at_the_cell_that_defined_the_task(
         "edited after the run"
     )
     screenshot(page, "console-06-cell-changed")
+    doc_shot(page, "cell-changed")
     dialog.locator(".jp-mod-accept").click()
 
 
@@ -349,8 +376,9 @@ def test_files_show_their_text_or_image_and_tables_their_rows(
     image = view.locator("img.fnb-Preview-image")
     expect(image).to_be_visible()
     wait_for(lambda: image.evaluate("img => img.complete && img.naturalWidth > 0"), 10, "the image")
-    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [60, 30]
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [240, 120]
     screenshot(page, "console-08-image-preview")
+    doc_shot(view.locator(".fnb-RunBody"), "file-preview")
 
     # the DataFrame artifact version shows its first rows
     remote = fl.UnionRemote()
@@ -398,6 +426,7 @@ def test_partition_filters_combine(lab: Any, page: Any, backend: Path) -> None:
     expect(view.locator(".fnb-Versions")).to_contain_text("kind=daily")
     expect(view.locator('[data-partition="region=eu"]')).to_have_attribute("aria-pressed", "true")
     screenshot(page, "console-10-partitions")
+    doc_shot(view, "partitions")
     view.locator('[data-partition="region=eu"]').click()  # dropped: kind=daily alone
     expect(versions).to_have_count(3)
     # arrow keys move in the artifact list too
@@ -429,8 +458,8 @@ def test_a_queued_run_says_why_it_waits(lab: Any, page: Any, backend: Path, tmp_
         expect(running).to_have_attribute("title", re.compile("^RUNNING: "))
         for theme in ("JupyterLab Light", "JupyterLab Dark"):
             set_theme(page, theme)
-            why = view.locator(".fnb-RunHeader .fnb-Phase-why")
-            assert contrast(page, why) >= 4.5, theme
+            ratio = _live_contrast(page, f"#flyte-nb-run-{second.name} .fnb-Phase-why")
+            assert ratio >= 4.5, theme
         set_theme(page, "JupyterLab Light")
         screenshot(page, "console-11-queued")
     finally:
