@@ -66,10 +66,16 @@ def fan_out_figures(reps: int) -> list[Row]:
     per = min(times) / N_TASKS * 1000
     floor = min(floors) / N_TASKS * 1000
     return [
-        Row(f"fan-out of {N_TASKS} on the backend, per action", per, "ms", 0.2, floor,
-            "process pool submit floor"),
+        Row(
+            f"fan-out of {N_TASKS} on the backend, per action",
+            per,
+            "ms",
+            0.2,
+            floor,
+            "process pool submit floor",
+        ),
         Row("  median of runs", statistics.median(times) / N_TASKS * 1000, "ms"),
-    ]  # fmt: skip
+    ]
 
 
 def latency_figures(reps: int, info: _daemon.ServerInfo) -> list[Row]:
@@ -88,10 +94,16 @@ def latency_figures(reps: int, info: _daemon.ServerInfo) -> list[Row]:
             client.get("/api/v1/health")
             rtt.append(time.perf_counter() - t1)
     return [
-        Row("run() to first action running, p50", statistics.median(lat) * 1000, "ms", 2,
-            statistics.median(rtt) * 1000, "HTTP round trip"),
+        Row(
+            "run() to first action running, p50",
+            statistics.median(lat) * 1000,
+            "ms",
+            2,
+            statistics.median(rtt) * 1000,
+            "HTTP round trip",
+        ),
         Row("  p90", sorted(lat)[int(len(lat) * 0.9)] * 1000, "ms"),
-    ]  # fmt: skip
+    ]
 
 
 COLD = """
@@ -130,12 +142,24 @@ def cold_figures(reps: int) -> list[Row]:
     bare.kill()
     bare.wait()
     return [
-        Row("cold fl.init() starting the server", min(colds), "s", 1.5, min(floors),
-            "importing its libraries"),
-        Row("idle server memory (server process)", server_rss, "MiB", None, bare_rss,
-            "bare process, same libraries"),
+        Row(
+            "cold fl.init() starting the server",
+            min(colds),
+            "s",
+            1.5,
+            min(floors),
+            "importing its libraries",
+        ),
+        Row(
+            "idle server memory (server process)",
+            server_rss,
+            "MiB",
+            None,
+            bare_rss,
+            "bare process, same libraries",
+        ),
         Row("  with its idle workers", total_rss, "MiB", 110),
-    ]  # fmt: skip
+    ]
 
 
 def worker_ready_figures(reps: int) -> list[Row]:

@@ -37,12 +37,8 @@ def as_remote(part: object) -> UnionRemote:
 
 
 class RemoteBase:
-    """The session behind every call of a ``UnionRemote``, and the helpers all parts share.
-
-    ``config`` may be an endpoint URL (same as ``endpoint=``). ``data_upload_location`` is
-    accepted for compatibility: uploads always go to the backend's blob store. ``kwargs``
-    takes ``endpoint=`` and ``token=`` (the seed's are gRPC client options).
-    """
+    """The session behind every call of a ``UnionRemote``, and the helpers all parts share
+    (the constructor's arguments: ``UnionRemote``'s docstring)."""
 
     def __init__(
         self,
