@@ -1,6 +1,8 @@
 """The messages on the channel between the backend and a worker (``backend/_channel.py``).
 
-Pickled dicts keyed by ``op``. The backend sends a worker jobs and answers
+Pickled dicts keyed by ``op``. Values travel encoded, as the records keep them: outputs
+and inputs as ``flyte_nb.types`` JSON text, an error as its JSON record
+(``engine/_errors.pack_error``), not as dicts. The backend sends a worker jobs and answers
 (``ToWorker``); the worker sends readiness, output, child submissions and results
 (``FromWorker``), among them the records of durable-run traces (``durable/_log.py``).
 tests/test_wire_messages.py reads every dict literal with an ``op`` in flyte_nb and checks
@@ -57,7 +59,7 @@ class ResultMessage(TypedDict):
     id: int
     phase: NotRequired[str]
     outputs: NotRequired[str | None]
-    error: NotRequired[dict[str, Any] | None]
+    error: NotRequired[str | None]
     traces: NotRequired[dict[str, str]]
 
 
@@ -117,7 +119,7 @@ class DoneMessage(TypedDict):
     dispatch: int
     phase: NotRequired[str]
     outputs: NotRequired[str | None]
-    error: NotRequired[dict[str, Any] | None]
+    error: NotRequired[str | None]
     artifacts: NotRequired[list[dict[str, Any]]]
 
 
@@ -140,7 +142,7 @@ class TraceMessage(TypedDict):
     group: str | None
     inputs: str
     outputs: str | None
-    error: dict[str, Any] | None
+    error: str | None
     phase: str
     started_at: float | None
     ended_at: float | None
