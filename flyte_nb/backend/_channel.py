@@ -7,6 +7,11 @@ own processes, started by the backend; nothing from the network is unpickled.
 Messages are batched: ``send`` appends to an outbox and one write per event-loop turn
 sends everything queued, so a parent fanning out 1000 children costs a handful of
 syscalls, not 1000. The receiver gets each frame as a list of messages.
+
+What a message holds is declared once, in ``flyte_nb.wire`` (``ToWorker``: backend to
+worker, ``FromWorker``: worker to backend); tests/test_wire_messages.py checks every
+message dict flyte_nb builds against those shapes. ``Message`` stays a plain dict here:
+the channel only frames and batches, and the handlers read by ``op``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Publishing costs one dict lookup when nobody watches, so a 1000-action fan-out p
 nothing for live views it does not have. Each subscriber has a bounded queue; one that
 falls behind gets a ``{"kind": "overflow"}`` marker and should re-read the state instead
 of the backend buffering without limit.
+
+The events' shapes are ``flyte_nb.wire.Event`` (one ``TypedDict`` per ``kind``), which the
+OpenAPI document lists under ``GET /api/v1/events``; tests/test_wire_messages.py checks
+the event dicts the backend builds against them.
 """
 
 from __future__ import annotations
