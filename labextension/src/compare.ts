@@ -59,7 +59,7 @@ export class CompareView extends Widget {
 
   async refresh(): Promise<void> {
     try {
-      this.data = await this.client.get<Comparison>('compare', { runs: this.names });
+      this.data = await this.client.api('get', 'compare', { query: { runs: this.names } });
     } catch (err) {
       clear(this.body);
       this.body.appendChild(errorNotice(this.client, asApiError(err), () => void this.refresh()));

@@ -149,7 +149,7 @@ export class WrittenIn {
   async load(): Promise<void> {
     let answer: RunSource;
     try {
-      answer = await this.client.get<RunSource>(`runs/${encodeURIComponent(this.run)}/source`);
+      answer = await this.client.api('get', 'runs/{name}/source', { path: { name: this.run } });
     } catch {
       return; // an older backend: nothing to show
     }

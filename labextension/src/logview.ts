@@ -127,7 +127,10 @@ export class LogsPane {
     let page: LogList;
     try {
       const [logs] = await Promise.all([
-        this.client.get<LogList>(`${runPath}/logs`, { action, limit: 100000 }),
+        this.client.api('get', 'runs/{name}/logs', {
+          path: { name: this.run },
+          query: { action, limit: 100000 }
+        }),
         this.readActions(action)
       ]);
       page = logs;
@@ -181,11 +184,13 @@ export class LogsPane {
 
   /** Labels for every action, and the failed attempts of the shown ones. */
   private async readActions(only: string | undefined): Promise<void> {
-    const runPath = `runs/${encodeURIComponent(this.run)}`;
     let actions: Action[];
     try {
       actions = (
-        await this.client.get<{ items: Action[] }>(`${runPath}/actions`, { summary: true })
+        await this.client.api('get', 'runs/{name}/actions', {
+          path: { name: this.run },
+          query: { summary: true }
+        })
       ).items;
     } catch {
       return; // labels are a help: the lines are shown without them
@@ -200,11 +205,13 @@ export class LogsPane {
     }
     const failing = actions.filter(a => (!only || a.name === only) && (a.attempts > 1 || a.error));
     const details = await Promise.all(
-      failing
-        .slice(0, MAX_DETAILS)
-        .map(a =>
-          this.client.get<Action>(`${runPath}/actions/${encodeURIComponent(a.name)}`).catch(() => a)
-        )
+      failing.slice(0, MAX_DETAILS).map(a =>
+        this.client
+          .api('get', 'runs/{name}/actions/{action}', {
+            path: { name: this.run, action: a.name }
+          })
+          .catch(() => a)
+      )
     );
     for (const a of details) {
       const log = (a.attempt_log ?? []) as Record<string, any>[];

@@ -148,7 +148,7 @@ export class RunActions {
     }
     let form: RerunForm;
     try {
-      form = await this.client.get<RerunForm>(this.path('rerun'));
+      form = await this.client.api('get', 'runs/{name}/rerun', { path: { name: this.runName } });
     } catch (err) {
       await showDialog({
         title: 'No re-run form',

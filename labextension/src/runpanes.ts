@@ -39,11 +39,11 @@ export class DocsPane {
   async load(): Promise<void> {
     let page: DocList;
     try {
-      const path =
-        this.action === null
-          ? `runs/${encodeURIComponent(this.run)}/docs`
-          : `runs/${encodeURIComponent(this.run)}/actions/${encodeURIComponent(this.action)}/docs`;
-      page = await this.client.get<DocList>(path);
+      page = await (this.action === null
+        ? this.client.api('get', 'runs/{name}/docs', { path: { name: this.run } })
+        : this.client.api('get', 'runs/{name}/actions/{action}/docs', {
+            path: { name: this.run, action: this.action }
+          }));
     } catch (err) {
       clear(this.list);
       clear(this.frameBox);
@@ -120,9 +120,10 @@ export class DocsPane {
     this.frameBox.appendChild(loadingNotice(doc.name));
     let content: DocContent;
     try {
-      content = await this.client.get<DocContent>(
-        `runs/${encodeURIComponent(this.run)}/actions/${encodeURIComponent(doc.action)}` +
-          `/docs/${doc.kind}/${encodeURIComponent(doc.name)}`
+      content = await this.client.api(
+        'get',
+        'runs/{name}/actions/{action}/docs/{kind}/{doc_name}',
+        { path: { name: this.run, action: doc.action, kind: doc.kind, doc_name: doc.name } }
       );
     } catch (err) {
       clear(this.frameBox);
