@@ -11,6 +11,7 @@ go to docs/images/ (docs/panel.md shows them); the rest to test-output/panel/.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,6 +88,15 @@ def fan(n: int) -> int:
 
 
 @graph_env.task
+def held(gate: str) -> int:
+    """Runs one child, waits for ``gate`` to exist, then runs another."""
+    first = leaf(1)
+    while not Path(gate).exists():
+        time.sleep(0.05)
+    return first + summary(2)
+
+
+@graph_env.task
 def measure(kind: str) -> Annotated[int, Lengths(kind=Inputs.kind)]:
     return len(kind)
 
@@ -133,11 +143,11 @@ def backend(panel_home: Path, lab: Any, home: Path) -> Path:
     return panel_home
 
 
-def open_graph(page: Any, lab: Any, run: str) -> Any:
+def open_graph(page: Any, lab: Any, run: str, phase: str = "SUCCEEDED") -> Any:
     """The run's view (through its link), on the Graph tab; returns the view."""
     page.goto(lab.page_url() + f"&flyte-nb=run/{run}")
     view = page.locator(f"#flyte-nb-run-{run}")
-    expect(view.locator(".fnb-RunHeader")).to_contain_text("SUCCEEDED", timeout=60_000)
+    expect(view.locator(".fnb-RunHeader")).to_contain_text(phase, timeout=60_000)
     view.locator('.fnb-Tab[data-tab="graph"]').click()
     expect(view.locator(".fnb-GraphSvg")).to_be_visible()
     return view
@@ -316,3 +326,23 @@ def test_a_big_graph_is_windowed_and_the_keyboard_reaches_every_node(
     expect(focused).to_contain_text("leaf #349")
     page.keyboard.press("Enter")
     expect(view.locator(".fnb-GraphDetail")).to_contain_text("leaf")
+
+
+def test_a_live_runs_graph_follows_its_phases(
+    lab: Any, page: Any, backend: Path, tmp_path: Path
+) -> None:
+    """The lab re-reads nothing by itself (refresh interval: an hour): what changes comes
+    through the run's event stream."""
+    gate = tmp_path / "gate"
+    run = fl.run(held, str(gate))
+    wait_for(lambda: len(run.actions()) >= 2, 60, "the first child")
+    view = open_graph(page, lab, run.name, "RUNNING")
+    root = view.locator('.fnb-GraphNode[data-kind="root"]')
+    expect(root).to_have_attribute("data-phase", "RUNNING")
+    expect(view.locator(".fnb-GraphNode")).to_have_count(2)  # the root and its first child
+    gate.write_text("go")
+    expect(root).to_have_attribute("data-phase", "SUCCEEDED")
+    expect(view.locator(".fnb-GraphNode")).to_have_count(3)  # the second child appeared
+    expect(
+        view.locator('.fnb-GraphNode[data-kind="action"]').filter(has_text="summary")
+    ).to_have_attribute("data-phase", "SUCCEEDED")
