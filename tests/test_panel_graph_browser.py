@@ -20,6 +20,7 @@ import pytest
 from _backend_util import wait_for
 from _panel_lab import PLUGIN, REPO, chromium, jupyter_lab
 from playwright.sync_api import expect
+from test_panel_fixes import set_theme
 
 import flyte_nb as fl
 from flyte_nb.artifacts import Artifact, Inputs
@@ -248,9 +249,13 @@ def test_a_workflow_graph_shows_the_compiled_nodes_the_case_taken_and_the_map(
     expect(detail).to_contain_text("Skipped")
     node(view, "n3").click()
     expect(detail.locator('li[data-taken="true"]')).to_contain_text("n0.o0 > 2")
-    # contrast: white on each phase fill, theme text on unfilled boxes (WCAG AA)
-    assert node_contrast(page, node(view, "n0")) >= 4.5
-    assert node_contrast(page, node(view, "n2")) >= 4.5
+    # contrast: white on each phase fill, theme text on unfilled boxes (WCAG AA), in the
+    # light and the dark theme (then back: the lab's settings outlive this test)
+    light, dark = "JupyterLab Light", "JupyterLab Dark"
+    for shown, then in ((light, dark), (dark, light)):
+        for compiled in ("n0", "n2", "n3", "n5"):
+            assert node_contrast(page, node(view, compiled)) >= 4.5, (shown, compiled)
+        set_theme(page, then)
 
 
 def test_a_flyte2_fanout_is_grouped_by_task_and_group(lab: Any, page: Any, backend: Path) -> None:
