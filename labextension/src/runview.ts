@@ -40,6 +40,7 @@ import { DocsPane } from './runpanes';
 import { GraphPane } from './rungraph';
 import { runArtifacts, runValues } from './runtabs';
 import { Gates } from './rungates';
+import { RunActions, waitingChip } from './runactions';
 import { failureHidden, firstFailed, TreeControls } from './runtree';
 import { asApiError, errorNotice, loadingNotice } from './states';
 import { Action, ActionTree, isLive, Key, Run, Values } from './types';
@@ -94,6 +95,7 @@ export class RunView extends Widget {
   private detailKey = '';
   private frames = (blob: string) => this.client.frameHead(blob);
   private gates: Gates;
+  private acts: RunActions; // Re-run, Re-run with edits, Recover
   private controls: TreeControls; // the Actions tab's own state, kept across updates
   private graph: GraphPane; // the Graph tab (rungraph.ts), kept across updates
 
@@ -136,6 +138,7 @@ export class RunView extends Widget {
       this.runName,
       () => void this.refresh().catch(() => undefined)
     );
+    this.acts = new RunActions(this.client, this.runName);
     this.renderTabs();
     this.selected = options.action ?? null;
     void this.refresh()
@@ -269,7 +272,15 @@ export class RunView extends Widget {
     } else if (kind === 'action') {
       this.dirty.add('actions').add('timeline');
       // A gate starting or ending is an action event: re-read what waits for an answer.
-      this.later('signals', 500, () => void this.gates.read().then(() => this.renderHeader()));
+      this.later(
+        'signals',
+        500,
+        () =>
+          void this.gates.read().then(() => {
+            this.renderHeader();
+            void this.redrawTree(); // its "waiting for you" marks
+          })
+      );
       if (this.tab === 'actions' || this.tab === 'timeline' || this.tab === 'graph') {
         this.later('tree', 500, () => void this.renderBody(false));
       }
@@ -304,6 +315,12 @@ export class RunView extends Widget {
     if (!run) {
       return;
     }
+    // Boxes in the header (a gate's value, the re-run form) are kept nodes: give the one
+    // being typed in its focus back after the redraw (a live run's, every second).
+    const typing = document.activeElement as HTMLInputElement | null;
+    const kept = typing && this.header.contains(typing) ? typing : null;
+    const caret =
+      kept && 'selectionStart' in kept ? [kept.selectionStart, kept.selectionEnd] : null;
     clear(this.header);
     const actions = h('div', { class: 'fnb-RunHeader-actions' });
     if (isLive(run.phase)) {
@@ -312,6 +329,7 @@ export class RunView extends Widget {
       });
       actions.appendChild(abort);
     }
+    actions.append(...this.acts.buttons(run));
     actions.appendChild(
       button('Copy to notebook', () => void this.copy(), { title: snippet(run.name) })
     );
@@ -334,8 +352,10 @@ export class RunView extends Widget {
         h('h2', {}, run.name),
         phaseBadge(run.phase),
         phaseWhy(this.rootPhase() ?? run.phase) ?? '', // a queued root says why
+        waitingChip(run.waiting),
         actions
       ),
+      this.acts.panel,
       metaList(meta),
       h(
         'code',
@@ -346,6 +366,12 @@ export class RunView extends Widget {
       renderError(run.error) ?? '',
       (isLive(run.phase) && this.gates.render()) || ''
     );
+    if (kept?.isConnected) {
+      kept.focus();
+      if (caret && caret[0] !== null) {
+        kept.setSelectionRange(caret[0], caret[1]);
+      }
+    }
   }
 
   private async renderBody(switched: boolean): Promise<void> {
@@ -471,7 +497,11 @@ export class RunView extends Widget {
   private async drawActions(tree: ActionTree, switched: boolean): Promise<void> {
     const onSelect = (name: string) => void this.selectAction(name);
     this.controls.tree = tree;
-    const fresh = renderTree(tree, this.selected, onSelect, this.controls.options());
+    const waiting = new Set(this.gates.signals.map(s => s.action_name)); // "waiting for you"
+    const fresh = renderTree(tree, this.selected, onSelect, {
+      ...this.controls.options(),
+      waiting
+    });
     let box = this.body.querySelector<HTMLElement>(':scope > .fnb-Tree');
     let detail = this.body.querySelector<HTMLElement>(':scope > .fnb-ActionDetail');
     const counts = this.body.querySelector<HTMLElement>(':scope > .fnb-Counts');
