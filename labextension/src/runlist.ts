@@ -207,7 +207,7 @@ export class RunListView {
       }
       let row = this.rows.get(index);
       const key = run
-        ? `${run.name}|${run.phase}|${run.action_count}|${run.ended_at}|${run.waiting}|${this.picked.has(run.name)}`
+        ? `${run.name}|${run.phase}|${run.action_count}|${run.ended_at}|${run.waiting.join(',')}|${this.picked.has(run.name)}`
         : '';
       if (row && !force && row.dataset.key === key && !(run && isLive(run.phase))) {
         continue;
