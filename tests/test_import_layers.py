@@ -70,7 +70,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         # To move (docs/architecture.md, "Still to move").
-        ("flyte_nb/backend/_service.py", "flyte_nb.durable._backend"),
         ("flyte_nb/remote/_handles.py", "flyte_nb.widgets._display"),
         ("flyte_nb/types/_check.py", "flyte_nb.io._adapt"),
     }

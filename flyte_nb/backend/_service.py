@@ -345,7 +345,7 @@ class Backend:
         elif op == "doc":
             _decks.record_doc(self.recorder, self.events, m)
         elif op in ("trace", "trace_get", "trace_replay"):  # @flyte.trace records
-            from ..durable import _backend as traces
+            from . import _traces as traces
 
             traces.on_message(self, worker, rec, m)
         elif op == "submit":

@@ -2,7 +2,7 @@
 across attempts, and recovery of a failed run.
 
 ``_trace`` and ``_log`` record and replay ``@flyte.trace`` calls (in the kernel and on
-backend workers, ``_backend`` is the backend's side); ``_checkpoint`` is
+backend workers; the backend's side is ``backend/_traces.py``); ``_checkpoint`` is
 ``latest_checkpoint`` (``Checkpoint`` itself is ``models/_checkpoint.py``, below the
 engine); ``recover`` starts a run that reuses what an earlier run finished (asked by the run
 handles, ``remote/_recover.py``, done by the backend, ``backend/_recovery.py``);

@@ -22,12 +22,10 @@ task call does), so a retry can get past a transient error inside a trace.
 
 from __future__ import annotations
 
-import json
-import time
 from typing import TYPE_CHECKING, Any
 
 from ..engine import _state as ph
-from ..engine._state import ActionState, error_record
+from ..engine._state import TRACE_SPEC_JSON, ActionState, error_record, replay_entry
 from ..engine._traceback import user_traceback_text
 from ..types import decode_values, encode_values
 
@@ -37,8 +35,6 @@ if TYPE_CHECKING:
 MISSING: Any = object()
 # The ``spec`` column of a trace action: how the store, the panel and a restarted backend
 # tell a trace from a task (it has no code to run).
-TRACE_SPEC: dict[str, Any] = {"trace": True}
-TRACE_SPEC_JSON = json.dumps({"cache_id": None, "spec": TRACE_SPEC})
 _ATTR = "_flyte_nb_trace_log"
 
 
@@ -101,12 +97,6 @@ def _end(state: ActionState, outputs: str | None, exc: BaseException | None) -> 
     state.end_attempt(phase, error)
     state.error = error
     state.set_phase(phase)
-
-
-def replay_entry(attempt: int) -> dict[str, Any]:
-    """What a replay adds to a trace's attempt log: visible in the tree, no new attempt."""
-    now = time.time()
-    return {"attempt": attempt, "replayed": True, "started_at": now, "ended_at": now}
 
 
 class LocalLog(TraceLog):

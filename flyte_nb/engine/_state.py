@@ -22,6 +22,19 @@ TERMINAL = frozenset({SUCCEEDED, FAILED, ABORTED, TIMED_OUT})
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
+# A ``@flyte.trace`` call is recorded as an action with this spec; a replay of a recorded
+# trace adds ``replay_entry`` to its attempt log. Here, with the state they describe, because
+# the kernel's trace log (``durable/_log.py``) and the backend (``backend/_traces.py``) both
+# write them.
+TRACE_SPEC: dict[str, Any] = {"trace": True}
+TRACE_SPEC_JSON = json.dumps({"cache_id": None, "spec": TRACE_SPEC})
+
+
+def replay_entry(attempt: int) -> dict[str, Any]:
+    """What a replay adds to a trace's attempt log: visible in the tree, no new attempt."""
+    now = time.time()
+    return {"attempt": attempt, "replayed": True, "started_at": now, "ended_at": now}
+
 
 def error_record(exc: BaseException, traceback_text: str | None = None) -> str:
     record: dict[str, Any] = {"type": type(exc).__qualname__, "message": str(exc)}

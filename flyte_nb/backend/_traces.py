@@ -1,12 +1,13 @@
-"""The backend's side of traces: it keeps them as actions of the run.
+"""The backend's side of ``@flyte.trace``: it keeps traces as actions of the run.
 
-A worker sends three messages (``_log.RemoteLog``): ``trace_get`` (the finished traces
-under the sending action, answered once per attempt), ``trace`` (a trace that just ended,
-recorded as a child action of the sender) and ``trace_replay`` (a recorded trace served
-again, noted on its record). The records are ordinary actions with a ``{"trace": true}``
-spec, so they are written by the batched recorder, survive a server restart with the run
-(a restarted backend never schedules them: they are already terminal), and appear in the
-tree. A recovered run's finished traces come from the run it recovers (``backend/_recovery.py``).
+A worker sends three messages (``durable/_log.py``'s ``RemoteLog``): ``trace_get`` (the
+finished traces under the sending action, answered once per attempt), ``trace`` (a trace
+that just ended, recorded as a child action of the sender) and ``trace_replay`` (a recorded
+trace served again, noted on its record). The records are ordinary actions with a
+``{"trace": true}`` spec, so they are written by the batched recorder, survive a server
+restart with the run (a restarted backend never schedules them: they are already terminal),
+and appear in the tree. A recovered run's finished traces come from the run it recovers
+(``_recovery.py``).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..backend._recovery import recovered_traces, source_of
 from ..engine import _state as ph
-from ..engine._state import ActionState
-from ._log import TRACE_SPEC, TRACE_SPEC_JSON, replay_entry
+from ..engine._state import TRACE_SPEC, TRACE_SPEC_JSON, ActionState, replay_entry
+from ._recovery import recovered_traces, source_of
 
 if TYPE_CHECKING:
-    from ..backend._records import ActionRecord
-    from ..backend._service import Backend
+    from ._records import ActionRecord
+    from ._service import Backend
 
 
 def on_message(backend: Backend, worker: Any, rec: ActionRecord, m: dict[str, Any]) -> None:
@@ -57,7 +57,7 @@ def finished_traces(backend: Backend, rec: ActionRecord) -> dict[str, str]:
 
 
 def _new_child(parent: ActionRecord, m: dict[str, Any]) -> ActionRecord:
-    from ..backend._records import ActionRecord
+    from ._records import ActionRecord
 
     run = parent.run
     state = ActionState(
