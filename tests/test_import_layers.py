@@ -32,7 +32,16 @@ FOUNDATION = "foundation"
 # Top-level modules below every package: they import nothing from flyte_nb but each other
 # and ``errors``.
 FOUNDATION_MODULES = frozenset(
-    {"_annotations", "_config", "_lazy", "_logging", "_unavailable", "_version", "exceptions"}
+    {
+        "_annotations",
+        "_blob_scope",
+        "_config",
+        "_lazy",
+        "_logging",
+        "_unavailable",
+        "_version",
+        "exceptions",
+    }
 )
 
 # Top first. A module may import its own package and any package in a LOWER layer; never one
@@ -53,8 +62,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("engine",)),
     ("secrets", ("secrets",)),
     ("tasks", ("tasks",)),
-    ("files and data", ("io",)),
     ("type engine", ("types",)),
+    ("files and data", ("io",)),
     ("models", ("models",)),
     ("reports", ("report",)),
     ("decks", ("deck",)),
@@ -71,7 +80,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         # To move (docs/architecture.md, "Still to move").
         ("flyte_nb/remote/_handles.py", "flyte_nb.widgets._display"),
-        ("flyte_nb/types/_check.py", "flyte_nb.io._adapt"),
     }
 )
 

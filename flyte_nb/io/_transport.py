@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..types._codecs import GetBlob, PutBlob, decoding_get, encoding_put
+from .._blob_scope import GetBlob, PutBlob, decoding_get, encoding_put
 from ._access import BlobAccess
 
 

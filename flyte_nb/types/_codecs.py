@@ -15,13 +15,13 @@
   or ``{"$map": {...}}`` of encoded members, so a ``list[FlyteFile]`` stores each file by
   content; containers of other things stay one pickle, as before.
 
-While a model is written or read, ``encoding_put()`` / ``decoding_get()`` give the blob
-callables, so a ``FlyteFile`` field of a dataclass is stored like a ``FlyteFile`` value.
+While a model is written or read, ``encoding_put()`` / ``decoding_get()``
+(``flyte_nb/_blob_scope.py``) give the blob callables, so a ``FlyteFile`` field of a
+dataclass is stored like a ``FlyteFile`` value.
 """
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import importlib
 import sys
@@ -30,8 +30,9 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-PutBlob = Callable[[bytes], str]
-GetBlob = Callable[[str], bytes]
+from .._blob_scope import DECODING_GET, ENCODING_PUT
+from .._blob_scope import GetBlob as GetBlob  # re-exported: the codecs' parameter types
+from .._blob_scope import PutBlob as PutBlob
 
 _RICH_MODULE = "flyte_nb.io._transport"
 _RICH = frozenset(
@@ -50,18 +51,8 @@ _rich_types: dict[type, bool] = {}
 _adapters: dict[type, Any] = {}
 _class_pickles: weakref.WeakKeyDictionary[type, bytes] = weakref.WeakKeyDictionary()
 
-_put: contextvars.ContextVar[PutBlob | None] = contextvars.ContextVar("flyte_nb_put", default=None)
-_get: contextvars.ContextVar[GetBlob | None] = contextvars.ContextVar("flyte_nb_get", default=None)
-
-
-def encoding_put() -> PutBlob | None:
-    """The blob sink of the value being encoded here, if any."""
-    return _put.get()
-
-
-def decoding_get() -> GetBlob | None:
-    """The blob source of the value being decoded here, if any."""
-    return _get.get()
+_put = ENCODING_PUT
+_get = DECODING_GET
 
 
 def is_rich(value: Any) -> bool:
