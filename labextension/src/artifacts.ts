@@ -16,7 +16,6 @@ import {
   ArtifactVersion,
   ArtifactVersionList,
   Key,
-  keyPath,
   Lineage
 } from './types';
 import { lineageGraph } from './lineagegraph';
@@ -75,9 +74,8 @@ export class ArtifactsSection extends PolledSection<ArtifactList> {
   }
 
   protected fetch(): Promise<ArtifactList> {
-    return this.client.get<ArtifactList>('artifacts', {
-      q: this.text.value.trim(),
-      limit: this.shown
+    return this.client.api('get', 'artifacts', {
+      query: { q: this.text.value.trim(), limit: this.shown }
     });
   }
 
@@ -155,16 +153,16 @@ export class ArtifactView extends PolledView {
   }
 
   async load(): Promise<void> {
-    const base = `artifacts/${keyPath(this.key)}`;
+    const path = { ...this.key };
     let versions: ArtifactVersionList;
     let partitions: ArtifactPartitions;
     try {
       [versions, partitions] = await Promise.all([
-        this.client.get<ArtifactVersionList>(`${base}/versions`, {
-          partition: [...this.partitions].map(([k, v]) => `${k}=${v}`),
-          limit: 200
+        this.client.api('get', 'artifacts/{project}/{domain}/{name}/versions', {
+          path,
+          query: { partition: [...this.partitions].map(([k, v]) => `${k}=${v}`), limit: 200 }
         }),
-        this.client.get<ArtifactPartitions>(`${base}/partitions`)
+        this.client.api('get', 'artifacts/{project}/{domain}/{name}/partitions', { path })
       ]);
     } catch (err) {
       clear(this.header);
@@ -279,8 +277,10 @@ export class ArtifactView extends PolledView {
     }
     let lineage: Lineage;
     try {
-      lineage = await this.client.get<Lineage>(
-        `artifacts/${keyPath(this.key)}/versions/${encodeURIComponent(v.version)}/lineage`
+      lineage = await this.client.api(
+        'get',
+        'artifacts/{project}/{domain}/{name}/versions/{version}/lineage',
+        { path: { ...this.key, version: v.version } }
       );
     } catch (err) {
       clear(this.detail);

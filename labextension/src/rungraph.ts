@@ -198,9 +198,9 @@ export class GraphPane {
 
   /** Read the graph again and draw it. */
   async load(): Promise<void> {
-    const graph = await this.options.client.get<RunGraph>(
-      `runs/${encodeURIComponent(this.options.runName)}/graph`
-    );
+    const graph = await this.options.client.api('get', 'runs/{name}/graph', {
+      path: { name: this.options.runName }
+    });
     this.draw(graph);
     await this.refreshDetail();
   }
