@@ -85,6 +85,21 @@ def spin(x: int) -> int:
 
 
 @env.task
+def stuck(x: int) -> int:
+    time.sleep(3600)  # in C: a thread cannot be interrupted here
+    return x
+
+
+@env.task
+def calls_stuck() -> str:
+    try:
+        stuck(1)
+    except Exception as exc:
+        return type(exc).__name__
+    return "no error"
+
+
+@env.task
 async def guard(which: str) -> str:
     """Calls a child that never ends by itself; returns the error it ended with."""
     try:
@@ -273,3 +288,14 @@ def test_hosted_children_keep_their_own_logs(one_worker: Any) -> None:
     root = run.logs("a0")
     assert "chorus starts" in root
     assert "talk" not in root
+
+
+def test_a_hosted_child_that_cannot_stop_takes_no_other_run_with_it(one_worker: Any) -> None:
+    """Aborted in C code, it cannot be cancelled: its worker takes no new job and is killed
+    after the grace period; the next run runs on a replacement, not in the doomed process."""
+    run = _abort_child(one_worker, calls_stuck, "stuck")
+    assert run.phase == "SUCCEEDED"
+    assert run.outputs() == "ActionAbortedError"
+    after = fl.run(sync_wide, 2, 2).wait(timeout=120)
+    assert after.phase == "SUCCEEDED"
+    assert all(a.attempts == 1 for a in after.actions())  # none died with the stuck worker

@@ -112,10 +112,15 @@ class WorkerPool:
         return self.executing < self.size
 
     def take_idle(self, rec: Any = None) -> WorkerHandle | None:
-        """An idle worker for ``rec`` (any worker here; the Ray executor matches shapes)."""
-        while self.idle:
-            worker = self.idle.pop()
-            if worker.pid in self.workers and worker.ready:
+        """An idle worker for ``rec`` (any worker here; the Ray executor matches shapes).
+        One still stopping a hosted action is passed over: it is killed if that action
+        does not end (``_hosting.STOP_GRACE``), and a new job there would die with it."""
+        for i in range(len(self.idle) - 1, -1, -1):
+            worker = self.idle[i]
+            if worker.pid not in self.workers or not worker.ready:
+                del self.idle[i]
+            elif not worker.stopping:
+                del self.idle[i]
                 return worker
         return None
 
@@ -124,7 +129,13 @@ class WorkerPool:
         (a job queued behind a waiting parent would wait for the whole subtree)."""
         for worker in self.workers.values():
             job = worker.job
-            if job is not None and not worker.queued and job.pending == 0 and worker.ready:
+            if (
+                job is not None
+                and not worker.queued
+                and job.pending == 0
+                and worker.ready
+                and not worker.stopping
+            ):
                 return worker
         return None
 
@@ -219,7 +230,10 @@ class WorkerPool:
         for m in messages:
             op = m["op"]
             if op == "stopped" or (op == "done" and "dispatch" in m):
-                worker.stopping.discard(m["dispatch"])  # a stopped guest is gone
+                if m["dispatch"] in worker.stopping:  # a stopped guest is gone
+                    worker.stopping.discard(m["dispatch"])
+                    if not worker.stopping:
+                        self._on_ready()  # the worker takes jobs again
                 if op == "stopped":
                     continue
             if op == "ready":
