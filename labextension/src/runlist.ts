@@ -166,10 +166,8 @@ export class RunListView {
     this.inflight.set(page, generation);
     let result: RunPage;
     try {
-      result = await this.client.get<RunPage>('runs', {
-        ...this.query,
-        offset: page * PAGE,
-        limit: PAGE
+      result = await this.client.api('get', 'runs', {
+        query: { ...this.query, offset: page * PAGE, limit: PAGE }
       });
     } catch (err) {
       if (generation === this.generation) {
