@@ -383,13 +383,7 @@ def test_files_show_their_text_or_image_and_tables_their_rows(
     # the DataFrame artifact version shows its first rows
     remote = fl.UnionRemote()
 
-    def recorded() -> bool:
-        try:
-            return remote.get_artifact(query=Frames.query()) is not None
-        except ArtifactNotFoundError:  # versions are recorded in batches
-            return False
-
-    wait_for(recorded, 30, "the frame's artifact version")
+    wait_for(lambda: _has(remote, Frames.query()), 30, "the frame's artifact version")
     page.locator('.fnb-Panel .fnb-Tab[data-tab="artifacts"]').click()
     page.locator('.fnb-Item[data-artifact="console-frame"]').click()
     art = page.locator("#flyte-nb-artifact-default-development-console-frame")
@@ -399,19 +393,22 @@ def test_files_show_their_text_or_image_and_tables_their_rows(
     screenshot(page, "console-09-frame-artifact")
 
 
+def _has(remote: Any, query: Any) -> bool:
+    """Whether the backend has recorded a version matching ``query`` (it records in batches)."""
+    try:
+        return remote.get_artifact(query=query) is not None
+    except ArtifactNotFoundError:
+        return False
+
+
 def test_partition_filters_combine(lab: Any, page: Any, backend: Path) -> None:
+    assert fl.run(table, 3).wait(timeout=60).phase == "SUCCEEDED"  # a second artifact
     for region, kind in (("eu", "daily"), ("eu", "weekly"), ("us", "daily")):
         assert fl.run(daily, region, kind).wait(timeout=60).phase == "SUCCEEDED"
     remote = fl.UnionRemote()
 
-    def three() -> bool:
-        try:
-            remote.get_artifact(query=Daily.query(region="us", kind="daily"))
-            return True
-        except ArtifactNotFoundError:
-            return False
-
-    wait_for(three, 30, "three versions")
+    last = Daily.query(region="us", kind="daily")
+    wait_for(lambda: _has(remote, last), 30, "three versions")
     open_panel(page, lab)
     page.locator('.fnb-Panel .fnb-Tab[data-tab="artifacts"]').click()
     page.locator('.fnb-Item[data-artifact="console-daily"]').click()
@@ -429,14 +426,22 @@ def test_partition_filters_combine(lab: Any, page: Any, backend: Path) -> None:
     doc_shot(view, "partitions")
     view.locator('[data-partition="region=eu"]').click()  # dropped: kind=daily alone
     expect(versions).to_have_count(3)
-    # arrow keys move in the artifact list too
+    # arrow keys move in the artifact list too (two artifacts at least: console-frame)
+    wait_for(lambda: _has(remote, Frames.query()), 30, "the frame artifact")
+    page.locator(".fnb-Panel .fnb-Tab[data-tab='artifacts']").click()
     items = page.locator(".fnb-Panel .fnb-Item")
+    expect(items.nth(1)).to_be_visible()
     items.first.focus()
     page.keyboard.press("ArrowDown")
-    expect(page.locator(".fnb-Panel .fnb-Item:focus")).to_have_count(1)
-    assert page.evaluate(
-        "document.activeElement === document.querySelectorAll('.fnb-Panel .fnb-Item')[1]"
-    )
+    focused = page.locator(".fnb-Panel .fnb-Item:focus")
+    expect(focused).to_have_count(1)
+    second = "document.activeElement === document.querySelectorAll('.fnb-Panel .fnb-Item')[1]"
+    assert page.evaluate(second)
+    # and the focus is drawn (an outline, not only a colour change)
+    style = "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth]"
+    outline = focused.evaluate(style)
+    assert outline[0] != "none", outline
+    assert outline[1] != "0px", outline
 
 
 def test_a_queued_run_says_why_it_waits(lab: Any, page: Any, backend: Path, tmp_path: Path) -> None:
