@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _run_display
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -220,6 +221,16 @@ __all__ = [
     "with_runcontext",
     "workflow",
 ]
+
+
+def _widgets_display() -> _run_display.RunDisplay:
+    """The notebook display of runs: the widgets sit above the run handles that use it."""
+    from .widgets import _display
+
+    return _display
+
+
+_run_display.set_loader(_widgets_display)
 
 
 def __getattr__(name: str) -> Any:

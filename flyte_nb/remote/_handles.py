@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._run_display import run_display
 from ..exceptions import FlyteValidationException, RunFailedError, RunNotFoundError
 from ._sources import Source, default_source
 
@@ -454,22 +455,17 @@ class Run:
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, task={self.task_name!r}, phase={self.phase})"
 
-    # -- notebook display (flyte_nb/widgets; imported on display, never with this module) --
+    # -- notebook display (flyte_nb/widgets, found through flyte_nb._run_display: the widgets
+    # sit above the run handles, so the facade installs them; imported on display only) --
     def _repr_html_(self) -> str:
         """A static HTML snapshot (``flyte_nb.widgets.run_html``) for HTML-only tools."""
-        from ..widgets._display import safe_run_html
-
-        return safe_run_html(self)
+        return run_display().safe_run_html(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """Plain text, the HTML snapshot and, inside a kernel, the live ``RunView`` widget."""
-        from ..widgets._display import run_mimebundle
-
-        return run_mimebundle(self, include, exclude)
+        return run_display().run_mimebundle(self, include, exclude)
 
     def _ipython_display_(self) -> None:
         """In a kernel: the same bundle, and a live run's output updated in place with its
         final snapshot when it ends (so a saved notebook does not say RUNNING forever)."""
-        from ..widgets._display import display_run
-
-        display_run(self)
+        run_display().display_run(self)
