@@ -199,7 +199,8 @@ FETCH_JS = """async path => {
 }"""
 
 # Resolves with [applied -> drawn, keystroke -> drawn] when the view's tree shows `n` rows
-# (the view's: JupyterLab restores the other run's view too).
+# (the view's: JupyterLab restores the other run's view too). The virtualized tree builds
+# only the rows in view and says how many it shows in data-rows; ROWS_JS counts them.
 SEARCH_ARM_JS = """([n, view]) => {
   window.__fnbSearchArmed = true;
   window.__fnbSearchApplied = null;
@@ -207,8 +208,11 @@ SEARCH_ARM_JS = """([n, view]) => {
   document.addEventListener('input', () => { typed = performance.now(); },
                             { capture: true, once: true });
   window.__fnbSearched = new Promise(resolve => {
-    const rows = () =>
-      document.querySelectorAll(`${view} .fnb-Tree .fnb-ActionRow[data-action]`).length;
+    const rows = () => {
+      const tree = document.querySelector(`${view} .fnb-Tree`);
+      return tree && tree.dataset.rows !== undefined ? Number(tree.dataset.rows)
+        : document.querySelectorAll(`${view} .fnb-Tree .fnb-ActionRow[data-action]`).length;
+    };
     const obs = new MutationObserver(() => {
       if (window.__fnbSearchApplied !== null && rows() === n) {
         obs.disconnect();
@@ -219,8 +223,16 @@ SEARCH_ARM_JS = """([n, view]) => {
         });
       }
     });
-    obs.observe(document.body, { subtree: true, childList: true });
+    obs.observe(document.body, { subtree: true, childList: true, attributes: true,
+                                 attributeFilter: ['data-rows'] });
   });
+}"""
+
+# The rows the view's tree shows, and those in its DOM (the old tree drew every one).
+ROWS_JS = """v => {
+  const tree = document.querySelector(`${v} .fnb-Tree`);
+  const dom = document.querySelectorAll(`${v} .fnb-Tree .fnb-ActionRow[data-action]`).length;
+  return [tree && tree.dataset.rows !== undefined ? Number(tree.dataset.rows) : dom, dom];
 }"""
 
 
@@ -245,14 +257,13 @@ def graph_figures(lab: Any, browser: Any, reps: int) -> list[Row]:
     searched, typed, tree_fetch = [], [], []
     page.goto(lab.page_url() + f"&flyte-nb=run/{TREE_RUN}")
     view = page.locator(f"#flyte-nb-run-{TREE_RUN}")
+    tree = view.locator(".fnb-Tree")
+    tree.wait_for(timeout=60_000)
+    tree.evaluate("el => { el.scrollTop = el.scrollHeight; }")  # to the "+ N more" line
     view.get_by_role("button", name="show all").click()  # every child, not the first 200
     tree_view = f"#flyte-nb-run-{TREE_RUN}"
-    page.wait_for_function(
-        "v => document.querySelectorAll(`${v} .fnb-Tree .fnb-ActionRow[data-action]`).length "
-        ">= 10001",
-        arg=tree_view,
-        timeout=120_000,
-    )
+    page.wait_for_function(f"v => ({ROWS_JS})(v)[0] >= 10001", arg=tree_view, timeout=120_000)
+    tree_dom_rows = page.evaluate(ROWS_JS, tree_view)[1]
     search = view.locator(".fnb-TreeFilter-text")
     for _ in range(reps):
         tree_fetch.append(page.evaluate(FETCH_JS, f"runs/{TREE_RUN}/tree?max_children=10000"))
@@ -294,6 +305,13 @@ def graph_figures(lab: Any, browser: Any, reps: int) -> list[Row]:
             "tree searched, keystroke -> drawn (200 ms typing pause included), p50",
             statistics.median(typed),
             "ms",
+        ),
+        Row(
+            "tree rows in the DOM (virtualized)",
+            float(tree_dom_rows),
+            "rows",
+            ref=10_001.0,
+            ref_label="rows in the tree",
         ),
     ]
 

@@ -1,10 +1,12 @@
 /**
- * The Actions tab's controls, kept across live updates: find by task or name and phase,
- * fold (per node or all), "show all" past the 200-children cut, and where the first
- * failure is. The view owns reading and drawing; these say what to draw.
+ * The Actions tab's controls and its tree, kept across live updates: find by task or name
+ * and phase, fold (per node or all), "show all" past the 200-children cut, and where the
+ * first failure is. The run view owns reading; these say what to draw, and the virtualized
+ * tree (treeview.ts) draws it.
  */
 import { button, h } from './dom';
-import type { TreeOptions } from './runparts';
+import { actionFilter, FlattenOptions } from './treerows';
+import { ActionTreeView } from './treeview';
 import { Action, ActionTree, PHASES } from './types';
 
 const failed = (phase: string) => phase === 'FAILED' || phase === 'TIMED_OUT';
@@ -15,6 +17,8 @@ export interface TreeHandlers {
   /** Read the tree again (`full` changed). */
   reload: () => void;
   firstFailure: () => void;
+  /** An action was picked (click or Enter). */
+  select: (name: string) => void;
 }
 
 export class TreeControls {
@@ -24,8 +28,18 @@ export class TreeControls {
   full = false;
   private text: HTMLInputElement;
   private phase: HTMLSelectElement;
+  /** The tree, one element for the view's life (its scroll and focus survive updates). */
+  readonly view: ActionTreeView;
 
   constructor(private handlers: TreeHandlers) {
+    this.view = new ActionTreeView({
+      onSelect: name => handlers.select(name),
+      onToggle: name => this.toggle(name),
+      onShowAll: () => {
+        this.full = true;
+        handlers.reload();
+      }
+    });
     this.text = h('input', {
       class: 'fnb-Input fnb-TreeFilter-text',
       type: 'search',
@@ -59,32 +73,23 @@ export class TreeControls {
   /** The last tree read, for folding all. */
   tree: ActionTree | null = null;
 
-  options(): TreeOptions {
-    const text = this.text.value.trim().toLowerCase();
-    const phase = this.phase.value;
-    const filter =
-      text || phase
-        ? (a: Action) =>
-            (!phase || a.phase === phase) &&
-            (!text ||
-              [a.name, a.short_name, a.task_name, a.group ?? ''].some(v =>
-                v.toLowerCase().includes(text)
-              ))
-        : undefined;
-    return {
-      collapsed: this.collapsed,
-      onToggle: name => {
-        if (!this.collapsed.delete(name)) {
-          this.collapsed.add(name);
-        }
-        this.handlers.redraw();
-      },
-      filter,
-      onShowAll: () => {
-        this.full = true;
-        this.handlers.reload();
-      }
-    };
+  /** What to show: the folds and the filter as typed. */
+  options(): FlattenOptions {
+    return { collapsed: this.collapsed, filter: actionFilter(this.text.value, this.phase.value) };
+  }
+
+  /** Draw `tree` with the current folds and filter, `selected` marked. */
+  draw(tree: ActionTree, selected: string | null, waiting: ReadonlySet<string>): void {
+    this.tree = tree;
+    this.view.update(tree, { ...this.options(), selected, waiting });
+  }
+
+  /** Fold or unfold one node. */
+  toggle(name: string): void {
+    if (!this.collapsed.delete(name)) {
+      this.collapsed.add(name);
+    }
+    this.handlers.redraw();
   }
 
   /** Nothing filtered or folded: every action shows (a link to one, the first failure). */

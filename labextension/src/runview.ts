@@ -29,7 +29,6 @@ import {
   renderCounts,
   renderError,
   renderTimeline,
-  renderTree,
   renderValues
 } from './runparts';
 import { copyLinkButton, runTarget } from './links';
@@ -131,7 +130,8 @@ export class RunView extends Widget {
     this.controls = new TreeControls({
       redraw: () => void this.redrawTree(),
       reload: () => void this.renderBody(false),
-      firstFailure: () => void this.firstFailure()
+      firstFailure: () => void this.firstFailure(),
+      select: name => void this.selectAction(name)
     });
     this.gates = new Gates(
       this.client,
@@ -449,10 +449,7 @@ export class RunView extends Widget {
       this.controls.full = true; // past the cut: read every child
       await this.renderBody(false);
     }
-    const row = this.body.querySelector<HTMLElement>(
-      `.fnb-Tree [data-action="${CSS.escape(name)}"]`
-    );
-    row?.scrollIntoView({ block: 'nearest' });
+    this.controls.view.reveal(name); // the tree draws only rows in view: scroll to it
   }
 
   private async selectAction(name: string): Promise<void> {
@@ -481,47 +478,31 @@ export class RunView extends Widget {
     }
     this.controls.reset();
     await this.selectAction(first.name);
-    const row = this.body.querySelector<HTMLElement>(
-      `.fnb-Tree [data-action="${CSS.escape(first.name)}"]`
-    );
-    row?.scrollIntoView({ block: 'nearest' });
-    row?.focus();
+    this.controls.view.reveal(first.name, true)?.scrollIntoView({ block: 'nearest' });
   }
 
   /**
-   * The Actions tab. Drawn once, then updated in place as events arrive: the tree's rows
-   * are replaced but its scroll position, the page's and the focused row are kept (a
-   * rebuild on every event threw a reader scrolling a live run back to the top), and the
-   * selected action's detail is re-read only when that action changed.
+   * The Actions tab. Drawn once, then updated in place as events arrive: the tree
+   * (treeview.ts, virtualized) keeps its element, scroll position and focused row (a
+   * rebuild on every event threw a reader scrolling a live run back to the top), the page
+   * keeps its scroll, and the selected action's detail is re-read only when it changed.
    */
   private async drawActions(tree: ActionTree, switched: boolean): Promise<void> {
-    const onSelect = (name: string) => void this.selectAction(name);
-    this.controls.tree = tree;
     const waiting = new Set(this.gates.signals.map(s => s.action_name)); // "waiting for you"
-    const fresh = renderTree(tree, this.selected, onSelect, {
-      ...this.controls.options(),
-      waiting
-    });
-    let box = this.body.querySelector<HTMLElement>(':scope > .fnb-Tree');
+    const box = this.controls.view.node;
     let detail = this.body.querySelector<HTMLElement>(':scope > .fnb-ActionDetail');
     const counts = this.body.querySelector<HTMLElement>(':scope > .fnb-Counts');
-    if (switched || !box || !detail || !counts) {
+    if (switched || !this.body.contains(box) || !detail || !counts) {
       clear(this.body);
-      box = fresh;
       detail = h('div', { class: 'fnb-ActionDetail' });
       this.body.append(this.controls.node, renderCounts(tree), box, detail);
+      this.controls.draw(tree, this.selected, waiting);
       this.detailKey = '';
     } else {
       const pageTop = this.body.scrollTop;
-      const treeTop = box.scrollTop;
-      const focused = (document.activeElement as HTMLElement | null)?.dataset?.action;
       counts.replaceWith(renderCounts(tree));
-      box.replaceChildren(...Array.from(fresh.childNodes));
-      box.scrollTop = treeTop;
+      this.controls.draw(tree, this.selected, waiting);
       this.body.scrollTop = pageTop;
-      if (focused) {
-        box.querySelector<HTMLElement>(`[data-action="${CSS.escape(focused)}"]`)?.focus();
-      }
     }
     box.dataset.updates = String(Number(box.dataset.updates ?? 0) + 1);
     const chosen = this.selected ? tree.items.find(a => a.name === this.selected) : undefined;
