@@ -37,7 +37,9 @@ def _write_run(home: Path) -> None:
     """A finished run whose root fanned out to CHILDREN children and caught the one failure
     (so the first failure in tree order is that child, not the root)."""
     now = time.time()
-    rows = [(RUN, "a0", None, 0, "tree.fan", "fan", "SUCCEEDED")]
+    rows: list[tuple[str, str, str | None, int, str, str, str]] = [
+        (RUN, "a0", None, 0, "tree.fan", "fan", "SUCCEEDED")
+    ]
     for i in range(CHILDREN):
         task = "tree.needle" if i == NEEDLE else "tree.leaf"
         phase = "FAILED" if i == FAILED else "SUCCEEDED"
