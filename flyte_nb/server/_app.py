@@ -58,8 +58,15 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "too_large", 422: "bad_request"}  # fmt: skip
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "bad_request",
+}
 
 
 class _Guard:
@@ -157,6 +164,7 @@ class _BodyTooLarge(Exception):
 def create_app(config: ServerConfig) -> FastAPI:
     from .. import _config
     from ..store import open_recorder
+    from ._act_routes import add_act_routes
     from ._recover_routes import add_recover_routes
 
     _config.set_home(config.home)  # this process serves that home: its secrets store too
@@ -197,6 +205,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     add_artifact_routes(app, backend, views)  # before runs: /runs/{n}/{which} takes /artifacts
     add_plan_routes(app, backend, views)
     add_recover_routes(app, backend, views)  # fl.recover (durable runs)
+    add_act_routes(app, backend, views)  # re-run, its form, compare (before /runs/{n}/...)
     add_source_routes(app, views)  # before runs: /runs/{n}/{which} would take /source
     add_graph_routes(app, views)  # before runs: /runs/{n}/{which} would take /graph
     add_run_routes(app, backend, views)
@@ -240,8 +249,12 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
 
     @app.get("/api/v1/health", response_model=s.Health, responses=ERRORS)
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "pid": os.getpid(),
-                "workers": backend.pool.size}  # fmt: skip
+        return {
+            "status": "ok",
+            "version": __version__,
+            "pid": os.getpid(),
+            "workers": backend.pool.size,
+        }
 
     @app.get("/api/v1/projects", response_model=s.Projects, responses=ERRORS)
     def projects() -> dict[str, Any]:
@@ -296,12 +309,16 @@ def _add_misc_routes(app: FastAPI, backend: Backend, views: Views) -> None:
             row = _queries.register_task(
                 backend.engine,
                 {
-                    "project": body.project, "domain": body.domain, "name": body.name,
-                    "version": body.version, "ref": json.dumps(spec["ref"]),
-                    "spec": json.dumps(spec), "interface": json.dumps(body.interface),
+                    "project": body.project,
+                    "domain": body.domain,
+                    "name": body.name,
+                    "version": body.version,
+                    "ref": json.dumps(spec["ref"]),
+                    "spec": json.dumps(spec),
+                    "interface": json.dumps(body.interface),
                     "created_at": time.time(),
                 },
-            )  # fmt: skip
+            )
         except ValueError as exc:
             raise BackendError(409, "conflict", str(exc)) from None
         return _task_view(row)
