@@ -6,7 +6,8 @@ own processes, started by the backend; nothing from the network is unpickled.
 
 Messages are batched: ``send`` appends to an outbox and one write per event-loop turn
 sends everything queued, so a parent fanning out 1000 children costs a handful of
-syscalls, not 1000. The receiver gets each frame as a list of messages.
+syscalls, not 1000. The receiver gets each frame as a list of messages. The frames
+themselves are ``_framing``'s, which a worker reads and writes without asyncio.
 
 What a message holds is declared once, in ``flyte_nb.wire`` (``ToWorker``: backend to
 worker, ``FromWorker``: worker to backend); tests/test_wire_messages.py checks every
@@ -17,13 +18,11 @@ the channel only frames and batches, and the handlers read by ``op``.
 from __future__ import annotations
 
 import asyncio
-import pickle
-import struct
 from collections.abc import Callable
-from typing import Any
 
-Message = dict[str, Any]
-_HEADER = struct.Struct("!I")
+from ._framing import Message, decode, encode
+
+__all__ = ["Channel", "Message"]
 
 
 class Channel(asyncio.Protocol):
@@ -49,16 +48,7 @@ class Channel(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buf = self._buffer
         buf += data
-        frames: list[Message] = []
-        pos = 0
-        while len(buf) - pos >= 4:
-            (size,) = _HEADER.unpack_from(buf, pos)
-            if len(buf) - pos - 4 < size:
-                break
-            frames.extend(pickle.loads(memoryview(buf)[pos + 4 : pos + 4 + size]))
-            pos += 4 + size
-        if pos:
-            del buf[:pos]
+        frames = decode(buf)
         if frames:
             self._on_messages(frames)
 
@@ -79,8 +69,7 @@ class Channel(asyncio.Protocol):
     def _flush(self) -> None:
         batch, self._outbox = self._outbox, []
         if batch and self._transport is not None and not self.closed:
-            payload = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
-            self._transport.write(_HEADER.pack(len(payload)) + payload)
+            self._transport.write(encode(batch))
 
     def close(self) -> None:
         if self._transport is not None:

@@ -31,17 +31,14 @@ to the masked idle stream.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
-import ctypes
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ..engine._context import enter, leave
-from ..engine._decks import start_docs
-
 if TYPE_CHECKING:
-    from ._channel import Message
+    import asyncio
+
+    from ._framing import Message
     from ._output import OutputCapture, _Job
     from ._worker import Worker
 
@@ -91,7 +88,8 @@ class _Routed:
     def write(self, text: str) -> int:
         writer = _writer.get()
         if writer is None:
-            return int(self._real.write(text))
+            written = self._real.write(text)  # Ray's worker streams answer None
+            return len(text) if written is None else int(written)
         writer.write(self._name, text)
         return len(text)
 
@@ -160,6 +158,8 @@ class Guests:
         if guest is None:  # it ended before the stop came: say so, the backend waits for it
             self.worker.send({"op": "stopped", "dispatch": dispatch})
             return
+        import ctypes
+
         with self._lock:
             thread = guest.thread
             if thread is not None:
@@ -190,9 +190,14 @@ class Guests:
             self._ended(job, guest, None)
 
     def _run_sync(self, job: Message, guest: _Guest) -> Message | None:
-        act = self.worker.prepare(job)
+        act = self.worker.prepare(job)  # loads the engine (``_worker_job``) on first use
         if isinstance(act, dict):
             return act
+        import asyncio
+
+        from ..engine._context import enter, leave
+        from ..engine._decks import start_docs
+
         writer = self._writer(job)
         out, tokens = _writer.set(writer), enter(act.frame)
         try:
@@ -228,11 +233,16 @@ class Guests:
                 writer.close()
 
     async def _run_async(self, job: Message, guest: _Guest) -> None:
+        import asyncio  # loaded: this runs on a job's loop
+
         done: Message | None = None
-        act = self.worker.prepare(job)
+        act = self.worker.prepare(job)  # loads the engine (``_worker_job``) on first use
         if isinstance(act, dict):
             self._ended(job, guest, act)
             return
+        from ..engine._context import enter, leave
+        from ..engine._decks import start_docs
+
         writer = self._writer(job)
         out, tokens = _writer.set(writer), enter(act.frame)
         self.worker.loops[act.state.name] = asyncio.get_running_loop()

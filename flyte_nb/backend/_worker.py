@@ -3,24 +3,29 @@
 Why it is built this way:
 - One action at a time per process, so killing a process (abort, timeout) kills exactly
   one action and everything it spawned (each worker leads its own process group).
-- Two threads: the main thread runs the action's body (sync bodies directly, async ones
-  on a loop that lives as long as the process); an I/O thread owns the channel to the
-  backend. A body that blocks, even an async body calling a sync task, never stops child
-  results, logs or the backend's messages from flowing.
-- A body's task calls go through ``WorkerController``, which gives each child the same
-  deterministic name and cache key as local mode and submits it to the backend, which
-  schedules it on any worker; the parent waits for the result message.
+- Three threads: the main thread runs the action's body (sync bodies directly, async ones
+  on a loop that lives as long as the process); a reader and a writer thread own the
+  channel to the backend (plain blocking socket calls on ``_framing``'s frames, no
+  asyncio: see below). A body that blocks, even an async body calling a sync task, never
+  stops child results, logs or the backend's messages from flowing.
+- A body's task calls go through ``WorkerController`` (``_worker_job``), which gives each
+  child the same deterministic name and cache key as local mode and submits it to the
+  backend, which schedules it on any worker; the parent waits for the result message.
 - Each job runs under its task's resource limits and with its secrets (``_limits``,
   ``flyte_nb.secrets``), both undone when it ends, so a reused worker (an actor replica
   serving many tasks and runs) starts every job clean.
 - The worker dies with the backend: ``PR_SET_PDEATHSIG`` where Linux offers it, and a lost
   channel kills the whole process group in any case.
+- What runs a job (the engine, types, tasks, secrets, the bundle loader: ``_worker_job``,
+  and asyncio with them) is imported on the first job, not at start: a worker is ready
+  once its channel is up (issue 17: <= 0.1 s), and an idle worker that never ran a job
+  holds none of it.
+  ``tests/test_backend_imports.py`` holds that line.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import contextlib
 import itertools
 import os
 import queue
@@ -28,125 +33,19 @@ import signal
 import socket
 import sys
 import threading
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..action import artifact_hooks as artifacts
-from ..engine._action_spec import cache_identity, child_name, task_spec
-from ..engine._context import (
-    ActionFrame,
-    current_group,
-    current_node,
-    custom_context_from_env,
-    effective_custom_context,
-    encode_custom_context,
-    enter,
-    leave,
-)
-from ..engine._controller import RunController
-from ..engine._decks import ActionDocs, close_docs, start_docs
-from ..engine._errors import pack_error, rebuild_error
-from ..engine._execute_run import _environ
-from ..engine._state import ActionState
-from ..secrets._inject import received
-from ..store import BlobStore
-from ..types import check_output, decode_values, encode_values
-from ._channel import Channel, Message
+from ..store._blobs import BlobStore
+from ._framing import Message, decode, encode
 from ._guests import Guests
-from ._limits import enforced
 from ._output import OutputCapture
 
 if TYPE_CHECKING:
+    import asyncio
+    import concurrent.futures
+
     from ..tasks._template import TaskTemplate
-
-
-class _RunInfo:
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-class WorkerController:
-    """The controller of an action running in a worker: children go to the backend."""
-
-    mode = "remote"
-
-    def __init__(self, worker: Worker, run_name: str, raw_dir: str) -> None:
-        self.worker = worker
-        self.run = _RunInfo(run_name)
-        self.raw_data_dir = Path(raw_dir)
-        self.recorder = self  # the stdout/stderr tee asks ``controller.recorder.log``
-        self.blobs = worker.blobs
-
-    def log(self, row: dict[str, Any]) -> None:
-        self.worker.send({"op": "log", "row": row})
-
-    def new_docs(self, frame: ActionFrame) -> ActionDocs:
-        """Decks go to the shared blob store from here; the backend indexes them."""
-        state, attempt = frame.state, frame.attempt
-
-        def publish(kind: str, name: str, html: str) -> None:
-            data = html.encode()
-            self.worker.send(
-                {
-                    "op": "doc",
-                    "run": state.run_name,
-                    "action": state.name,
-                    "attempt": attempt,
-                    "kind": kind,
-                    "name": name,
-                    "digest": self.blobs.put(data),
-                    "size": len(data),
-                }
-            )
-
-        return ActionDocs(publish)
-
-    bind = staticmethod(RunController.bind)
-
-    def call(self, parent: ActionFrame, task: TaskTemplate, args: tuple, kwargs: dict) -> Any:
-        values = self.bind(task, args, kwargs)
-        if parent.is_async and task.is_async:
-            return self.run_async(parent, task, values)
-        return self._outcome(task, self._submit(parent, task, values).result())
-
-    async def run_async(self, parent: ActionFrame, task: TaskTemplate, values: dict) -> Any:
-        message = await asyncio.wrap_future(self._submit(parent, task, values))
-        return self._outcome(task, message)
-
-    def _submit(
-        self, parent: ActionFrame, task: TaskTemplate, values: dict[str, Any]
-    ) -> concurrent.futures.Future[Message]:
-        put = self.blobs.put
-        inputs = encode_values(values, put)
-        group = current_group()
-        cache = cache_identity(task, values, inputs, put)
-        spec = self.worker.spec_for(task)
-        inherited = encode_custom_context(effective_custom_context())  # Flyte 2 custom_context
-        if inherited:
-            spec = {**spec, "env": {**spec.get("env", {}), **inherited}}
-        node = current_node()
-        if node is not None:  # a workflow node's call: the run's graph places it there
-            spec = {**spec, "node": node}
-        return self.worker.request(
-            {
-                "op": "submit",
-                "run": self.run.name,
-                "parent": parent.state.name,
-                "name": child_name(parent, task, inputs, group),
-                "spec": spec,
-                "inputs": inputs,
-                "group": group,
-                "cache": list(cache) if cache else None,
-            }
-        )
-
-    def _outcome(self, task: TaskTemplate, message: Message) -> Any:
-        if message["phase"] == "SUCCEEDED":
-            return task.unpack_outputs(decode_values(message["outputs"], self.blobs.get))
-        raise rebuild_error(message["error"], message["phase"], self.blobs.get)
+    from ._worker_job import Action
 
 
 class Worker:
@@ -156,32 +55,49 @@ class Worker:
         self._jobs: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
         self._waiting: dict[int, concurrent.futures.Future[Message]] = {}
         self._ids = itertools.count()
-        self._specs: dict[int, tuple[TaskTemplate, dict[str, Any]]] = {}
-        self._lock = threading.Lock()
+        self.specs: dict[int, tuple[TaskTemplate, dict[str, Any]]] = {}
+        self._wake = threading.Condition()  # guards ``_out``; the writer waits on it
         self._out: list[Message] = []
-        self._scheduled = False
-        self._io_loop = asyncio.new_event_loop()
-        self._channel = Channel(self._on_messages, self._on_lost)
-        self._body_loop = asyncio.new_event_loop()
+        self._writer: threading.Thread | None = None
+        # the loop async jobs run on, made by the first one (``_worker_job``): asyncio is
+        # not imported before
+        self.body_loop: asyncio.AbstractEventLoop | None = None
         self._cancelled: set[int] = set()
         self._closing = False
         # action name -> the loop its async body runs on: its hosted async children join it
         self.loops: dict[str, asyncio.AbstractEventLoop] = {}
         self.guests = Guests(self)
 
-    # -- I/O thread ----------------------------------------------------------------------
-    def _io(self, ready: threading.Event) -> None:
-        loop = self._io_loop
-        asyncio.set_event_loop(loop)
-        # A socketpair from the local pool, or TCP back to the backend (a Ray worker).
-        connect = (
-            loop.create_unix_connection
-            if self._sock.family == socket.AF_UNIX
-            else loop.create_connection
-        )
-        loop.run_until_complete(connect(lambda: self._channel, sock=self._sock))
-        ready.set()
-        loop.run_forever()
+    # -- I/O threads ---------------------------------------------------------------------
+    def _read(self) -> None:
+        """The reader thread: frames from the backend, handled as they arrive."""
+        buf = bytearray()
+        error: Exception | None = None
+        try:
+            while data := self._sock.recv(1 << 16):
+                buf += data
+                messages = decode(buf)
+                if messages:
+                    self._on_messages(messages)
+        except OSError as exc:
+            error = exc
+        self._on_lost(error)
+
+    def _write(self) -> None:
+        """The writer thread: everything ``send`` queued since its last write, in one frame
+        (a parent fanning out 1000 children costs a handful of writes, not 1000)."""
+        while True:
+            with self._wake:
+                while not self._out and not self._closing:
+                    self._wake.wait()
+                batch, self._out = self._out, []
+            if not batch:
+                return  # closing, and everything is sent
+            try:
+                self._sock.sendall(encode(batch))
+            except OSError as exc:
+                self._on_lost(exc)
+                return
 
     def _on_messages(self, messages: list[Message]) -> None:
         for m in messages:
@@ -209,34 +125,28 @@ class Worker:
 
     def close(self) -> None:
         """Say goodbye after ``serve`` returned, for a process that lives on (a Ray actor):
-        the backend sees the channel close, and this process is not killed for it."""
-        self._closing = True
-        done = threading.Event()
-
-        def close() -> None:
-            self._channel.close()
-            done.set()
-
-        self._io_loop.call_soon_threadsafe(close)
-        done.wait(5)
+        what is queued is sent, the backend sees the channel close, and this process is not
+        killed for it."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify()
+        if self._writer is not None:
+            self._writer.join(5)
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
 
     def send(self, message: Message) -> None:
-        """Thread-safe: batched into one channel write per I/O loop turn."""
-        with self._lock:
+        """Thread-safe: batched into one channel write by the writer thread."""
+        with self._wake:
             self._out.append(message)
-            if self._scheduled:
-                return
-            self._scheduled = True
-        self._io_loop.call_soon_threadsafe(self._drain)
-
-    def _drain(self) -> None:
-        with self._lock:
-            batch, self._out = self._out, []
-            self._scheduled = False
-        for m in batch:
-            self._channel.send(m)
+            if len(self._out) == 1:
+                self._wake.notify()
 
     def request(self, message: Message) -> concurrent.futures.Future[Message]:
+        """Send ``message`` and get a future of its ``result`` (a job's code calls this)."""
+        import concurrent.futures
+
         future: concurrent.futures.Future[Message] = concurrent.futures.Future()
         rid = next(self._ids)
         self._waiting[rid] = future
@@ -244,27 +154,12 @@ class Worker:
         self.send(message)
         return future
 
-    def spec_for(self, task: TaskTemplate) -> dict[str, Any]:
-        """The task's spec, its code packed once per process (children reuse the bundle)."""
-        cached = self._specs.get(id(task))
-        if cached is not None and cached[0] is task:
-            return cached[1]
-        from ..bundle import pack_task
-
-        ref, data = pack_task(task, interactive=True)
-        if data is not None and ref.digest is not None and not self.blobs.exists(ref.digest):
-            self.blobs.put(data)
-        spec = task_spec(task, ref.to_dict())
-        spec["async"] = task.is_async  # whether it may share its parent's loop (``_hosting``)
-        self._specs[id(task)] = (task, spec)
-        return spec
-
     # -- main thread ---------------------------------------------------------------------
     def serve(self) -> None:
-        ready = threading.Event()
-        threading.Thread(target=self._io, args=(ready,), name="flyte-nb-io", daemon=True).start()
-        ready.wait()
-        asyncio.set_event_loop(self._body_loop)
+        self._sock.setblocking(True)  # the reader and writer threads block on it
+        threading.Thread(target=self._read, name="flyte-nb-read", daemon=True).start()
+        self._writer = threading.Thread(target=self._write, name="flyte-nb-write", daemon=True)
+        self._writer.start()
         # fd-level capture of stdout/stderr per attempt, masked (``_output``): never the tee
         # of ``engine._capture`` here, which would see only Python-level writes.
         output = OutputCapture(lambda row: self.send({"op": "log", "row": row}))
@@ -287,104 +182,23 @@ class Worker:
         finally:
             output.uninstall()
 
+    # -- the job's side (``_worker_job``, imported on the first job) ------------------------
     def _execute(self, job: Message) -> Message:
-        act = self.prepare(job)
-        if not isinstance(act, Action):
-            return act
-        task, frame = act.task, act.frame
-        with _environ(job["env"]):
-            tokens = enter(frame)
-            if task.is_async:  # its in-process children share its loop (``_guests``)
-                self.loops[act.state.name] = self._body_loop
-            try:
-                start_docs(frame, task)
-                limits = enforced(job["spec"].get("resources"))
-                with limits, received(job.get("secrets"), task.name):
-                    if task.is_async:
-                        result = self._body_loop.run_until_complete(task.func(**act.values))
-                    else:
-                        result = task.func(**act.values)
-            except BaseException as exc:
-                return self.conclude(act, None, exc)
-            else:
-                return self.conclude(act, result, None)
-            finally:
-                self.loops.pop(act.state.name, None)
-                leave(tokens)
+        from ._worker_job import execute
+
+        return execute(self, job)
 
     def prepare(self, job: Message) -> Action | Message:
-        """The action ``job`` runs, or its ``done`` message when its code or inputs cannot
-        be loaded."""
-        done: Message = {"op": "done", "run": job["run"], "action": job["action"]}
-        done["attempt"] = job["attempt"]
-        done["dispatch"] = job["dispatch"]
-        for entry in job["sys_path"]:
-            if entry not in sys.path:
-                sys.path.append(entry)
-        try:
-            from ..bundle import CodeRef, load_task
+        """The action ``job`` runs, or its ``done`` message when it cannot be loaded."""
+        from ._worker_job import prepare
 
-            task = load_task(CodeRef.from_dict(job["spec"]["ref"]), self.blobs.get)
-            values = decode_values(job["inputs"], self.blobs.get)
-        except BaseException as exc:
-            done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
-            return done
-        state = ActionState(
-            job["run"],
-            job["action"],
-            job["parent"],
-            0,
-            task.name,
-            task.short_name,
-            job["group"],
-            job["inputs"],
-        )
-        state.attempts = job["attempt"]
-        state.custom_context = custom_context_from_env(job["env"])
-        state.transitions = [["RUNNING", time.time()]]  # for the Timeline deck
-        controller = WorkerController(self, job["run"], job["raw_dir"])
-        frame = ActionFrame(controller, state, task.is_async, task.cache_version())  # type: ignore[arg-type]
-        return Action(task, values, state, frame, done)
+        return prepare(self, job)
 
     def conclude(self, act: Action, result: Any, exc: BaseException | None) -> Message:
-        """The ``done`` message of a body that returned ``result`` or raised ``exc``; its
-        decks are closed here (call with the action's frame current)."""
-        task, done = act.task, act.done
-        if exc is None:
-            try:
-                result = check_output(task.name, task.return_type, result)
-                outputs = encode_values(task.pack_outputs(result), self.blobs.put)
-                if task.output_artifacts:  # Annotated[T, MyArtifact]: sent with the result
-                    done["artifacts"] = artifacts.claims(task, act.state, outputs, self.blobs.get)
-            except BaseException as error:
-                exc = error
-        if exc is not None:
-            close_docs(act.frame, task, act.values, None, exc)
-            done.update(phase="FAILED", error=pack_error(exc, self.blobs.put))
-            return done
-        close_docs(act.frame, task, act.values, result, None)
-        done.update(phase="SUCCEEDED", outputs=outputs)
-        return done
+        """The ``done`` message of a body that returned ``result`` or raised ``exc``."""
+        from ._worker_job import conclude
 
-
-class Action:
-    """One action ready to run in this worker: its task, inputs, state and frame."""
-
-    __slots__ = ("done", "frame", "state", "task", "values")
-
-    def __init__(
-        self,
-        task: TaskTemplate,
-        values: dict[str, Any],
-        state: ActionState,
-        frame: ActionFrame,
-        done: Message,
-    ) -> None:
-        self.task = task
-        self.values = values
-        self.state = state
-        self.frame = frame
-        self.done = done
+        return conclude(self, act, result, exc)
 
 
 def _die_with_parent() -> None:

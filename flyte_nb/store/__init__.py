@@ -9,29 +9,44 @@ between schema revisions; ``_db.py`` makes SQLAlchemy engines that see SQLite th
 recorder does. Nothing here knows about tasks or the engine: the engine hands over rows.
 
 ``SqlRecorder`` is imported on first use (``__getattr__``): importing this package must
-stay free of SQLAlchemy, which a kernel running one task cannot afford.
+stay free of SQLAlchemy, which a kernel running one task cannot afford. The recorder's
+names are lazy too: a backend worker imports ``_blobs`` at start and writes no records, so
+it does not load ``sqlite3`` (issue 17; ``tests/test_backend_imports.py``).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_getattr
 from ._blobs import BlobStore
-from ._recorder import (
-    DOC_KINDS,
-    BatchRecorder,
-    Recorder,
-    UnreadableDatabase,
-    flush_all,
-    get_recorder,
-    process_identity,
-)
-from ._sqlite_sql import ACTION_COLUMNS
 
 if TYPE_CHECKING:
+    from ._recorder import (
+        DOC_KINDS,
+        BatchRecorder,
+        Recorder,
+        UnreadableDatabase,
+        flush_all,
+        get_recorder,
+        process_identity,
+    )
     from ._sql_recorder import SqlRecorder
+    from ._sqlite_sql import ACTION_COLUMNS
+
+_LAZY = {
+    "ACTION_COLUMNS": "._sqlite_sql",
+    "DOC_KINDS": "._recorder",
+    "BatchRecorder": "._recorder",
+    "Recorder": "._recorder",
+    "SqlRecorder": "._sql_recorder",
+    "UnreadableDatabase": "._recorder",
+    "flush_all": "._recorder",
+    "get_recorder": "._recorder",
+    "process_identity": "._recorder",
+}
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -59,15 +74,12 @@ def open_recorder(db_url: str, blob_url: str | os.PathLike[str]) -> BatchRecorde
         if path and path != ":memory:" and not query:
             db_path = Path(path)
             db_path.parent.mkdir(parents=True, exist_ok=True)
+            from ._recorder import Recorder
+
             return Recorder(db_path, blob_url)
     from ._sql_recorder import SqlRecorder
 
     return SqlRecorder(db_url, blob_url)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "SqlRecorder":
-        from ._sql_recorder import SqlRecorder
-
-        return SqlRecorder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
