@@ -71,6 +71,11 @@ class Channel(asyncio.Protocol):
         if batch and self._transport is not None and not self.closed:
             self._transport.write(encode(batch))
 
+    def flush(self) -> None:
+        """Write what is queued now instead of on the loop's next turn (a run's root: the
+        worker starts it while the server is still answering the POST)."""
+        self._flush()
+
     def close(self) -> None:
         if self._transport is not None:
             self._flush()

@@ -182,6 +182,16 @@ class Scheduler:
             self._pump_scheduled = True
             self._loop.call_soon(self.pump)
 
+    def start_now(self, rec: ActionRecord | None) -> None:
+        """Dispatch what is ready and send ``rec``'s job at once, not on the loop's next
+        two turns: a new run's root then reaches its worker before the server has built
+        and sent its answer to the POST, about 0.5 ms sooner (issue 17: first action
+        <= 2 ms). ``pump`` keeps its order: runs in progress before new runs."""
+        self.pump()
+        worker = rec.worker if rec is not None else None
+        if worker is not None:
+            worker.channel.flush()
+
     def pump(self) -> None:
         self._pump_scheduled = False
         self.actors.pump()

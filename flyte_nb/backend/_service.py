@@ -168,6 +168,7 @@ class Backend:
         self.recorder.write_run(state)
         _artifacts.record_consumed(self, state, options)  # lineage: versions it reads
         self._submit(run, None, "a0", spec, inputs, None, cache, None)
+        self.scheduler.start_now(run.actions.get("a0"))  # before the POST is answered
         self._publish_run(run.state)
         return state
 
