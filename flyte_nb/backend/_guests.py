@@ -115,7 +115,7 @@ class _Guest:
 
 
 class Guests:
-    """The guests of one worker (its I/O thread calls ``start`` and ``stop``)."""
+    """The guests of one worker (its reader thread calls ``start`` and ``stop``)."""
 
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
