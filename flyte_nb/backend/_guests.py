@@ -134,7 +134,7 @@ class Guests:
             sys.stderr = _Routed("stderr", sys.stderr)
             self._routed = True
 
-    # -- I/O thread ----------------------------------------------------------------------
+    # -- the reader thread ------------------------------------------------------------------
     def start(self, job: Message) -> None:
         guest = _Guest()
         with self._lock:
