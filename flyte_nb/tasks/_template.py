@@ -13,12 +13,13 @@ computed once here, at decoration, so the per-action cost stays small.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy
 import functools
 import inspect
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar, overload
 
 from ..action import artifact_hooks as artifacts
 from ..cache import Cache, VersionParameters
@@ -134,6 +135,19 @@ class TaskTemplate(Generic[P, R]):
                     f"({type(default).__qualname__}) cannot be serialised ({exc}); use a "
                     "plain value (number, string, list, dict, dataclass) or None as the default"
                 ) from None
+
+    # A task's bundle (its code, by value when written in a notebook) must be the same bytes
+    # before and after the task first ran, or registering the same version again would look
+    # like other code. So a pickle holds each lazy cache in one state: the cache version
+    # always computed (a worker must key the cache as the kernel did, and a function pickled
+    # by value may not have the source the version is read from), the others unset.
+    _PICKLED_UNSET: ClassVar[dict[str, Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._cache_version is None:
+            with contextlib.suppress(Exception):  # no version: the worker derives one
+                self.cache_version()
+        return {**self.__dict__, **self._PICKLED_UNSET}
 
     # -- what the engine asks ----------------------------------------------------------
     @property

@@ -25,7 +25,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, ClassVar, overload
 
 from ..exceptions import (
     FlyteError,
@@ -198,6 +198,13 @@ class WorkflowTemplate(TaskTemplate):
                 f"a tuple of {len(names)} promises or values",
             )
         return dict(zip(names, returned, strict=True))
+
+    _PICKLED_UNSET: ClassVar[dict[str, Any]] = {
+        **TaskTemplate._PICKLED_UNSET,
+        "_compiled": None,
+        "_graph_spec": None,
+        "_compiling": False,
+    }
 
     @property
     def graph_spec(self) -> dict[str, Any] | None:
