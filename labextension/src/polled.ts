@@ -118,10 +118,25 @@ export abstract class PolledSection<T> implements Section {
       this.state.appendChild(errorNotice(this.client, asApiError(err), () => this.restart()));
       throw err; // the poller backs off
     }
+    // The list is rebuilt on each poll: keep the keyboard focus on the same item, or a
+    // reader moving with the arrow keys would lose their place every refresh.
+    const focused = focusedItem(this.list);
     clear(this.state);
     clear(this.list);
     this.render(data);
+    if (focused) {
+      this.list.querySelector<HTMLElement>(focused)?.focus({ preventScroll: true });
+    }
   }
+}
+
+/** A selector for the list item that has the focus (by its first data attribute), if any. */
+function focusedItem(list: HTMLElement): string | null {
+  const active = document.activeElement;
+  const item =
+    active instanceof HTMLElement && list.contains(active) ? active.closest('.fnb-Item') : null;
+  const attr = item ? Array.from(item.attributes).find(a => a.name.startsWith('data-')) : undefined;
+  return attr ? `.fnb-Item[${attr.name}="${CSS.escape(attr.value)}"]` : null;
 }
 
 /** A two-line list entry that opens something on click or Enter. */
