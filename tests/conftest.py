@@ -6,6 +6,7 @@ import inspect
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,26 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     # Each test's home has its own database: close its recorder, or a long session runs out
     # of file descriptors (three per home).
     close_recorders()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium for the panel's browser tests (``_panel_lab.chromium``); replaces
+    pytest-playwright's fixture, whose browser downloads are unreachable here."""
+    from _panel_lab import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page in its own context, the size the panel's screenshots are taken at."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import pandas as pd
 import pytest
 from _backend_util import wait_for
-from _panel_lab import PANEL_ID, PLUGIN, chromium, jupyter_lab, open_panel, screenshot
+from _panel_lab import PANEL_ID, PLUGIN, jupyter_lab, open_panel, screenshot
 from playwright.sync_api import expect
 from test_panel_fixes import _COLOURS_JS, _CONTRAST_JS, contrast, set_theme
 
@@ -126,21 +126,6 @@ def lab(panel_home: Path) -> Iterator[Any]:
     }
     with jupyter_lab(panel_home, overrides=overrides) as lab:
         yield lab
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import pytest
 from _backend_util import wait_for
-from _panel_lab import PLUGIN, REPO, chromium, jupyter_lab
+from _panel_lab import PLUGIN, REPO, jupyter_lab
 from playwright.sync_api import expect
 from test_panel_fixes import set_theme
 
@@ -120,21 +120,6 @@ def panel_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def lab(panel_home: Path) -> Iterator[Any]:
     with jupyter_lab(panel_home, overrides={PLUGIN: {"refreshInterval": 3600}}) as lab:
         yield lab
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture
