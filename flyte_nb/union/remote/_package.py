@@ -10,6 +10,7 @@ set, as ``execute`` refuses cloud-only options.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -56,12 +57,17 @@ class PackageMethods(RemoteBase):
             )
         skip = {"__pycache__", ".git", ".ipynb_checkpoints"}
         buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w:gz", dereference=deref_symlinks) as tar:
+        # The same code gives the same bytes: gzip's header time, each file's mtime
+        # and its owner are fixed (tarfile's "w:gz" would stamp the current second).
+        with (
+            gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as zipped,
+            tarfile.open(fileobj=zipped, mode="w", dereference=deref_symlinks) as tar,
+        ):
             for path in sorted(folder.rglob("*")):
                 if skip & set(path.relative_to(folder).parts) or not path.is_file():
                     continue
                 info = tar.gettarinfo(str(path), str(path.relative_to(folder)))
-                info.mtime = 0  # the same code gives the same digest
+                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
                 with path.open("rb") as f:
                     tar.addfile(info, f)
         data = buf.getvalue()
