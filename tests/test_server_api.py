@@ -12,7 +12,7 @@ import pytest
 from _backend_util import http, running_server
 
 import flyte_nb as fl
-from flyte_nb.client import _daemon
+from flyte_nb.client import _daemon, current
 
 api = fl.TaskEnvironment("api")
 
@@ -167,6 +167,55 @@ def test_run_detail_endpoints(client: httpx.Client, some_runs: list[str]) -> Non
         "staging",
         "production",
     ]
+
+
+@api.task
+def sleepy(x: int) -> int:
+    import time
+
+    time.sleep(0.3)
+    return x * 2
+
+
+@api.task
+def broken(x: int) -> int:
+    raise ValueError(f"bad {x}")
+
+
+def test_wait_answers_the_outputs_when_asked(
+    server: tuple[Path, _daemon.ServerInfo], client: httpx.Client, home: Path
+) -> None:
+    fl.init(home=server[0])
+    live = fl.run(sleepy, 21)  # still running: the wait hands over the final row
+    waited = client.get(f"/api/v1/runs/{live.name}/wait", params={"outputs": "true"}).json()
+    assert (waited["phase"], waited["outputs"]) == ("SUCCEEDED", {"o0": 42})
+    # finished before the wait: read from the store, same answer
+    again = client.get(f"/api/v1/runs/{live.name}/wait", params={"outputs": "true"}).json()
+    assert again == waited
+    plain = client.get(f"/api/v1/runs/{live.name}/wait").json()
+    assert (plain["outputs"], plain["phase"]) == (None, "SUCCEEDED")
+    failed = fl.run(broken, 1)
+    view = client.get(f"/api/v1/runs/{failed.name}/wait", params={"outputs": "true"}).json()
+    assert (view["phase"], view["outputs"]) == ("FAILED", None)
+    assert "no run named" in _error(client.get("/api/v1/runs/nope/wait"), 404)
+
+
+def test_a_run_handle_reads_its_outputs_from_the_wait(
+    server: tuple[Path, _daemon.ServerInfo], home: Path
+) -> None:
+    """run.wait(); run.outputs() is one request, not two (the load benchmark's clients
+    spend a third of their time on requests)."""
+    fl.init(home=server[0])
+    session = current()
+    assert session is not None
+    paths: list[str] = []
+    session.client._http.event_hooks["request"].append(lambda r: paths.append(r.url.path))
+    run = fl.run(sleepy, 5)
+    paths.clear()
+    assert run.wait(timeout=30).outputs() == 10
+    assert [p.rsplit("/", 1)[-1] for p in paths] == ["wait"]
+    with pytest.raises(ValueError, match="bad 3"):
+        fl.run(broken, 3).wait(timeout=30).outputs()
 
 
 def test_openapi_describes_the_api(client: httpx.Client) -> None:

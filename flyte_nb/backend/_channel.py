@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import cast
 
 from ._framing import Message, decode, encode
 
@@ -41,8 +42,8 @@ class Channel(asyncio.Protocol):
 
     # -- asyncio.Protocol ----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports implement the interface without subclassing it
+        self._transport = cast(asyncio.Transport, transport)
         self._loop = asyncio.get_running_loop()
 
     def data_received(self, data: bytes) -> None:

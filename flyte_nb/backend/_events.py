@@ -13,7 +13,7 @@ the event dicts the backend builds against them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -56,3 +56,33 @@ class EventBus:
                 subs.discard(q)
                 if not subs:
                     del self._subs[key]
+
+
+class RunWaiters:
+    """Long polls on runs' ends (``GET /runs/{name}/wait``). A finished run hands each
+    waiter its final row, the one just written, so answering a wait reads no database."""
+
+    def __init__(self) -> None:
+        self._futures: dict[str, list[asyncio.Future[dict[str, Any]]]] = {}
+
+    async def wait(self, name: str, seconds: float) -> dict[str, Any] | None:
+        """The run's final row once ``release``d, or None after ``seconds``."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._futures.setdefault(name, []).append(future)
+        try:
+            return await asyncio.wait_for(future, seconds)
+        except TimeoutError:
+            return None
+        finally:
+            futures = self._futures.get(name)
+            if futures and future in futures:
+                futures.remove(future)
+
+    def release(self, name: str, row: Callable[[], dict[str, Any]]) -> None:
+        """Answer the waiters of run ``name`` (``row`` is built only if someone waits)."""
+        futures = self._futures.pop(name, [])
+        if futures:
+            final = row()
+            for future in futures:
+                if not future.done():
+                    future.set_result(final)

@@ -47,7 +47,7 @@ from ._apps import AppSupervisor
 from ._channel import Message
 from ._depth import fail_if_too_deep
 from ._errors import BackendError as BackendError  # re-exported: _gates raises it from here
-from ._events import EventBus
+from ._events import EventBus, RunWaiters
 from ._executor import ExecutorSettings, create_executor
 from ._gates import Gates
 from ._pool import WorkerHandle
@@ -93,7 +93,7 @@ class Backend:
         self.apps = AppSupervisor(self)
         self.schedules = ScheduleRunner(self)
         self._inflight: dict[str, ActionRecord] = {}  # serialized cache keys being computed
-        self._run_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._run_waiters = RunWaiters()
         self._spec_texts: dict[tuple[Any, ...], str] = {}
         self._housekeeping: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -172,20 +172,10 @@ class Backend:
         self._publish_run(run.state)
         return state
 
-    async def wait_run(self, name: str, seconds: float) -> None:
-        """Return when the live run ``name`` finishes or ``seconds`` pass (a long poll)."""
-        if name not in self.runs:
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._run_waiters.setdefault(name, []).append(future)
-        try:
-            await asyncio.wait_for(future, seconds)
-        except TimeoutError:
-            pass
-        finally:
-            waiters = self._run_waiters.get(name)
-            if waiters and future in waiters:
-                waiters.remove(future)
+    async def wait_run(self, name: str, seconds: float) -> dict[str, Any] | None:
+        """Return when the live run ``name`` finishes or ``seconds`` pass (a long poll):
+        its final row when it finished meanwhile, else None."""
+        return await self._run_waiters.wait(name, seconds) if name in self.runs else None
 
     def abort_run(self, name: str, reason: str = "aborted by the user") -> bool:
         """Abort a live run; False when it is not live (finished or unknown)."""
@@ -472,9 +462,7 @@ class Backend:
         self.recorder.write_run(run.state)
         self.runs.pop(run.name, None)
         self._publish_run(run.state)
-        for future in self._run_waiters.pop(run.name, []):
-            if not future.done():
-                future.set_result(None)
+        self._run_waiters.release(run.name, run.state.row)
 
     def _publish(self, rec: ActionRecord) -> None:
         if self.events.has_subscribers:

@@ -49,8 +49,10 @@ class Views:
             return live.state.row()
         return _q().get_run(self.engine, name)
 
-    def run(self, name: str) -> dict[str, Any] | None:
-        row = self.run_row(name)
+    def run(self, name: str, row: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The run's view, from ``row`` when the caller has it (a waiter is handed the
+        final row: no read), else from memory or the store."""
+        row = row or self.run_row(name)
         if row is None:
             return None
         view = run_view(row)

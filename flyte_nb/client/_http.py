@@ -117,10 +117,13 @@ class BackendClient:
     def get_run(self, name: str) -> dict[str, Any]:
         return self.json("GET", f"/runs/{name}")
 
-    def wait_run(self, name: str, timeout: float) -> dict[str, Any]:
-        return self.json(
-            "GET", f"/runs/{name}/wait", params={"timeout": timeout}, timeout=timeout + 30
-        )
+    def wait_run(self, name: str, timeout: float, outputs: bool = False) -> dict[str, Any]:
+        """The run once finished (or after ``timeout`` s); ``outputs``: with a succeeded
+        run's encoded outputs under "outputs"."""
+        params: dict[str, Any] = {"timeout": timeout}
+        if outputs:
+            params["outputs"] = "true"
+        return self.json("GET", f"/runs/{name}/wait", params=params, timeout=timeout + 30)
 
     def list_runs(self, **params: Any) -> dict[str, Any]:
         clean = {k: v for k, v in params.items() if v is not None}

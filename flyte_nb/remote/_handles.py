@@ -365,7 +365,11 @@ class Run:
             raise FlyteValidationException(
                 f"Run {self.name!r} is {self.phase}; it has no outputs yet (call run.wait())"
             )
-        named = self._source.values(self.name, None, "outputs")
+        encoded = self._view.get("outputs")  # a wait's answer carries them
+        if encoded is not None:
+            named = self._source.decode(encoded)
+        else:
+            named = self._source.values(self.name, None, "outputs")
         if tuple_style:
             return ActionOutputs(tuple(named.values()), tuple(named))
         return _outputs_value(named)

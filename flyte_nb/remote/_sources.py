@@ -32,6 +32,7 @@ class Source(Protocol):
     def actions(self, run: str, summary: bool = False) -> list[dict[str, Any]]: ...
     def tree(self, run: str, max_children: int) -> dict[str, Any]: ...
     def values(self, run: str, action: str | None, which: str) -> dict[str, Any]: ...
+    def decode(self, encoded: dict[str, Any]) -> dict[str, Any]: ...
     def logs(self, run: str, action: str | None) -> str: ...
     def blob(self, digest: str) -> bytes: ...
     def docs(
@@ -107,6 +108,9 @@ class LocalSource:
             row = self._reader().get_action(_config.database_path(), run, action)
         return decode_values(row[which] if row else None, self.blob)
 
+    def decode(self, encoded: dict[str, Any]) -> dict[str, Any]:
+        return {k: decode_value(v, self.blob) for k, v in encoded.items()}
+
     def logs(self, run: str, action: str | None) -> str:
         rows = self._reader().list_logs(_config.database_path(), run, action)
         return "".join(r["text"] for r in rows)
@@ -158,7 +162,8 @@ class RemoteSource:
         return self.client.list_runs(**params)["items"]
 
     def wait(self, name: str, timeout: float) -> dict[str, Any] | None:
-        return self.client.wait_run(name, min(timeout, 60.0))
+        # The outputs of a run that succeeded come with the answer: no second request.
+        return self.client.wait_run(name, min(timeout, 60.0), outputs=True)
 
     def abort(self, name: str, reason: str | None) -> dict[str, Any] | None:
         return self.client.abort_run(name, reason)
@@ -174,6 +179,9 @@ class RemoteSource:
             encoded = self.client.run_values(run, which)
         else:
             encoded = self.client.action_values(run, action, which)
+        return self.decode(encoded)
+
+    def decode(self, encoded: dict[str, Any]) -> dict[str, Any]:
         return {k: decode_value(v, self.blob) for k, v in encoded.items()}
 
     def logs(self, run: str, action: str | None) -> str:

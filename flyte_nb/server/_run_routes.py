@@ -97,13 +97,22 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
     async def get_run(name: str) -> dict[str, Any]:
         return run_or_404(views, name)
 
-    @app.get("/api/v1/runs/{name}/wait", response_model=s.RunModel, responses=ERRORS)
+    @app.get("/api/v1/runs/{name}/wait", response_model=s.RunWaitModel, responses=ERRORS)
     async def wait_run(
-        name: str, seconds: Annotated[float, Query(alias="timeout", ge=0, le=300)] = 30
+        name: str,
+        seconds: Annotated[float, Query(alias="timeout", ge=0, le=300)] = 30,
+        outputs: Annotated[bool, Query(description=s.WAIT_OUTPUTS)] = False,
     ) -> Any:
-        run_or_404(views, name)
-        await backend.wait_run(name, seconds)
-        return run_or_404(views, name)
+        """Long poll: the run once it finished, or as it is after ``timeout`` seconds."""
+        row = await backend.wait_run(name, seconds) if name in backend.runs else None
+        row = row or views.run_row(name)  # it finished meanwhile: the row it was handed
+        if row is None:
+            raise not_found(f"no run named {name!r}; list runs with GET /api/v1/runs")
+        view = views.run(name, row)
+        assert view is not None
+        if outputs and view["phase"] == "SUCCEEDED":
+            view["outputs"] = json.loads(row["outputs"] or "{}")
+        return view
 
     @app.post("/api/v1/runs/{name}/abort", response_model=s.RunModel, responses=ERRORS)
     async def abort_run(

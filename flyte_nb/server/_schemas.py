@@ -157,6 +157,19 @@ class RunModel(Out):
     )
 
 
+WAIT_OUTPUTS = (
+    "also answer the outputs of a run that SUCCEEDED (saves the GET of /outputs that "
+    "follows every wait)"
+)
+
+
+class RunWaitModel(RunModel):
+    outputs: dict[str, Any] | None = Field(
+        default=None,
+        description="with outputs=true, a SUCCEEDED run's encoded outputs (as /outputs)",
+    )
+
+
 class RunList(Out):
     items: list[RunModel]
     total: int

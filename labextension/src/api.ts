@@ -863,7 +863,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Wait Run */
+        /**
+         * Wait Run
+         * @description Long poll: the run once it finished, or as it is after ``timeout`` seconds.
+         */
         get: operations["wait_run_api_v1_runs__name__wait_get"];
         put?: never;
         post?: never;
@@ -2251,6 +2254,48 @@ export interface components {
             task_name: string;
             /** Waiting */
             waiting?: string[];
+        };
+        /** RunWaitModel */
+        RunWaitModel: {
+            /** Action Count */
+            action_count: number;
+            /** Created At */
+            created_at: number;
+            /** Domain */
+            domain: string;
+            /** Duration */
+            duration: number | null;
+            /** Ended At */
+            ended_at: number | null;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Mode */
+            mode: string;
+            /** Name */
+            name: string;
+            /**
+             * Outputs
+             * @description with outputs=true, a SUCCEEDED run's encoded outputs (as /outputs)
+             */
+            outputs?: {
+                [key: string]: unknown;
+            } | null;
+            /** Phase */
+            phase: string;
+            /** Project */
+            project: string;
+            /** Started At */
+            started_at: number | null;
+            /** Task Name */
+            task_name: string;
+            /**
+             * Waiting
+             * @description gates of a live run waiting for an answer (their names)
+             * @default []
+             */
+            waiting: string[];
         };
         /**
          * ScheduleModel
@@ -6404,6 +6449,8 @@ export interface operations {
         parameters: {
             query?: {
                 timeout?: number;
+                /** @description also answer the outputs of a run that SUCCEEDED (saves the GET of /outputs that follows every wait) */
+                outputs?: boolean;
             };
             header?: never;
             path: {
@@ -6419,7 +6466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunModel"];
+                    "application/json": components["schemas"]["RunWaitModel"];
                 };
             };
             /** @description Bad Request */
