@@ -13,7 +13,9 @@ the event dicts the backend builds against them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -59,11 +61,19 @@ class EventBus:
 
 
 class RunWaiters:
-    """Long polls on runs' ends (``GET /runs/{name}/wait``). A finished run hands each
-    waiter its final row, the one just written, so answering a wait reads no database."""
+    """Long polls on runs' ends (``GET /runs/{name}/wait``).
 
-    def __init__(self) -> None:
+    A finished run hands each waiter its final row, the one just written, and the row stays
+    here for ``keep`` seconds (at most ``size`` runs): a client that submitted a hundred
+    runs and waits for them in turn mostly asks after runs that already ended, and a read
+    of the store costs as much as the rest of the request. A row kept here is the one in
+    the store; only ``flyte-nb gc`` removes finished runs, and not ones a minute old.
+    """
+
+    def __init__(self, keep: float = 60.0, size: int = 1000) -> None:
         self._futures: dict[str, list[asyncio.Future[dict[str, Any]]]] = {}
+        self._recent: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._keep, self._size = keep, size
 
     async def wait(self, name: str, seconds: float) -> dict[str, Any] | None:
         """The run's final row once ``release``d, or None after ``seconds``."""
@@ -78,11 +88,19 @@ class RunWaiters:
             if futures and future in futures:
                 futures.remove(future)
 
-    def release(self, name: str, row: Callable[[], dict[str, Any]]) -> None:
-        """Answer the waiters of run ``name`` (``row`` is built only if someone waits)."""
-        futures = self._futures.pop(name, [])
-        if futures:
-            final = row()
-            for future in futures:
-                if not future.done():
-                    future.set_result(final)
+    def recent(self, name: str) -> dict[str, Any] | None:
+        """The final row of run ``name`` if it ended in the last ``keep`` seconds."""
+        kept = self._recent.get(name)
+        if kept is None or time.monotonic() - kept[0] > self._keep:
+            return None
+        return kept[1]
+
+    def release(self, name: str, row: dict[str, Any]) -> None:
+        """Run ``name`` ended with ``row``: answer its waiters, keep the row a while."""
+        recent = self._recent
+        recent[name] = (time.monotonic(), row)
+        while len(recent) > self._size:
+            recent.popitem(last=False)
+        for future in self._futures.pop(name, []):
+            if not future.done():
+                future.set_result(row)

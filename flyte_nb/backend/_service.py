@@ -174,8 +174,10 @@ class Backend:
 
     async def wait_run(self, name: str, seconds: float) -> dict[str, Any] | None:
         """Return when the live run ``name`` finishes or ``seconds`` pass (a long poll):
-        its final row when it finished meanwhile, else None."""
-        return await self._run_waiters.wait(name, seconds) if name in self.runs else None
+        its final row when it finished meanwhile or lately (``RunWaiters``), else None."""
+        if name in self.runs:
+            return await self._run_waiters.wait(name, seconds)
+        return self._run_waiters.recent(name)
 
     def abort_run(self, name: str, reason: str = "aborted by the user") -> bool:
         """Abort a live run; False when it is not live (finished or unknown)."""
@@ -462,7 +464,7 @@ class Backend:
         self.recorder.write_run(run.state)
         self.runs.pop(run.name, None)
         self._publish_run(run.state)
-        self._run_waiters.release(run.name, run.state.row)
+        self._run_waiters.release(run.name, run.state.row())
 
     def _publish(self, rec: ActionRecord) -> None:
         if self.events.has_subscribers:

@@ -104,8 +104,7 @@ def add_run_routes(app: FastAPI, backend: Backend, views: Views) -> None:
         outputs: Annotated[bool, Query(description=s.WAIT_OUTPUTS)] = False,
     ) -> Any:
         """Long poll: the run once it finished, or as it is after ``timeout`` seconds."""
-        row = await backend.wait_run(name, seconds) if name in backend.runs else None
-        row = row or views.run_row(name)  # it finished meanwhile: the row it was handed
+        row = await backend.wait_run(name, seconds) or views.run_row(name)
         if row is None:
             raise not_found(f"no run named {name!r}; list runs with GET /api/v1/runs")
         view = views.run(name, row)
