@@ -15,7 +15,8 @@ behaves the same in both modes:
   worker, so even a body stuck in C code stops. A parent waiting on children lends its
   concurrency (see ``_pool.py``).
 - Every live state object goes through the same batched recorder as local mode; a
-  run's first and last rows are written synchronously.
+  run's first and last rows are written synchronously (the first right after its root
+  is sent to a worker: the POST is answered once it is written).
 - After a crash, ``recover`` resumes every unfinished backend run from its root: finished
   children are reused by name, the rest end ABORTED or run again when resubmitted
   (``_restart.py``).
@@ -165,10 +166,10 @@ class Backend:
         )
         run = RunRecord(state, options, str(self.raw_root / name))
         self.runs[name] = run
-        self.recorder.write_run(state)
-        _artifacts.record_consumed(self, state, options)  # lineage: versions it reads
         self._submit(run, None, "a0", spec, inputs, None, cache, None)
-        self.scheduler.start_now(run.actions.get("a0"))  # before the POST is answered
+        self.scheduler.start_now(run.actions.get("a0"))  # its worker starts meanwhile...
+        self.recorder.write_run(state)  # ...but the POST is answered once the run is written
+        _artifacts.record_consumed(self, state, options)  # lineage: versions it reads
         self._publish_run(run.state)
         return state
 
