@@ -39,15 +39,22 @@ def tiny(n: int) -> int:
 
 
 @fix_env.task
-def slow_child(i: int) -> int:
+def slow_child(i: int, go: str = "") -> int:
+    """Waits for the file ``go`` (when given) before its 0.15 s of work."""
+    while go and not Path(go).exists():
+        time.sleep(0.05)
     time.sleep(0.15)
     return i
 
 
 @fix_env.task
-def fan_out(n: int) -> int:
-    """Children one after another, so action events keep arriving for a while."""
-    return sum(slow_child(i) for i in range(n))
+def fan_out(n: int, held: int = 0, go: str = "") -> int:
+    """Children one after another, so action events keep arriving for a while; the first
+    ``held`` of them end at once, the rest wait for the file ``go``."""
+    total = 0
+    for i in range(n):
+        total += tiny(i) if i < held else slow_child(i, go)
+    return total
 
 
 @fix_env.task
@@ -266,9 +273,15 @@ def test_links_look_like_links_and_tabs_are_reused(lab: Any, page: Any, backend:
     assert link != text, probe
 
 
-def test_a_live_tree_keeps_its_scroll_position(lab: Any, page: Any, backend: Path) -> None:
+def test_a_live_tree_keeps_its_scroll_position(
+    lab: Any, page: Any, backend: Path, tmp_path: Path
+) -> None:
     # B4: the tree of a live run was rebuilt on every event and jumped back to the top.
-    run = fl.run(fan_out, 120)
+    # 60 children end at once (enough rows to scroll), the next wait for ``go``: the run is
+    # still live when the test scrolls, however long the lab took to open (CI once saw a
+    # run of 120 sleeping children end first).
+    go = tmp_path / "go"
+    run = fl.run(fan_out, 80, held=60, go=str(go))
     open_panel(page, lab)
     _row(page, run.name).click()
     view = page.locator(f"#flyte-nb-run-{run.name}")
@@ -276,10 +289,16 @@ def test_a_live_tree_keeps_its_scroll_position(lab: Any, page: Any, backend: Pat
     expect(tree.locator(".fnb-ActionRow")).not_to_have_count(1, timeout=60_000)
     wait_for(lambda: tree.evaluate("el => el.scrollHeight > el.clientHeight + 40"), 60, "rows")
     tree.evaluate("el => { el.scrollTop = 40; }")
-    done = tree.locator(".fnb-ActionRow[data-action] .fnb-Phase-SUCCEEDED")
-    before = done.count()
-    # Two more children finished on screen: the tree was redrawn from events meanwhile.
-    wait_for(lambda: done.count() >= before + 2, 60, "two more finished children")
+    height = tree.evaluate("el => el.scrollHeight")
+    row = tree.locator(".fnb-ActionRow").first.evaluate("el => el.offsetHeight")
+    go.touch()
+    # Two more children drawn (the tree is virtualized: only the rows in view are in the
+    # DOM, and its height grows a row per child): it was redrawn from events meanwhile.
+    wait_for(
+        lambda: tree.evaluate("el => el.scrollHeight") >= height + 2 * row,
+        60,
+        "two more children in the tree",
+    )
     assert tree.evaluate("el => el.scrollTop") == 40
     screenshot(page, "fix-04-live-tree")
     fl.remote.Run.get(run.name).wait(timeout=120)
