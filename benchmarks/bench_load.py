@@ -12,7 +12,9 @@ trivial children (10; 5), then wait for them all. Figures:
 
 Baseline in the same run: the same load again on the same server, its worker pool now warm.
 With ``--peers``: Flyte 2's local mode running the same CLIENTS x RUNS runs concurrently in one
-process, in its own venv (``peers.py``).
+process, in its own venv (``peers.py``). Each side's throughput is its best of two (a fresh
+cold server each time, a fresh peer process; ``--quick``: one), since one load lasts seconds
+on a noisy machine; lost runs and peaks are the worst of the two.
 
 Targets (issue 17): 0 lost; peak processes of the server's tree <= workers + 3; peak RSS
 <= 1 GiB; cold throughput >= 0.8x the warm pool's and >= 2x Flyte 2 local's, written as
@@ -199,11 +201,10 @@ def stop_server(home: str, seen: dict[int, str]) -> list[int]:
     return killed
 
 
-def main() -> None:
-    opts = parse_args(__doc__.splitlines()[0])
-    load = Load(2, 10, 5, 60.0) if opts.quick else Load(4, 100, 10, 300.0)
+def one_server(load: Load) -> tuple[Result, Result, list[int]]:
+    """A cold server's first load, then the same load on its warm pool; the pids killed
+    because they outlived the server's stop."""
     home = str(temp_home("load"))
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), str(BENCH_DIR)])  # the workers'
     seen: dict[int, str] = {}
     try:
         info = _daemon.ensure_server(home, workers=WORKERS)
@@ -214,9 +215,40 @@ def main() -> None:
         seen.update(warm.seen)
     finally:
         leftover = stop_server(home, seen)
+    return cold, warm, leftover
+
+
+def worst(results: list[Result], best: Result) -> Result:
+    """``best``'s wall with the worst of every other figure: a lost run or a process over
+    the budget in any repetition counts."""
+    return Result(
+        lost=max(r.lost for r in results),
+        wall=best.wall,
+        peak_procs=max(r.peak_procs for r in results),
+        peak_rss=max(r.peak_rss for r in results),
+        seen=best.seen,
+    )
+
+
+def main() -> None:
+    opts = parse_args(__doc__.splitlines()[0])
+    load = Load(2, 10, 5, 60.0) if opts.quick else Load(4, 100, 10, 300.0)
+    reps = opts.reps(2, 1)  # each side's best of ``reps``: these machines are noisy
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), str(BENCH_DIR)])  # the workers'
+    runs = [one_server(load) for _ in range(reps)]
+    leftover = [pid for _, _, killed in runs for pid in killed]
+    colds, warms = [c for c, _, _ in runs], [w for _, w, _ in runs]
+    cold = worst(colds, min(colds, key=lambda r: r.wall))
+    warm = worst(warms, min(warms, key=lambda r: r.wall))
     label, peer = run_peer(
         opts.peers, "flyte", ["load", str(load.total_runs), str(load.fanout)], load.timeout
     )
+    for _ in range(reps - 1):
+        _, again = run_peer(
+            opts.peers, "flyte", ["load", str(load.total_runs), str(load.fanout)], load.timeout
+        )
+        if isinstance(peer, dict) and isinstance(again, dict) and again["wall"] < peer["wall"]:
+            peer = again
     peer_rate = pick(peer, lambda f: load.actions / f["wall"])
     peer_lost = pick(peer, lambda f: load.total_runs - f["ok_runs"])
     peer_rss = pick(peer, lambda f: f["rss_kib"] / 1024)
@@ -275,6 +307,8 @@ def main() -> None:
         notes=[
             f"{os.cpu_count()} cores; the peer runs all {load.total_runs} runs concurrently in "
             "one process (Flyte 2's local mode has no server: its RSS is that process's peak)",
+            f"throughput: each side's best of {reps} (a fresh server each time, a fresh peer "
+            "process); lost runs and peaks: the worst of them",
             "processes: the server, its workers and anything they started, sampled every 0.1 s",
             f"after stopping the server, {len(leftover)} process(es) of its tree were still "
             "alive 5 s later and were killed",
