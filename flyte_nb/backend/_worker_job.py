@@ -220,9 +220,9 @@ def prepare(worker: Worker, job: Message) -> Action | Message:
             sys.path.append(entry)
     blobs = worker.blobs
     try:
-        from ..bundle import CodeRef, load_task
+        from ..bundle import load_task_dict
 
-        task = load_task(CodeRef.from_dict(job["spec"]["ref"]), blobs.get)
+        task = load_task_dict(job["spec"]["ref"], blobs.get)
         values = decode_values(job["inputs"], blobs.get)
     except BaseException as exc:
         done.update(phase="FAILED", error=pack_error(exc, blobs.put))
@@ -240,9 +240,23 @@ def prepare(worker: Worker, job: Message) -> Action | Message:
     state.attempts = job["attempt"]
     state.custom_context = custom_context_from_env(job["env"])
     state.transitions = [["RUNNING", time.time()]]  # for the Timeline deck
-    controller = WorkerController(worker, job["run"], job["raw_dir"])
+    controller = _controller(worker, job["run"], job["raw_dir"])
     frame = ActionFrame(controller, state, task.is_async, task.cache_version())  # type: ignore[arg-type]
     return Action(task, values, state, frame, done)
+
+
+_controllers: dict[tuple[str, str], WorkerController] = {}
+
+
+def _controller(worker: Worker, run: str, raw_dir: str) -> WorkerController:
+    """The run's controller in this worker: it holds nothing of one action, so the jobs and
+    guests of a run share one (a fan-out's thousand children built a thousand)."""
+    controller = _controllers.get((run, raw_dir))
+    if controller is None or controller.worker is not worker:
+        if len(_controllers) > 256:
+            _controllers.clear()
+        controller = _controllers[run, raw_dir] = WorkerController(worker, run, raw_dir)
+    return controller
 
 
 def conclude(worker: Worker, act: Action, result: Any, exc: BaseException | None) -> Message:

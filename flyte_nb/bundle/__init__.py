@@ -18,7 +18,7 @@ docstrings of ``_bundle`` (what goes by value), ``_capture`` (what travels with 
 
 from __future__ import annotations
 
-from ._bundle import is_interactive, load_task, pack_task
+from ._bundle import is_interactive, load_task, load_task_dict, pack_task
 from ._ref import CodeRef
 
-__all__ = ["CodeRef", "is_interactive", "load_task", "pack_task"]
+__all__ = ["CodeRef", "is_interactive", "load_task", "load_task_dict", "pack_task"]

@@ -42,7 +42,7 @@ import sys
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -127,6 +127,16 @@ def load_task(ref: CodeRef, fetch: Callable[[str], bytes]) -> TaskTemplate:
         while len(_loaded) > _MAX_LOADED:
             _loaded.popitem(last=False)
     return task
+
+
+def load_task_dict(d: Mapping[str, Any], fetch: Callable[[str], bytes]) -> TaskTemplate:
+    """``load_task(CodeRef.from_dict(d), fetch)``, without reading ``d`` again when it names
+    a task already loaded: a fan-out's children arrive as a thousand copies of one dict,
+    and checking each cost as much as the rest of loading it. Cache keys come only from
+    valid refs (``to_dict``'s items, in order), so a dict that matches one is valid."""
+    with _loaded_lock:
+        task = _loaded.get(tuple(d.items()))
+    return task if task is not None else load_task(CodeRef.from_dict(d), fetch)
 
 
 # -- by reference ---------------------------------------------------------------------------
