@@ -194,6 +194,10 @@ def test_cache_hits_across_runs_and_redefinition(remote: object, tmp_path: Path)
     assert first.outputs() == second.outputs() == 42
     assert log.read_text() == "x"
     assert second.actions()[0].cache_hit
+    # A root answered from the cache ends the run inside the POST, before the row the POST
+    # writes: that row is the run's final state, not its start.
+    stored = fl.remote.Run.get(second.name)
+    assert (stored.phase, stored.ended_at is not None) == ("SUCCEEDED", True)
     forced = fl.with_runcontext(overwrite_cache=True).run(cached_double, 21, str(log))
     assert forced.wait(timeout=30).outputs() == 42
     assert log.read_text() == "xx"
