@@ -67,7 +67,9 @@ class RunWaiters:
     here for ``keep`` seconds (at most ``size`` runs): a client that submitted a hundred
     runs and waits for them in turn mostly asks after runs that already ended, and a read
     of the store costs as much as the rest of the request. A row kept here is the one in
-    the store; only ``flyte-nb gc`` removes finished runs, and not ones a minute old.
+    the store, which nothing changes once a run ended; ``flyte-nb gc --older-than`` under
+    a minute can delete it meanwhile, and a wait then still answers the run for the rest
+    of that minute, as it would have a moment before.
     """
 
     def __init__(self, keep: float = 60.0, size: int = 1000) -> None:
