@@ -39,6 +39,16 @@ def traced_then_dies(folder: str) -> int:
 
 
 @dur.task(retries=1)
+def traced_then_raises(folder: str) -> int:
+    total = sum(counted(i, folder) for i in range(3))
+    marker = Path(folder, "raised")
+    if not marker.exists():
+        marker.write_text("1")
+        raise ConnectionError("dropped after three calls")
+    return total + counted(3, folder)
+
+
+@dur.task(retries=1)
 def ten_steps(folder: str) -> int:
     cp = fl.ctx().checkpoint
     prev = cp.load_sync()
@@ -97,6 +107,22 @@ def _stored(home: Path, run_name: str) -> int:
 
 def _counts(folder: Path, prefix: str) -> dict[str, str]:
     return {p.name: p.read_text() for p in folder.glob(f"{prefix}-*")}
+
+
+def test_a_retry_in_the_same_worker_replays_the_finished_traces(
+    server: Path, tmp_path: Path
+) -> None:
+    """The retry of an exception usually lands on the same worker: its new attempt must
+    ask the backend for the traces again (the state of one attempt is the job's own; a
+    worker that shared it across a run's jobs ran the three calls twice)."""
+    fl.init(home=server)
+    run = fl.run(traced_then_raises, str(tmp_path)).wait(timeout=60)
+    assert run.outputs() == 60
+    assert _counts(tmp_path, "trace") == {f"trace-{i}": "x" for i in range(4)}  # none twice
+    assert run.action("a0").attempts == 2
+    traces = [a for a in run.actions() if a.parent == "a0"]
+    replayed = [a for a in traces if any(e.get("replayed") for e in a.attempt_log)]
+    assert len(replayed) == 3
 
 
 def test_a_killed_worker_retry_replays_the_finished_traces(server: Path, tmp_path: Path) -> None:

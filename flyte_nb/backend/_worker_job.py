@@ -59,11 +59,18 @@ class WorkerController:
     mode = "remote"
 
     def __init__(self, worker: Worker, run_name: str, raw_dir: str) -> None:
+        # One per job: an attempt's own state hangs on it (its trace log, durable/_log.py).
         self.worker = worker
         self.run = _RunInfo(run_name)
-        self.raw_data_dir = Path(raw_dir)
+        self._raw_dir = raw_dir
         self.recorder = self  # the stdout/stderr tee asks ``controller.recorder.log``
         self.blobs = worker.blobs
+
+    @property
+    def raw_data_dir(self) -> Path:
+        """Made when asked: most jobs never write raw data, and a fan-out's thousand
+        children paid a ``Path`` each."""
+        return Path(self._raw_dir)
 
     def log(self, row: dict[str, Any]) -> None:
         self.worker.send({"op": "log", "row": row})
@@ -240,23 +247,9 @@ def prepare(worker: Worker, job: Message) -> Action | Message:
     state.attempts = job["attempt"]
     state.custom_context = custom_context_from_env(job["env"])
     state.transitions = [["RUNNING", time.time()]]  # for the Timeline deck
-    controller = _controller(worker, job["run"], job["raw_dir"])
+    controller = WorkerController(worker, job["run"], job["raw_dir"])
     frame = ActionFrame(controller, state, task.is_async, task.cache_version())  # type: ignore[arg-type]
     return Action(task, values, state, frame, done)
-
-
-_controllers: dict[tuple[str, str], WorkerController] = {}
-
-
-def _controller(worker: Worker, run: str, raw_dir: str) -> WorkerController:
-    """The run's controller in this worker: it holds nothing of one action, so the jobs and
-    guests of a run share one (a fan-out's thousand children built a thousand)."""
-    controller = _controllers.get((run, raw_dir))
-    if controller is None or controller.worker is not worker:
-        if len(_controllers) > 256:
-            _controllers.clear()
-        controller = _controllers[run, raw_dir] = WorkerController(worker, run, raw_dir)
-    return controller
 
 
 def conclude(worker: Worker, act: Action, result: Any, exc: BaseException | None) -> Message:
