@@ -240,13 +240,10 @@ def main() -> None:
     colds, warms = [c for c, _, _ in runs], [w for _, w, _ in runs]
     cold = worst(colds, min(colds, key=lambda r: r.wall))
     warm = worst(warms, min(warms, key=lambda r: r.wall))
-    label, peer = run_peer(
-        opts.peers, "flyte", ["load", str(load.total_runs), str(load.fanout)], load.timeout
-    )
+    peer_load = ["load", str(load.total_runs), str(load.fanout)]
+    label, peer = run_peer(opts.peers, "flyte", peer_load, load.timeout)
     for _ in range(reps - 1):
-        _, again = run_peer(
-            opts.peers, "flyte", ["load", str(load.total_runs), str(load.fanout)], load.timeout
-        )
+        _, again = run_peer(opts.peers, "flyte", peer_load, load.timeout)
         if isinstance(peer, dict) and isinstance(again, dict) and again["wall"] < peer["wall"]:
             peer = again
     peer_rate = pick(peer, lambda f: load.actions / f["wall"])

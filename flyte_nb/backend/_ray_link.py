@@ -34,7 +34,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._ray import RayWorkerHandle
@@ -89,8 +89,8 @@ class _Hello(asyncio.Protocol):
         self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports implement the interface without subclassing it
-        self.transport = cast(asyncio.Transport, transport)
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
         self.timer = asyncio.get_running_loop().call_later(_HELLO_TIMEOUT, transport.close)
 
     def data_received(self, data: bytes) -> None:

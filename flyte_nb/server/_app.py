@@ -194,7 +194,9 @@ def create_app(config: ServerConfig) -> FastAPI:
             await backend.stop()
             recorder.close()
 
-    app = FastAPI(title="flyte_nb backend", version=__version__, lifespan=lifespan, **_NO_TELEMETRY)
+    app = FastAPI(
+        title="flyte_nb backend", version=__version__, lifespan=lifespan, **_telemetry_off()
+    )
     app.state.backend = backend
     app.state.activity = activity = Activity()
     app.add_middleware(
@@ -245,16 +247,14 @@ def _hot_routes_first(app: FastAPI) -> None:
 def _telemetry_off() -> dict[str, Any]:
     """FastAPI 0.16x traces every request through OpenTelemetry unless told not to; the
     embedded backend has no collector, and the no-op spans cost ~5% of a small request.
-    Older FastAPI has neither the switch nor the cost."""
+    Older FastAPI has neither the switch nor the cost. Asked when the app is built, not at
+    import (reading FastAPI's signature is not free)."""
     import inspect
 
     if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
         return {}
     off = ("tracing", "metrics", "logs", "operation_spans")
     return {"telemetry": dict.fromkeys(off, False)}
-
-
-_NO_TELEMETRY = _telemetry_off()
 
 
 def busy(backend: Backend) -> bool:
